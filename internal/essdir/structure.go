@@ -1,0 +1,339 @@
+package essdir
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+)
+
+// Status is the editorial state of a record. Only published records are
+// visible to anonymous readers.
+type Status string
+
+// Statuses.
+const (
+	StatusDraft     Status = "draft"
+	StatusPending   Status = "pending"
+	StatusPublished Status = "published"
+	StatusArchived  Status = "archived"
+)
+
+// Valid reports whether s is a known status.
+func (s Status) Valid() bool {
+	switch s {
+	case StatusDraft, StatusPending, StatusPublished, StatusArchived:
+		return true
+	}
+	return false
+}
+
+// Address is a postal address in France.
+type Address struct {
+	Street     string
+	PostalCode string
+	City       string
+	INSEECode  string
+}
+
+// Location is a WGS 84 point.
+type Location struct {
+	Lat float64
+	Lon float64
+}
+
+// SocialLink points to a structure's page on a social network.
+type SocialLink struct {
+	Network string
+	URL     string
+}
+
+// Contact is a person to reach at a structure. Contacts are personal data
+// (RGPD): they are never shown to anonymous readers.
+type Contact struct {
+	Name  string
+	Role  string
+	Email string
+	Phone string
+}
+
+// Structure is an organisation of the social and solidarity economy. Empty
+// strings mean "not known".
+type Structure struct {
+	ID             uuid.UUID
+	Slug           string
+	Name           string
+	LegalForm      LegalForm
+	SIRET          string
+	SIREN          string
+	RNA            string
+	Summary        string
+	Description    string
+	Sectors        []Sector
+	Labels         []Label
+	Address        Address
+	DepartmentCode string
+	RegionCode     string
+	Location       *Location
+	Website        string
+	Email          string
+	Phone          string
+	SocialLinks    []SocialLink
+	Contacts       []Contact
+	Networks       []string
+	Status         Status
+	Source         string
+	ExternalID     string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	Version        int
+}
+
+// Normalize puts every field in its stored form (NFC text, trimmed, codes in
+// their canonical case, duplicates removed) and fills the derived fields
+// (SIREN from SIRET, département and région from the address). It never fails:
+// Validate judges the result.
+func (s *Structure) Normalize() {
+	s.Slug = strings.ToLower(CleanText(s.Slug))
+	s.Name = CleanText(s.Name)
+	s.SIRET = stripSpaces(s.SIRET)
+	s.SIREN = stripSpaces(s.SIREN)
+	s.RNA = strings.ToUpper(stripSpaces(s.RNA))
+	s.Summary = CleanText(s.Summary)
+	s.Description = CleanText(s.Description)
+	s.Sectors = dedupe(s.Sectors, func(v Sector) Sector { return Sector(CleanText(string(v))) })
+	s.Labels = dedupe(s.Labels, func(v Label) Label { return Label(CleanText(string(v))) })
+	s.Address.Street = CleanText(s.Address.Street)
+	s.Address.PostalCode = stripSpaces(s.Address.PostalCode)
+	s.Address.City = CleanText(s.Address.City)
+	s.Address.INSEECode = strings.ToUpper(stripSpaces(s.Address.INSEECode))
+	s.Website = CleanText(s.Website)
+	s.Email = strings.ToLower(CleanText(s.Email))
+	s.Phone = CleanText(s.Phone)
+	for i := range s.SocialLinks {
+		s.SocialLinks[i].Network = strings.ToLower(CleanText(s.SocialLinks[i].Network))
+		s.SocialLinks[i].URL = CleanText(s.SocialLinks[i].URL)
+	}
+	for i := range s.Contacts {
+		c := &s.Contacts[i]
+		c.Name, c.Role, c.Phone = CleanText(c.Name), CleanText(c.Role), CleanText(c.Phone)
+		c.Email = strings.ToLower(CleanText(c.Email))
+	}
+	s.Networks = dedupe(s.Networks, CleanText)
+	s.Source = strings.ToLower(CleanText(s.Source))
+	s.ExternalID = CleanText(s.ExternalID)
+	if s.Status == "" {
+		s.Status = StatusPublished
+	}
+	if s.SIREN == "" && len(s.SIRET) == 14 {
+		s.SIREN = s.SIRET[:9]
+	}
+	s.DepartmentCode, s.RegionCode = DeriveTerritory(s.Address)
+}
+
+// DeriveTerritory returns the département and région of an address, from its
+// INSEE code when known (it is exact), else from its postal code.
+func DeriveTerritory(a Address) (department, region string) {
+	department = DepartmentFromINSEE(a.INSEECode)
+	if department == "" {
+		department = DepartmentFromPostalCode(a.PostalCode)
+	}
+	return department, RegionOfDepartment(department)
+}
+
+var (
+	slugPattern   = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
+	sourcePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]*$`)
+)
+
+// Validate checks every rule and reports all broken ones at once.
+func (s *Structure) Validate() error {
+	var v Violations
+	checkText(&v, "name", s.Name, 200, true)
+	if s.Slug != "" && (!slugPattern.MatchString(s.Slug) || len(s.Slug) > 80) {
+		v.Add("slug", "must be lower-case letters and digits separated by single dashes, at most 80 characters")
+	}
+	if s.LegalForm != "" && !LegalForms.Has(string(s.LegalForm)) {
+		v.Add("legal_form", "unknown legal form %q (see /v1/vocabularies/legal_forms)", s.LegalForm)
+	}
+	if s.SIRET != "" && !ValidSIRET(s.SIRET) {
+		v.Add("siret", "must be 14 digits with a valid check digit")
+	}
+	if s.SIREN != "" && !ValidSIREN(s.SIREN) {
+		v.Add("siren", "must be 9 digits with a valid check digit")
+	}
+	if ValidSIRET(s.SIRET) && s.SIREN != "" && s.SIRET[:9] != s.SIREN {
+		v.Add("siren", "must be the first 9 digits of the SIRET")
+	}
+	if s.RNA != "" && !ValidRNA(s.RNA) {
+		v.Add("rna", "must be W followed by 9 digits")
+	}
+	checkText(&v, "summary", s.Summary, 500, false)
+	checkText(&v, "description", s.Description, 20000, false)
+	checkCodes(&v, "sectors", s.Sectors, Sectors)
+	checkCodes(&v, "labels", s.Labels, Labels)
+	checkText(&v, "address.street", s.Address.Street, 200, false)
+	checkText(&v, "address.city", s.Address.City, 100, false)
+	if s.Address.PostalCode != "" && !ValidPostalCode(s.Address.PostalCode) {
+		v.Add("address.postal_code", "must be a French postal code of 5 digits")
+	}
+	if s.Address.INSEECode != "" && !ValidINSEECode(s.Address.INSEECode) {
+		v.Add("address.insee_code", "must be the INSEE code of a commune (5 characters, 2A/2B in Corsica)")
+	}
+	if s.Location != nil {
+		if !(s.Location.Lat >= -90 && s.Location.Lat <= 90) {
+			v.Add("location.lat", "must be between -90 and 90")
+		}
+		if !(s.Location.Lon >= -180 && s.Location.Lon <= 180) {
+			v.Add("location.lon", "must be between -180 and 180")
+		}
+	}
+	if s.Website != "" && !ValidWebURL(s.Website) {
+		v.Add("website", "must be an absolute http or https URL")
+	}
+	if s.Email != "" && !ValidEmail(s.Email) {
+		v.Add("email", "must be an e-mail address")
+	}
+	if s.Phone != "" && !ValidPhone(s.Phone) {
+		v.Add("phone", "must be a phone number")
+	}
+	checkLen(&v, "social_links", len(s.SocialLinks), 20)
+	for i, l := range s.SocialLinks {
+		f := fmt.Sprintf("social_links[%d]", i)
+		checkText(&v, f+".network", l.Network, 50, true)
+		if !ValidWebURL(l.URL) {
+			v.Add(f+".url", "must be an absolute http or https URL")
+		}
+	}
+	checkLen(&v, "contacts", len(s.Contacts), 50)
+	for i, c := range s.Contacts {
+		f := fmt.Sprintf("contacts[%d]", i)
+		checkText(&v, f+".name", c.Name, 200, true)
+		checkText(&v, f+".role", c.Role, 200, false)
+		if c.Email != "" && !ValidEmail(c.Email) {
+			v.Add(f+".email", "must be an e-mail address")
+		}
+		if c.Phone != "" && !ValidPhone(c.Phone) {
+			v.Add(f+".phone", "must be a phone number")
+		}
+	}
+	checkLen(&v, "networks", len(s.Networks), 50)
+	for i, n := range s.Networks {
+		checkText(&v, fmt.Sprintf("networks[%d]", i), n, 100, true)
+	}
+	if !s.Status.Valid() {
+		v.Add("status", "must be one of draft, pending, published, archived")
+	}
+	if s.Source != "" && (!sourcePattern.MatchString(s.Source) || len(s.Source) > 64) {
+		v.Add("source", "must be lower-case letters, digits, '.', '_' or '-', at most 64 characters")
+	}
+	checkText(&v, "external_id", s.ExternalID, 200, false)
+	if s.ExternalID != "" && s.Source == "" {
+		v.Add("external_id", "needs a source: an external id is unique within its source")
+	}
+	return v.Err()
+}
+
+func checkText(v *Violations, field, s string, max int, required bool) {
+	switch {
+	case s == "" && required:
+		v.Add(field, "is required")
+	case utf8.RuneCountInString(s) > max:
+		v.Add(field, "must be at most %d characters", max)
+	case hasControl(s):
+		v.Add(field, "must not contain control characters")
+	}
+}
+
+func checkLen(v *Violations, field string, n, max int) {
+	if n > max {
+		v.Add(field, "must have at most %d items", max)
+	}
+}
+
+func checkCodes[T ~string](v *Violations, field string, codes []T, vocab *Vocabulary) {
+	checkLen(v, field, len(codes), 30)
+	for i, c := range codes {
+		if !vocab.Has(string(c)) {
+			v.Add(fmt.Sprintf("%s[%d]", field, i), "unknown code %q (see /v1/vocabularies/%s)", c, vocab.Name)
+		}
+	}
+}
+
+func stripSpaces(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == ' ' || r == '\u00a0' || r == '\u202f' {
+			return -1
+		}
+		return r
+	}, strings.TrimSpace(s))
+}
+
+// dedupe cleans each value and drops empty ones and repeats, keeping order.
+func dedupe[T comparable](in []T, clean func(T) T) []T {
+	out := make([]T, 0, len(in))
+	seen := make(map[T]bool, len(in))
+	var zero T
+	for _, x := range in {
+		x = clean(x)
+		if x == zero || seen[x] {
+			continue
+		}
+		seen[x] = true
+		out = append(out, x)
+	}
+	return out
+}
+
+// StructureSort is an allowed ordering of structure lists.
+type StructureSort string
+
+// Sorts.
+const (
+	SortName          StructureSort = "name"
+	SortUpdatedAtDesc StructureSort = "-updated_at"
+)
+
+// StructureFilter selects structures. Empty fields do not filter; several
+// values in one field are alternatives (OR).
+type StructureFilter struct {
+	Statuses        []Status
+	LegalForms      []LegalForm
+	Sectors         []Sector
+	Labels          []Label
+	DepartmentCodes []string
+	RegionCodes     []string
+	INSEECodes      []string
+	PostalCodes     []string
+	Cities          []string
+	Networks        []string
+	Sources         []string
+	UpdatedSince    *time.Time
+
+	Sort         StructureSort
+	Limit        int
+	Cursor       string // opaque, from a previous page's NextCursor
+	IncludeTotal bool
+}
+
+// StructurePage is one page of a structure list.
+type StructurePage struct {
+	Structures []*Structure
+	NextCursor string // "" on the last page
+	Total      *int   // set when the filter asked for it
+}
+
+// StructureService is what the transport needs from the store. Updates take
+// a function that sees the current record inside the transaction (row
+// locked), so that preconditions such as If-Match are checked atomically.
+type StructureService interface {
+	FindStructureByID(ctx context.Context, id uuid.UUID) (*Structure, error)
+	FindStructures(ctx context.Context, f StructureFilter) (*StructurePage, error)
+	CreateStructure(ctx context.Context, s *Structure) error
+	UpdateStructure(ctx context.Context, id uuid.UUID, update func(s *Structure) error) (*Structure, error)
+	DeleteStructure(ctx context.Context, id uuid.UUID, check func(s *Structure) error) error
+}

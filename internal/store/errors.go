@@ -1,0 +1,71 @@
+package store
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"io"
+	"net"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"gorm.io/gorm"
+
+	"github.com/essdir/essdir/internal/essdir"
+)
+
+// constraintMessages turns the names of unique indexes into what a client
+// should read; an unknown constraint still yields a generic conflict.
+var constraintMessages = map[string]struct{ field, message string }{
+	"structures_siret_key":              {"siret", "a structure with this SIRET already exists"},
+	"structures_slug_key":               {"slug", "this slug is already taken"},
+	"structures_source_external_id_key": {"external_id", "a structure with this external_id already exists in this source"},
+	"users_email_key":                   {"email", "a user with this e-mail already exists"},
+}
+
+// translate turns a database error into an *essdir.Error. Unknown failures
+// become EINTERNAL, wrapping the cause for the logs.
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	var appErr *essdir.Error
+	if errors.As(err, &appErr) {
+		return err
+	}
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return essdir.Errorf(essdir.ENOTFOUND, "not found")
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch {
+		case pgErr.Code == "23505":
+			if m, ok := constraintMessages[pgErr.ConstraintName]; ok {
+				return &essdir.Error{Code: essdir.ECONFLICT, Message: m.message,
+					Fields: []essdir.FieldError{{Field: m.field, Message: m.message}}, Err: err}
+			}
+			return &essdir.Error{Code: essdir.ECONFLICT, Message: "the record conflicts with an existing one", Err: err}
+		case pgErr.Code == "23503", pgErr.Code == "23514", strings.HasPrefix(pgErr.Code, "22"):
+			return &essdir.Error{Code: essdir.EINVALID, Message: "the record breaks a rule of the database", Err: err}
+		case pgErr.Code == "57014": // query_canceled: statement timeout or cancelled request
+			return &essdir.Error{Code: essdir.EUNAVAILABLE, Message: "the database did not answer in time", Err: err}
+		case strings.HasPrefix(pgErr.Code, "08"), strings.HasPrefix(pgErr.Code, "53"),
+			strings.HasPrefix(pgErr.Code, "57P"):
+			return &essdir.Error{Code: essdir.EUNAVAILABLE, Message: "the database is unavailable", Err: err}
+		}
+		return essdir.Internal(err)
+	}
+	if unavailable(err) {
+		return &essdir.Error{Code: essdir.EUNAVAILABLE, Message: "the database is unavailable", Err: err}
+	}
+	return essdir.Internal(err)
+}
+
+func unavailable(err error) bool {
+	var connErr *pgconn.ConnectError
+	var netErr net.Error
+	return errors.As(err, &connErr) || errors.As(err, &netErr) ||
+		errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
+		pgconn.SafeToRetry(err)
+}

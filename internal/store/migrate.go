@@ -1,0 +1,54 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	"github.com/essdir/essdir/migrations"
+)
+
+// Migrate runs a goose command ("up", "down" or "status") with the embedded
+// migrations. A session lock keeps two processes from migrating at once.
+func Migrate(ctx context.Context, db *sql.DB, command string, out io.Writer) error {
+	locker, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS, goose.WithSessionLocker(locker))
+	if err != nil {
+		return fmt.Errorf("load migrations: %w", err)
+	}
+	switch command {
+	case "up":
+		results, err := p.Up(ctx)
+		for _, r := range results {
+			fmt.Fprintf(out, "migrated up %s (%s)\n", r.Source.Path, r.Duration)
+		}
+		return err
+	case "down":
+		r, err := p.Down(ctx)
+		if r != nil {
+			fmt.Fprintf(out, "migrated down %s (%s)\n", r.Source.Path, r.Duration)
+		}
+		return err
+	case "status":
+		statuses, err := p.Status(ctx)
+		if err != nil {
+			return err
+		}
+		for _, st := range statuses {
+			applied := "pending"
+			if st.State == goose.StateApplied {
+				applied = "applied " + st.AppliedAt.UTC().Format("2006-01-02 15:04:05")
+			}
+			fmt.Fprintf(out, "%-40s %s\n", st.Source.Path, applied)
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown migrate command %q (want up, down or status)", command)
+}

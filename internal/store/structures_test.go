@@ -1,0 +1,178 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/essdir/essdir/internal/essdir"
+)
+
+func boucle(source string) *essdir.Structure {
+	return &essdir.Structure{
+		Name:        "La Boucle",
+		LegalForm:   essdir.LegalFormAssociation,
+		Summary:     "Recyclerie et ateliers de réparation",
+		Sectors:     []essdir.Sector{essdir.SectorReuse, essdir.SectorReuse},
+		Address:     essdir.Address{City: "Sombernon", PostalCode: "21540", INSEECode: "21611"},
+		Location:    &essdir.Location{Lat: 47.308, Lon: 4.707},
+		SocialLinks: []essdir.SocialLink{{Network: "Facebook", URL: "https://www.facebook.com/laboucle"}},
+		Contacts:    []essdir.Contact{{Name: "Tao Marcuz"}},
+		Networks:    []string{"PES21"},
+		Source:      source,
+	}
+}
+
+func TestStructureRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	s := boucle("roundtrip")
+	if err := st.CreateStructure(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.FindStructureByID(ctx, s.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.DepartmentCode != "21" || got.RegionCode != "27" {
+		t.Errorf("territory = %q/%q, want 21/27", got.DepartmentCode, got.RegionCode)
+	}
+	if len(got.Sectors) != 1 || got.SocialLinks[0].Network != "facebook" || got.Contacts[0].Name != "Tao Marcuz" {
+		t.Errorf("lists not stored as normalised: %+v", got)
+	}
+	if got.Location == nil || got.Location.Lat != 47.308 || got.Version != 1 || got.Status != essdir.StatusPublished {
+		t.Errorf("got %+v", got)
+	}
+}
+
+func TestStructureSlugs(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	a, b := boucle("slugs"), boucle("slugs")
+	a.Name, b.Name = "Le Thé du Phœnix", "Le Thé du Phœnix"
+	for _, s := range []*essdir.Structure{a, b} {
+		if err := st.CreateStructure(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if a.Slug != "le-the-du-phoenix" || b.Slug != "le-the-du-phoenix-2" {
+		t.Errorf("slugs = %q, %q", a.Slug, b.Slug)
+	}
+	c := boucle("slugs")
+	c.Slug = a.Slug
+	wantCode(t, st.CreateStructure(ctx, c), essdir.ECONFLICT)
+}
+
+func TestStructureDuplicateSIRET(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	a, b := boucle("siret"), boucle("siret")
+	a.SIRET, b.SIRET = "73282932000074", "73282932000074"
+	if err := st.CreateStructure(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, st.CreateStructure(ctx, b), essdir.ECONFLICT)
+	// Once the first is deleted, its SIRET is free again.
+	if err := st.DeleteStructure(ctx, a.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateStructure(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	_, err := st.FindStructureByID(ctx, a.ID)
+	wantCode(t, err, essdir.ENOTFOUND)
+}
+
+func TestStructureUpdate(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	s := boucle("update")
+	if err := st.CreateStructure(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	same, err := st.UpdateStructure(ctx, s.ID, func(*essdir.Structure) error { return nil })
+	if err != nil || same.Version != 1 || !same.UpdatedAt.Equal(s.UpdatedAt) {
+		t.Fatalf("unchanged update bumped the record: %+v, %v", same, err)
+	}
+	next, err := st.UpdateStructure(ctx, s.ID, func(x *essdir.Structure) error { x.Summary = "Ressourcerie"; return nil })
+	if err != nil || next.Version != 2 || next.Summary != "Ressourcerie" || next.Slug != s.Slug {
+		t.Fatalf("update = %+v, %v", next, err)
+	}
+	_, err = st.UpdateStructure(ctx, s.ID, func(x *essdir.Structure) error { x.Name = ""; return nil })
+	wantCode(t, err, essdir.EINVALID)
+	_, err = st.UpdateStructure(ctx, uuid.New(), func(*essdir.Structure) error { return nil })
+	wantCode(t, err, essdir.ENOTFOUND)
+}
+
+func TestFindStructuresKeyset(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	for _, name := range []string{"Delta", "Alpha", "Charlie", "Bravo", "Echo"} {
+		s := boucle("keyset")
+		s.Name = name
+		if err := st.CreateStructure(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, sort := range []essdir.StructureSort{essdir.SortName, essdir.SortUpdatedAtDesc} {
+		var names []string
+		f := essdir.StructureFilter{Sources: []string{"keyset"}, Sort: sort, Limit: 2, IncludeTotal: true}
+		for range 5 {
+			page, err := st.FindStructures(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if *page.Total != 5 {
+				t.Errorf("total = %d", *page.Total)
+			}
+			for _, s := range page.Structures {
+				names = append(names, s.Name)
+			}
+			if page.NextCursor == "" {
+				break
+			}
+			f.Cursor = page.NextCursor
+		}
+		want := "Alpha Bravo Charlie Delta Echo"
+		if sort == essdir.SortUpdatedAtDesc {
+			want = "Echo Bravo Charlie Alpha Delta"
+		}
+		if got := join(names); got != want {
+			t.Errorf("%s: pages = %s, want %s", sort, got, want)
+		}
+	}
+	_, err := st.FindStructures(ctx, essdir.StructureFilter{Sort: essdir.SortName, Limit: 2, Cursor: "garbage!"})
+	wantCode(t, err, essdir.EMALFORMED)
+}
+
+func TestFindStructuresFilters(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	a := boucle("filters")
+	b := boucle("filters")
+	b.Name, b.Sectors, b.Address = "Le Champ des Sourires", []essdir.Sector{essdir.SectorAgriculture}, essdir.Address{City: "Longvic", PostalCode: "21600"}
+	for _, s := range []*essdir.Structure{a, b} {
+		if err := st.CreateStructure(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page, err := st.FindStructures(ctx, essdir.StructureFilter{Sources: []string{"filters"}, Sectors: []essdir.Sector{"agriculture", "food"}, Cities: []string{"LONGVIC"}, Sort: essdir.SortName, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Structures) != 1 || page.Structures[0].ID != b.ID {
+		t.Errorf("filter found %d structures", len(page.Structures))
+	}
+}
+
+func join(s []string) string {
+	out := ""
+	for i, x := range s {
+		if i > 0 {
+			out += " "
+		}
+		out += x
+	}
+	return out
+}

@@ -1,0 +1,95 @@
+package store
+
+import (
+	"database/sql/driver"
+	"encoding/json"
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgtype"
+)
+
+var typeMap = pgtype.NewMap()
+
+// textArray stores a []string in a PostgreSQL text[] column.
+type textArray []string
+
+// Value encodes the array in PostgreSQL's text format.
+func (a textArray) Value() (driver.Value, error) {
+	if a == nil {
+		a = textArray{}
+	}
+	buf, err := typeMap.Encode(pgtype.TextArrayOID, pgtype.TextFormatCode, []string(a), nil)
+	if err != nil {
+		return nil, err
+	}
+	return string(buf), nil
+}
+
+// Scan decodes a text[] value.
+func (a *textArray) Scan(src any) error {
+	var out []string
+	if err := typeMap.SQLScanner(&out).Scan(src); err != nil {
+		return err
+	}
+	*a = out
+	return nil
+}
+
+// jsonList stores a slice of T in a jsonb column.
+type jsonList[T any] []T
+
+// Value encodes the list as JSON, never as null.
+func (l jsonList[T]) Value() (driver.Value, error) {
+	if l == nil {
+		return "[]", nil
+	}
+	b, err := json.Marshal([]T(l))
+	return string(b), err
+}
+
+// Scan decodes a jsonb value.
+func (l *jsonList[T]) Scan(src any) error {
+	var b []byte
+	switch v := src.(type) {
+	case []byte:
+		b = v
+	case string:
+		b = []byte(v)
+	case nil:
+		*l = nil
+		return nil
+	default:
+		return fmt.Errorf("jsonList: cannot scan %T", src)
+	}
+	return json.Unmarshal(b, (*[]T)(l))
+}
+
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func toStrings[T ~string](in []T) textArray {
+	out := make(textArray, len(in))
+	for i, v := range in {
+		out[i] = string(v)
+	}
+	return out
+}
+
+func fromStrings[T ~string](in textArray) []T {
+	out := make([]T, len(in))
+	for i, v := range in {
+		out[i] = T(v)
+	}
+	return out
+}
