@@ -1,0 +1,171 @@
+// Package config reads essdir's settings from ESSDIR_* environment variables
+// and checks them all at start, so that a mistake stops the process with a
+// message naming the variable instead of surfacing later as a strange failure.
+package config
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DefaultDatabaseURL is the local PostgreSQL of a developer machine; the
+// database is created when missing.
+const DefaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/essdir?sslmode=disable"
+
+// MinSecretBytes is the shortest HS256 secret accepted (RFC 7518 §3.2).
+const MinSecretBytes = 32
+
+// Config is the whole configuration of the service.
+type Config struct {
+	DatabaseURL        string
+	DBMaxConns         int
+	Addr               string
+	JWTSecret          []byte
+	JWTPreviousSecrets [][]byte
+	JWTIssuer          string
+	JWTAudience        string
+	AccessTokenTTL     time.Duration
+	BodyLimit          int64
+	CORSOrigins        []string
+	TrustedProxies     []*net.IPNet
+	RateLimitAnon      int // requests per minute per client IP; 0 = off
+	RateLimitAuth      int // requests per minute per authenticated subject; 0 = off
+	LogLevel           string
+	ShutdownTimeout    time.Duration
+	// SecretGenerated is true when no secret was configured and a random one
+	// was made: tokens then die with the process.
+	SecretGenerated bool
+}
+
+// Var documents one environment variable; README's table is written from
+// the same list.
+type Var struct {
+	Name, Default, Meaning string
+}
+
+// Vars lists every variable essdir reads.
+var Vars = []Var{
+	{"ESSDIR_DATABASE_URL", DefaultDatabaseURL, "PostgreSQL URL; the database is created if missing"},
+	{"ESSDIR_DB_MAX_CONNS", "8", "size of the connection pool"},
+	{"ESSDIR_ADDR", ":8080", "address the API listens on"},
+	{"ESSDIR_JWT_SECRET", "(random, with a warning)", "HS256 key of access tokens, at least 32 bytes"},
+	{"ESSDIR_JWT_PREVIOUS_SECRETS", "", "comma-separated former secrets that still verify tokens (rotation)"},
+	{"ESSDIR_JWT_ISSUER", "essdir", "iss claim issued and required"},
+	{"ESSDIR_JWT_AUDIENCE", "essdir-api", "aud claim issued and required"},
+	{"ESSDIR_ACCESS_TOKEN_TTL", "15m", "lifetime of access tokens (Go duration)"},
+	{"ESSDIR_BODY_LIMIT", "1048576", "largest request body in bytes"},
+	{"ESSDIR_CORS_ORIGINS", "*", "comma-separated origins allowed by CORS"},
+	{"ESSDIR_TRUSTED_PROXIES", "", "comma-separated CIDRs whose X-Forwarded-For is believed"},
+	{"ESSDIR_RATE_LIMIT_ANON", "600", "requests per minute per anonymous client IP (0 = off)"},
+	{"ESSDIR_RATE_LIMIT_AUTH", "3000", "requests per minute per authenticated caller (0 = off)"},
+	{"ESSDIR_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"ESSDIR_SHUTDOWN_TIMEOUT", "20s", "how long in-flight requests may finish after SIGTERM"},
+}
+
+// Load reads the configuration through getenv (os.Getenv in production) and
+// reports every bad variable at once.
+func Load(getenv func(string) string) (*Config, error) {
+	get := func(name string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		for _, v := range Vars {
+			if v.Name == name && !strings.HasPrefix(v.Default, "(") {
+				return v.Default
+			}
+		}
+		return ""
+	}
+	var errs []error
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{name}, args...)...))
+	}
+	integer := func(name string, min, max int64) int64 {
+		n, err := strconv.ParseInt(get(name), 10, 64)
+		if err != nil || n < min || n > max {
+			bad(name, "must be an integer between %d and %d, got %q", min, max, get(name))
+		}
+		return n
+	}
+	duration := func(name string) time.Duration {
+		d, err := time.ParseDuration(get(name))
+		if err != nil || d <= 0 {
+			bad(name, "must be a positive duration such as 30s or 15m, got %q", get(name))
+		}
+		return d
+	}
+
+	c := &Config{
+		DatabaseURL:     get("ESSDIR_DATABASE_URL"),
+		DBMaxConns:      int(integer("ESSDIR_DB_MAX_CONNS", 1, 1000)),
+		Addr:            get("ESSDIR_ADDR"),
+		JWTIssuer:       get("ESSDIR_JWT_ISSUER"),
+		JWTAudience:     get("ESSDIR_JWT_AUDIENCE"),
+		AccessTokenTTL:  duration("ESSDIR_ACCESS_TOKEN_TTL"),
+		BodyLimit:       integer("ESSDIR_BODY_LIMIT", 1024, 1<<30),
+		RateLimitAnon:   int(integer("ESSDIR_RATE_LIMIT_ANON", 0, 1_000_000)),
+		RateLimitAuth:   int(integer("ESSDIR_RATE_LIMIT_AUTH", 0, 1_000_000)),
+		LogLevel:        strings.ToLower(get("ESSDIR_LOG_LEVEL")),
+		ShutdownTimeout: duration("ESSDIR_SHUTDOWN_TIMEOUT"),
+	}
+	if !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		bad("ESSDIR_DATABASE_URL", "must be a postgres:// URL")
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		bad("ESSDIR_ADDR", "must be host:port or :port, got %q", c.Addr)
+	}
+	if secret := getenv("ESSDIR_JWT_SECRET"); secret != "" {
+		c.JWTSecret = []byte(secret)
+		if len(c.JWTSecret) < MinSecretBytes {
+			bad("ESSDIR_JWT_SECRET", "must be at least %d bytes, got %d", MinSecretBytes, len(c.JWTSecret))
+		}
+	} else {
+		c.JWTSecret = make([]byte, MinSecretBytes)
+		if _, err := rand.Read(c.JWTSecret); err != nil {
+			bad("ESSDIR_JWT_SECRET", "cannot make a random secret: %v", err)
+		}
+		c.SecretGenerated = true
+	}
+	for i, s := range split(getenv("ESSDIR_JWT_PREVIOUS_SECRETS")) {
+		if len(s) < MinSecretBytes {
+			bad("ESSDIR_JWT_PREVIOUS_SECRETS", "secret #%d must be at least %d bytes", i+1, MinSecretBytes)
+		}
+		c.JWTPreviousSecrets = append(c.JWTPreviousSecrets, []byte(s))
+	}
+	if c.AccessTokenTTL > 24*time.Hour {
+		bad("ESSDIR_ACCESS_TOKEN_TTL", "must be at most 24h: access tokens cannot be revoked")
+	}
+	c.CORSOrigins = split(get("ESSDIR_CORS_ORIGINS"))
+	for _, cidr := range split(getenv("ESSDIR_TRUSTED_PROXIES")) {
+		_, n, err := net.ParseCIDR(cidr)
+		if err != nil {
+			bad("ESSDIR_TRUSTED_PROXIES", "%q is not a CIDR such as 10.0.0.0/8", cidr)
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, n)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("ESSDIR_LOG_LEVEL", "must be debug, info, warn or error, got %q", c.LogLevel)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func split(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
