@@ -193,3 +193,16 @@ var departmentRegions = map[string]string{
 	"88": "44", "89": "27", "90": "27", "91": "11", "92": "11", "93": "11", "94": "11", "95": "11",
 	"971": "01", "972": "02", "973": "03", "974": "04", "976": "06",
 }
+
+// ValidRegionCode reports whether s is the INSEE code of a région.
+func ValidRegionCode(s string) bool {
+	for _, r := range departmentRegions {
+		if r == s {
+			return true
+		}
+	}
+	return false
+}
+
+// ValidDepartmentCode reports whether s is the code of a département.
+func ValidDepartmentCode(s string) bool { return departmentRegions[s] != "" }

@@ -129,7 +129,7 @@ func (s *Structure) Normalize() {
 	if s.Status == "" {
 		s.Status = StatusPublished
 	}
-	if s.SIREN == "" && len(s.SIRET) == 14 {
+	if s.SIREN == "" && ValidSIRET(s.SIRET) {
 		s.SIREN = s.SIRET[:9]
 	}
 	s.DepartmentCode, s.RegionCode = DeriveTerritory(s.Address)

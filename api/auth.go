@@ -1,0 +1,171 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"mime"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	"github.com/essdir/essdir/internal/auth"
+	"github.com/essdir/essdir/internal/essdir"
+)
+
+func (s *Server) authRoutes(g *echo.Group) {
+	g.POST("/auth/token", s.token)
+	g.GET("/auth/me", s.me)
+}
+
+// TokenRequest is the body of the token endpoint, as JSON or as a form.
+type TokenRequest struct {
+	GrantType string `json:"grant_type" enums:"password" validate:"required" example:"password"`
+	Username  string `json:"username" example:"editor@example.org"`
+	Password  string `json:"password" example:"correct horse battery staple"`
+} // @name TokenRequest
+
+// TokenResponse is a successful token answer (RFC 6749 §5.1).
+type TokenResponse struct {
+	AccessToken string `json:"access_token" validate:"required"`
+	TokenType   string `json:"token_type" example:"Bearer" validate:"required"`
+	ExpiresIn   int    `json:"expires_in" example:"900" validate:"required"`
+} // @name TokenResponse
+
+// OAuthError is an error of the token endpoint (RFC 6749 §5.2).
+type OAuthError struct {
+	Error            string `json:"error" enums:"invalid_request,invalid_client,invalid_grant,unauthorized_client,unsupported_grant_type" validate:"required"`
+	ErrorDescription string `json:"error_description,omitempty"`
+} // @name OAuthError
+
+// Me describes the authenticated caller.
+type Me struct {
+	ID        uuid.UUID   `json:"id" format:"uuid" validate:"required"`
+	Kind      string      `json:"kind" enums:"user" validate:"required"`
+	Email     string      `json:"email" validate:"required"`
+	Role      essdir.Role `json:"role" validate:"required"`
+	CreatedAt time.Time   `json:"created_at" validate:"required"`
+} // @name Me
+
+// token godoc
+//
+//	@Summary		Get an access token
+//	@Description	OAuth 2 token endpoint. `grant_type=password` with the user's e-mail as `username`. The body may be `application/x-www-form-urlencoded` (the standard) or JSON with the same names. Errors follow RFC 6749 §5.2.
+//	@Tags			auth
+//	@Accept			x-www-form-urlencoded
+//	@Accept			json
+//	@Produce		json
+//	@Param			request	body		TokenRequest	true	"credentials"
+//	@Success		200		{object}	TokenResponse
+//	@Failure		400		{object}	OAuthError
+//	@Failure		413		{object}	Problem
+//	@Failure		429		{object}	Problem
+//	@Failure		503		{object}	Problem
+//	@Router			/v1/auth/token [post]
+func (s *Server) token(c echo.Context) error {
+	c.Response().Header().Set("Cache-Control", "no-store")
+	c.Response().Header().Set("Pragma", "no-cache")
+	params, oerr, err := tokenParams(c)
+	if err != nil {
+		return err
+	}
+	if oerr != nil {
+		return c.JSON(http.StatusBadRequest, oerr)
+	}
+	switch params.Get("grant_type") {
+	case "password":
+	case "":
+		return c.JSON(http.StatusBadRequest, OAuthError{"invalid_request", "grant_type is required"})
+	default:
+		return c.JSON(http.StatusBadRequest, OAuthError{"unsupported_grant_type", "supported grant types: password"})
+	}
+	username, password := params.Get("username"), params.Get("password")
+	if username == "" || password == "" {
+		return c.JSON(http.StatusBadRequest, OAuthError{"invalid_request", "username and password are required"})
+	}
+	u, err := s.users.FindUserByEmail(c.Request().Context(), username)
+	hash := ""
+	switch {
+	case err == nil:
+		hash = u.PasswordHash
+	case essdir.ErrorCode(err) != essdir.ENOTFOUND:
+		return err
+	}
+	if !auth.CheckPassword(hash, password) {
+		loggerFrom(c).Info("password grant refused", "username_known", hash != "")
+		return c.JSON(http.StatusBadRequest, OAuthError{"invalid_grant", "the e-mail or the password is wrong"})
+	}
+	access, err := s.tokens.Issue(u)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, TokenResponse{AccessToken: access, TokenType: "Bearer", ExpiresIn: int(s.tokens.TTL().Seconds())})
+}
+
+// tokenParams reads the token request from a form or a JSON object. A
+// parameter given twice is refused (RFC 6749 §3.2).
+func tokenParams(c echo.Context) (url.Values, *OAuthError, error) {
+	mt, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
+	body, err := readBody(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	switch mt {
+	case echo.MIMEApplicationForm:
+		values, err := url.ParseQuery(string(body))
+		if err != nil {
+			return nil, &OAuthError{"invalid_request", "the form body cannot be parsed"}, nil
+		}
+		for k, v := range values {
+			if len(v) > 1 {
+				return nil, &OAuthError{"invalid_request", k + " is given more than once"}, nil
+			}
+		}
+		return values, nil, nil
+	case echo.MIMEApplicationJSON:
+		var obj map[string]any
+		dec := json.NewDecoder(bytes.NewReader(body))
+		if err := dec.Decode(&obj); err != nil || obj == nil {
+			return nil, &OAuthError{"invalid_request", "the body must be a JSON object"}, nil
+		}
+		values := url.Values{}
+		for k, v := range obj {
+			str, ok := v.(string)
+			if !ok {
+				return nil, &OAuthError{"invalid_request", k + " must be a string"}, nil
+			}
+			values.Set(k, str)
+		}
+		return values, nil, nil
+	}
+	return nil, &OAuthError{"invalid_request", "the body must be application/x-www-form-urlencoded or application/json"}, nil
+}
+
+// me godoc
+//
+//	@Summary	Who am I
+//	@Tags		auth
+//	@Produce	json
+//	@Success	200	{object}	Me
+//	@Failure	401	{object}	Problem
+//	@Failure	429	{object}	Problem
+//	@Failure	503	{object}	Problem
+//	@Security	BearerAuth
+//	@Router		/v1/auth/me [get]
+func (s *Server) me(c echo.Context) error {
+	p := principalOf(c)
+	if p == nil {
+		return unauthorized("invalid_request", "this route needs a Bearer access token")
+	}
+	u, err := s.users.FindUserByID(c.Request().Context(), p.Subject)
+	if essdir.ErrorCode(err) == essdir.ENOTFOUND {
+		return unauthorized("invalid_token", "the account of this token no longer exists")
+	}
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, Me{ID: u.ID, Kind: "user", Email: u.Email, Role: u.Role, CreatedAt: u.CreatedAt})
+}

@@ -1,0 +1,158 @@
+package api
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// Conditional-request headers (RFC 9110 §13).
+const (
+	headerETag        = "ETag"
+	headerIfMatch     = "If-Match"
+	headerIfNoneMatch = "If-None-Match"
+)
+
+// readBody reads the whole request body, within the body limit.
+func readBody(c echo.Context) ([]byte, error) {
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		var he *echo.HTTPError
+		if errors.As(err, &he) {
+			return nil, he // the body limit's 413
+		}
+		return nil, malformed("", "the request body could not be read")
+	}
+	return body, nil
+}
+
+// decodeStrict reads a JSON object into v, refusing unknown fields, trailing
+// data and anything that is not an object, each with a message that says
+// what to fix.
+func decodeStrict(body []byte, v any) error {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
+		return malformed("", "the request body is empty")
+	}
+	if trimmed[0] != '{' {
+		return malformed("", "the request body must be a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return malformed("", "the request body has data after the JSON object")
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var parse *time.ParseError
+	switch {
+	case errors.As(err, &syntax):
+		return malformed("", "the request body is not valid JSON (error at byte %d)", syntax.Offset)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return malformed("", "the request body is truncated JSON")
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			field = "(body)"
+		}
+		return malformed(field, "%s must be %s", field, jsonKind(typ.Type))
+	case errors.As(err, &parse):
+		return malformed("", "a timestamp is not in RFC 3339 format (2024-11-28T14:00:00+01:00)")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return malformed(name, "unknown field %q", name)
+	}
+	return malformed("", "the request body is not valid JSON")
+}
+
+// jsonKind names the JSON type a Go type is read from, for error messages
+// that speak the client's language rather than Go's.
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "of another type"
+	}
+	if t == reflect.TypeOf(time.Time{}) {
+		return "an RFC 3339 timestamp"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
+	}
+	return "of another type"
+}
+
+// etagOf is the strong entity tag of a response body: equal bodies, equal tags.
+func etagOf(body []byte) string {
+	sum := sha256.Sum256(body)
+	return `"` + base64.RawURLEncoding.EncodeToString(sum[:15]) + `"`
+}
+
+// etagMatches reports whether an If-Match / If-None-Match header lists etag.
+// If-Match compares strongly (a weak tag never matches); If-None-Match weakly.
+func etagMatches(header, etag string, weak bool) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" {
+			return true
+		}
+		if strings.HasPrefix(t, "W/") {
+			if !weak {
+				continue
+			}
+			t = t[2:]
+		}
+		if t == etag {
+			return true
+		}
+	}
+	return false
+}
+
+// writeRecord answers a single record with its ETag, or 304 when the client's
+// copy (If-None-Match) is current.
+func writeRecord(c echo.Context, status int, v any) error {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	etag := etagOf(body)
+	h := c.Response().Header()
+	h.Set(headerETag, etag)
+	h.Set("Cache-Control", "no-cache")
+	h.Add(echo.HeaderVary, echo.HeaderAuthorization)
+	if c.Request().Method == http.MethodGet {
+		if inm := c.Request().Header.Get(headerIfNoneMatch); inm != "" && etagMatches(inm, etag, true) {
+			return c.NoContent(http.StatusNotModified)
+		}
+	}
+	return c.Blob(status, echo.MIMEApplicationJSON, body)
+}

@@ -1,0 +1,242 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"mime"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
+
+	"github.com/essdir/essdir/internal/auth"
+	"github.com/essdir/essdir/internal/essdir"
+)
+
+const (
+	ctxLogger    = "essdir.logger"
+	ctxPrincipal = "essdir.principal"
+)
+
+var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{8,64}$`)
+
+// requestID gives every request an id: the caller's X-Request-Id when it
+// looks like one (so a trace crosses a proxy), else a new one. The id is
+// echoed in the response and carried by every log line of the request.
+func (s *Server) requestID(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id := c.Request().Header.Get(echo.HeaderXRequestID)
+		if !requestIDPattern.MatchString(id) {
+			b := make([]byte, 12)
+			_, _ = rand.Read(b)
+			id = hex.EncodeToString(b)
+		}
+		c.Response().Header().Set(echo.HeaderXRequestID, id)
+		c.Set(ctxLogger, s.log.With(slog.String("request_id", id)))
+		return next(c)
+	}
+}
+
+func loggerFrom(c echo.Context) *slog.Logger {
+	if l, ok := c.Get(ctxLogger).(*slog.Logger); ok {
+		return l
+	}
+	return slog.Default()
+}
+
+// metrics are the Prometheus series of the HTTP layer.
+type metrics struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "essdir_http_requests_total", Help: "HTTP requests by route template, method and status.",
+		}, []string{"method", "route", "status"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "essdir_http_request_duration_seconds", Help: "HTTP request latency by route template, method and status.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"method", "route", "status"}),
+	}
+	reg.MustRegister(m.requests, m.duration)
+	return m
+}
+
+// observe writes one access-log line and the metrics of each request. It
+// answers errors itself (through the error handler) so that the status it
+// records is the one the client got.
+func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		elapsed := time.Since(start)
+		status := c.Response().Status
+		route := c.Path()
+		if route == "" || (status == http.StatusNotFound && strings.HasSuffix(route, "*") && route != "/swagger/*") {
+			route = "unmatched"
+		}
+		labels := prometheus.Labels{"method": c.Request().Method, "route": route, "status": strconv.Itoa(status)}
+		s.metrics.requests.With(labels).Inc()
+		s.metrics.duration.With(labels).Observe(elapsed.Seconds())
+		level := slog.LevelInfo
+		if status >= 500 {
+			level = slog.LevelWarn
+		}
+		loggerFrom(c).LogAttrs(c.Request().Context(), level, "request",
+			slog.String("method", c.Request().Method), slog.String("path", c.Request().URL.Path),
+			slog.String("route", route), slog.Int("status", status),
+			slog.Int64("bytes", c.Response().Size), slog.Duration("duration", elapsed),
+			slog.String("ip", c.RealIP()))
+		return nil
+	}
+}
+
+// recoverPanics turns a panic into an internal error, logged with its stack.
+func (s *Server) recoverPanics() echo.MiddlewareFunc {
+	return middleware.RecoverWithConfig(middleware.RecoverConfig{
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			loggerFrom(c).Error("panic", slog.String("error", err.Error()), slog.String("stack", string(stack)))
+			return essdir.Internal(err)
+		},
+	})
+}
+
+// authenticate reads a Bearer token when there is one. A missing token makes
+// an anonymous caller; a present but invalid one is refused (401), even on
+// public routes, so that a client learns at once that its token is bad.
+func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		header := c.Request().Header.Get(echo.HeaderAuthorization)
+		if header == "" {
+			return next(c)
+		}
+		scheme, token, ok := strings.Cut(header, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+			return unauthorized("invalid_request", "the Authorization header must be: Bearer <token>")
+		}
+		p, err := s.tokens.Verify(strings.TrimSpace(token))
+		if err != nil {
+			reason := "the token is invalid"
+			if e, ok := err.(*auth.ErrInvalidToken); ok {
+				reason = e.Reason
+			}
+			return unauthorized("invalid_token", reason)
+		}
+		c.Set(ctxPrincipal, p)
+		return next(c)
+	}
+}
+
+func unauthorized(code, description string) error {
+	return &httpError{status: http.StatusUnauthorized, detail: description, headers: map[string]string{
+		echo.HeaderWWWAuthenticate: fmt.Sprintf(`Bearer realm="essdir", error=%q, error_description=%q`, code, description),
+	}}
+}
+
+// principalOf returns the authenticated caller, or nil for anonymous ones.
+func principalOf(c echo.Context) *auth.Principal {
+	p, _ := c.Get(ctxPrincipal).(*auth.Principal)
+	return p
+}
+
+// canSeeUnpublished reports whether the caller may read drafts, pending and
+// archived records, and personal data such as contacts.
+func canSeeUnpublished(c echo.Context) bool {
+	p := principalOf(c)
+	return p != nil && p.Role.Includes(essdir.RoleEditor)
+}
+
+// requireRole guards a route: 401 without credentials, 403 when the role is
+// too low.
+func requireRole(role essdir.Role) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			p := principalOf(c)
+			if p == nil {
+				return unauthorized("invalid_request", "this action needs a Bearer access token")
+			}
+			if !p.Role.Includes(role) {
+				return essdir.Errorf(essdir.EFORBIDDEN, "this action needs the %s role", role)
+			}
+			return next(c)
+		}
+	}
+}
+
+// rateLimit applies the per-minute budgets: per IP for anonymous callers, per
+// subject for authenticated ones.
+func (s *Server) rateLimit(anonPerMinute, authPerMinute int) echo.MiddlewareFunc {
+	store := func(perMinute int) middleware.RateLimiterStore {
+		if perMinute <= 0 {
+			return nil
+		}
+		return middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: rate.Limit(float64(perMinute) / 60), Burst: perMinute, ExpiresIn: 3 * time.Minute,
+		})
+	}
+	anon, authed := store(anonPerMinute), store(authPerMinute)
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			limiter, id := anon, "ip:"+c.RealIP()
+			if p := principalOf(c); p != nil {
+				limiter, id = authed, "sub:"+p.Subject.String()
+			}
+			if limiter == nil {
+				return next(c)
+			}
+			if ok, err := limiter.Allow(id); err != nil || !ok {
+				return &httpError{status: http.StatusTooManyRequests, detail: "too many requests; slow down",
+					headers: map[string]string{"Retry-After": "10"}}
+			}
+			return next(c)
+		}
+	}
+}
+
+// requireJSON refuses bodies that are not JSON (415). PATCH also takes
+// application/merge-patch+json.
+func requireJSON(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ct := c.Request().Header.Get(echo.HeaderContentType)
+		mt, _, err := mime.ParseMediaType(ct)
+		ok := err == nil && (mt == echo.MIMEApplicationJSON ||
+			(c.Request().Method == http.MethodPatch && mt == mimeMergePatch))
+		if !ok {
+			want := "application/json"
+			if c.Request().Method == http.MethodPatch {
+				want = "application/merge-patch+json or application/json"
+			}
+			return newHTTPError(http.StatusUnsupportedMediaType, "the body must be "+want)
+		}
+		return next(c)
+	}
+}
+
+const mimeMergePatch = "application/merge-patch+json"
+
+// withTimeout bounds the work of one request so that a slow query cannot
+// hold a connection forever.
+func withTimeout(d time.Duration) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			ctx, cancel := context.WithTimeout(c.Request().Context(), d)
+			defer cancel()
+			c.SetRequest(c.Request().WithContext(ctx))
+			return next(c)
+		}
+	}
+}

@@ -1,0 +1,152 @@
+package api
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	"github.com/essdir/essdir/internal/essdir"
+)
+
+// query reads the query string of one request against an allowlist of
+// parameter names, so that a misspelt filter is a 400 rather than a silently
+// ignored one.
+type query struct {
+	values url.Values
+	errs   essdir.Violations
+}
+
+func newQuery(c echo.Context, allowed ...string) *query {
+	q := &query{values: c.QueryParams()}
+	known := make(map[string]bool, len(allowed))
+	for _, a := range allowed {
+		known[a] = true
+	}
+	for name := range q.values {
+		if !known[name] {
+			q.errs.Add(name, "unknown query parameter (allowed: %s)", strings.Join(allowed, ", "))
+		}
+	}
+	return q
+}
+
+// list returns every value of a repeatable parameter; commas separate values too.
+func (q *query) list(name string) []string {
+	var out []string
+	for _, v := range q.values[name] {
+		for _, part := range strings.Split(v, ",") {
+			if part = strings.TrimSpace(part); part != "" {
+				out = append(out, part)
+			}
+		}
+	}
+	return out
+}
+
+// texts returns every value of a repeatable free-text parameter (no comma split).
+func (q *query) texts(name string) []string {
+	var out []string
+	for _, v := range q.values[name] {
+		if v = essdir.CleanText(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func (q *query) single(name string) string {
+	vs := q.values[name]
+	if len(vs) > 1 {
+		q.errs.Add(name, "must be given once")
+	}
+	if len(vs) == 0 {
+		return ""
+	}
+	return strings.TrimSpace(vs[0])
+}
+
+func (q *query) integer(name string, def, min, max int) int {
+	s := q.single(name)
+	if s == "" {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < min || n > max {
+		q.errs.Add(name, "must be an integer between %d and %d", min, max)
+		return def
+	}
+	return n
+}
+
+func (q *query) boolean(name string) bool {
+	switch s := q.single(name); s {
+	case "", "false", "0":
+		return false
+	case "true", "1":
+		return true
+	}
+	q.errs.Add(name, "must be true or false")
+	return false
+}
+
+// timestamp accepts an RFC 3339 timestamp or a date (midnight UTC).
+func (q *query) timestamp(name string) *time.Time {
+	s := q.single(name)
+	if s == "" {
+		return nil
+	}
+	for _, layout := range []string{time.RFC3339Nano, time.DateOnly} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return &t
+		}
+	}
+	q.errs.Add(name, "must be an RFC 3339 timestamp or a date (2024-11-28)")
+	return nil
+}
+
+// codes checks each value of a coded parameter against its vocabulary.
+func codes[T ~string](q *query, name string, vocab *essdir.Vocabulary) []T {
+	var out []T
+	for _, v := range q.list(name) {
+		if !vocab.Has(v) {
+			q.errs.Add(name, "unknown code %q (see /v1/vocabularies/%s)", v, vocab.Name)
+			continue
+		}
+		out = append(out, T(v))
+	}
+	return out
+}
+
+// matching keeps values that check accepts and reports the others.
+func (q *query) matching(name string, check func(string) bool, what string) []string {
+	var out []string
+	for _, v := range q.list(name) {
+		if !check(strings.ToUpper(v)) {
+			q.errs.Add(name, "%q is not %s", v, what)
+			continue
+		}
+		out = append(out, strings.ToUpper(v))
+	}
+	return out
+}
+
+// err returns the collected problems as one 400.
+func (q *query) err() error {
+	if len(q.errs) == 0 {
+		return nil
+	}
+	return &essdir.Error{Code: essdir.EMALFORMED, Message: "bad query parameters", Fields: q.errs}
+}
+
+// pathID reads the {id} path parameter.
+func pathID(c echo.Context) (uuid.UUID, error) {
+	id, err := uuid.Parse(c.Param("id"))
+	if err != nil {
+		return uuid.Nil, malformed("id", "the id in the path must be a UUID")
+	}
+	return id, nil
+}

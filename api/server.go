@@ -1,0 +1,128 @@
+// Package api is essdir's HTTP transport: the route table, the handlers and
+// their DTOs, the middleware and the one error handler. Echo types stop here.
+//
+//	@title						essdir API
+//	@version					1.0
+//	@description				Directory of French social and solidarity economy (ESS) structures, the support local authorities give them, support schemes and events. Reads are public and see published records only; writes need a Bearer access token from POST /v1/auth/token. Errors are RFC 9457 problem documents.
+//	@contact.name				essdir
+//	@license.name				AGPL-3.0-or-later
+//	@BasePath					/
+//	@securityDefinitions.apikey	BearerAuth
+//	@in							header
+//	@name						Authorization
+//	@description				"Bearer " followed by an access token from POST /v1/auth/token.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	echoSwagger "github.com/swaggo/echo-swagger"
+
+	_ "github.com/essdir/essdir/docs" // registers the generated spec for /swagger
+	"github.com/essdir/essdir/internal/auth"
+	"github.com/essdir/essdir/internal/essdir"
+)
+
+// Pinger reports whether the database answers.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Options are the dependencies and settings of the HTTP layer.
+type Options struct {
+	Structures     essdir.StructureService
+	Users          essdir.UserService
+	Tokens         *auth.Issuer
+	DB             Pinger
+	Logger         *slog.Logger
+	Registry       *prometheus.Registry // where the HTTP metrics go, served at /metrics
+	BodyLimit      int64
+	CORSOrigins    []string
+	TrustedProxies []*net.IPNet
+	RateLimitAnon  int
+	RateLimitAuth  int
+	RequestTimeout time.Duration
+}
+
+// Server is the API as an http.Handler.
+type Server struct {
+	echo       *echo.Echo
+	structures essdir.StructureService
+	users      essdir.UserService
+	tokens     *auth.Issuer
+	db         Pinger
+	log        *slog.Logger
+	metrics    *metrics
+	draining   atomic.Bool
+}
+
+// New builds the server and its route table.
+func New(o Options) *Server {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Registry == nil {
+		o.Registry = prometheus.NewRegistry()
+	}
+	if o.BodyLimit <= 0 {
+		o.BodyLimit = 1 << 20
+	}
+	if o.RequestTimeout <= 0 {
+		o.RequestTimeout = 30 * time.Second
+	}
+	s := &Server{
+		echo: echo.New(), structures: o.Structures, users: o.Users, tokens: o.Tokens,
+		db: o.DB, log: o.Logger, metrics: newMetrics(o.Registry),
+	}
+	e := s.echo
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.IPExtractor = echo.ExtractIPDirect()
+	if len(o.TrustedProxies) > 0 {
+		opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+		for _, n := range o.TrustedProxies {
+			opts = append(opts, echo.TrustIPRange(n))
+		}
+		e.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
+	}
+
+	e.Use(s.requestID, s.observe, s.recoverPanics())
+	e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
+		AllowOrigins:  o.CORSOrigins,
+		AllowMethods:  []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete},
+		AllowHeaders:  []string{echo.HeaderAuthorization, echo.HeaderContentType, headerIfMatch, headerIfNoneMatch, "Idempotency-Key", echo.HeaderXRequestID},
+		ExposeHeaders: []string{headerETag, echo.HeaderLocation, "Link", "Retry-After", echo.HeaderXRequestID, echo.HeaderWWWAuthenticate},
+		MaxAge:        3600,
+	}))
+	e.Use(withTimeout(o.RequestTimeout))
+
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{})))
+	e.GET("/swagger", func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, "/swagger/index.html") })
+	e.GET("/swagger/*", echoSwagger.WrapHandler)
+
+	v1 := e.Group("/v1", s.authenticate, s.rateLimit(o.RateLimitAnon, o.RateLimitAuth),
+		middleware.BodyLimit(strconv.FormatInt(o.BodyLimit, 10)))
+	editor := requireRole(essdir.RoleEditor)
+	s.authRoutes(v1)
+	s.structureRoutes(v1, editor)
+	return s
+}
+
+// ServeHTTP serves one request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+
+// Drain makes /readyz answer 503 so that load balancers stop sending
+// traffic while in-flight requests finish.
+func (s *Server) Drain() { s.draining.Store(true) }

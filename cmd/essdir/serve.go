@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/essdir/essdir/api"
+	"github.com/essdir/essdir/internal/auth"
+	"github.com/essdir/essdir/internal/config"
+	"github.com/essdir/essdir/internal/store"
+)
+
+// Server timeouts: a slow client cannot hold a connection open forever.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 2 * time.Minute
+	idleTimeout       = 2 * time.Minute
+	requestTimeout    = 30 * time.Second
+)
+
+func serve(ctx context.Context, args []string, getenv func(string) string, logOut io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(logOut)
+	noMigrate := fs.Bool("no-migrate", false, "do not apply pending migrations at start")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	log := newLogger(logOut, cfg.LogLevel)
+	if cfg.SecretGenerated {
+		log.Warn("ESSDIR_JWT_SECRET is not set: using a random secret, so tokens die with this process")
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if !*noMigrate {
+		if err := store.Migrate(ctx, st.SQL(), "up", logWriter{log}); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+	}
+	tokens, err := auth.NewIssuer(cfg.JWTSecret, cfg.JWTPreviousSecrets, cfg.JWTIssuer, cfg.JWTAudience, cfg.AccessTokenTTL)
+	if err != nil {
+		return err
+	}
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewDBStatsCollector(st.SQL(), "essdir"))
+	handler := api.New(api.Options{
+		Structures: st, Users: st, Tokens: tokens, DB: st, Logger: log, Registry: registry,
+		BodyLimit: cfg.BodyLimit, CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies,
+		RateLimitAnon: cfg.RateLimitAnon, RateLimitAuth: cfg.RateLimitAuth, RequestTimeout: requestTimeout,
+	})
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "version", version, "swagger", "/swagger/index.html")
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	// Stop advertising readiness, then let in-flight requests finish.
+	handler.Drain()
+	log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// logWriter turns the migrator's lines into log records.
+type logWriter struct{ log *slog.Logger }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	w.log.Info(string(trimNewline(p)))
+	return len(p), nil
+}
+
+func trimNewline(p []byte) []byte {
+	for len(p) > 0 && (p[len(p)-1] == '\n' || p[len(p)-1] == '\r') {
+		p = p[:len(p)-1]
+	}
+	return p
+}
