@@ -56,7 +56,7 @@ type Me struct {
 //	@Tags			auth
 //	@Accept			x-www-form-urlencoded
 //	@Accept			json
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Param			request	body		TokenRequest	true	"credentials"
 //	@Success		200		{object}	TokenResponse
 //	@Failure		400		{object}	OAuthError
@@ -147,7 +147,7 @@ func tokenParams(c echo.Context) (url.Values, *OAuthError, error) {
 //
 //	@Summary	Who am I
 //	@Tags		auth
-//	@Produce	json
+//	@Produce	json,application/problem+json
 //	@Success	200	{object}	Me
 //	@Failure	401	{object}	Problem
 //	@Failure	429	{object}	Problem

@@ -19,7 +19,7 @@ type Health struct {
 //
 //	@Summary	Liveness: the process is up
 //	@Tags		operations
-//	@Produce	json
+//	@Produce	json,application/problem+json
 //	@Success	200	{object}	Health
 //	@Router		/healthz [get]
 func (s *Server) healthz(c echo.Context) error {
@@ -30,7 +30,7 @@ func (s *Server) healthz(c echo.Context) error {
 //
 //	@Summary	Readiness: the database answers and the server is not shutting down
 //	@Tags		operations
-//	@Produce	json
+//	@Produce	json,application/problem+json
 //	@Success	200	{object}	Health
 //	@Failure	503	{object}	Problem
 //	@Router		/readyz [get]
@@ -45,3 +45,12 @@ func (s *Server) readyz(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, Health{Status: "ok"})
 }
+
+// metrics godoc
+//
+//	@Summary	Prometheus metrics: requests and latency by route and status, connection pool, Go runtime
+//	@Tags		operations
+//	@Produce	plain
+//	@Success	200	{string}	string	"metrics in the Prometheus text format"
+//	@Router		/metrics [get]
+func (s *Server) metricsHandler(h http.Handler) echo.HandlerFunc { return echo.WrapHandler(h) }

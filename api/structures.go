@@ -29,7 +29,7 @@ var structureListParams = []string{
 //	@Summary		List structures
 //	@Description	Published structures, filtered and paginated by cursor (keyset: a deep page costs what the first does). Several values of one filter (repeated or comma-separated) are alternatives. Editors may ask for other statuses. The `Link` header carries the next page.
 //	@Tags			structures
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Param			limit			query		int			false	"page size"	minimum(1)	maximum(100)	default(20)
 //	@Param			cursor			query		string		false	"next_cursor of the previous page"
 //	@Param			include_total	query		bool		false	"count every match in meta.total"
@@ -126,7 +126,7 @@ func setNextLink(c echo.Context, next string) {
 //	@Summary		Get a structure
 //	@Description	Anonymous callers see published structures only, without contacts. `If-None-Match` answers 304 when the copy is current.
 //	@Tags			structures
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Param			id				path		string	true	"structure id"	format(uuid)
 //	@Param			If-None-Match	header		string	false	"ETag of the copy the client holds"
 //	@Success		200				{object}	Structure
@@ -160,7 +160,7 @@ func (s *Server) getStructure(c echo.Context) error {
 //	@Description	The server chooses the id, derives the slug (unless given), the SIREN (from the SIRET), the département and the région. `status` defaults to published.
 //	@Tags			structures
 //	@Accept			json
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Param			structure	body		StructureInput	true	"the structure"
 //	@Success		201			{object}	Structure
 //	@Header			201			{string}	Location	"URL of the new structure"
@@ -202,7 +202,7 @@ func (s *Server) createStructure(c echo.Context) error {
 //	@Description	PUT replaces the whole record: an omitted optional field is cleared (an omitted slug is kept). A body made from a GET may be sent back as is. Sending the stored record again changes nothing (same version).
 //	@Tags			structures
 //	@Accept			json
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Param			id			path		string			true	"structure id"	format(uuid)
 //	@Param			If-Match	header		string			false	"ETag the change is based on"
 //	@Param			structure	body		StructureInput	true	"the whole structure"
@@ -263,7 +263,7 @@ func replaceWith(c echo.Context, st *essdir.Structure, in *StructureInput) error
 //	@Tags			structures
 //	@Accept			json
 //	@Accept			application/merge-patch+json
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Param			id			path		string			true	"structure id"	format(uuid)
 //	@Param			If-Match	header		string			false	"ETag the change is based on"
 //	@Param			patch		body		StructureInput	true	"the members to change"
@@ -321,6 +321,7 @@ func (s *Server) patchStructure(c echo.Context) error {
 //	@Summary		Delete a structure
 //	@Description	Soft delete: the structure disappears from every read; partners see a tombstone in the change feed.
 //	@Tags			structures
+//	@Produce		json,application/problem+json
 //	@Param			id			path	string	true	"structure id"	format(uuid)
 //	@Param			If-Match	header	string	false	"ETag the deletion is based on"
 //	@Success		204			"deleted"

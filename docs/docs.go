@@ -23,7 +23,8 @@ const docTemplate = `{
         "/healthz": {
             "get": {
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "operations"
@@ -39,10 +40,30 @@ const docTemplate = `{
                 }
             }
         },
+        "/metrics": {
+            "get": {
+                "produces": [
+                    "text/plain"
+                ],
+                "tags": [
+                    "operations"
+                ],
+                "summary": "Prometheus metrics: requests and latency by route and status, connection pool, Go runtime",
+                "responses": {
+                    "200": {
+                        "description": "metrics in the Prometheus text format",
+                        "schema": {
+                            "type": "string"
+                        }
+                    }
+                }
+            }
+        },
         "/readyz": {
             "get": {
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "operations"
@@ -72,7 +93,8 @@ const docTemplate = `{
                     }
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "auth"
@@ -114,7 +136,8 @@ const docTemplate = `{
                     "application/json"
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "auth"
@@ -169,7 +192,8 @@ const docTemplate = `{
             "get": {
                 "description": "Published structures, filtered and paginated by cursor (keyset: a deep page costs what the first does). Several values of one filter (repeated or comma-separated) are alternatives. Editors may ask for other statuses. The ` + "`" + `Link` + "`" + ` header carries the next page.",
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "structures"
@@ -375,7 +399,8 @@ const docTemplate = `{
                     "application/json"
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "structures"
@@ -470,7 +495,8 @@ const docTemplate = `{
             "get": {
                 "description": "Anonymous callers see published structures only, without contacts. ` + "`" + `If-None-Match` + "`" + ` answers 304 when the copy is current.",
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "structures"
@@ -551,7 +577,8 @@ const docTemplate = `{
                     "application/json"
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "structures"
@@ -670,6 +697,10 @@ const docTemplate = `{
                     }
                 ],
                 "description": "Soft delete: the structure disappears from every read; partners see a tombstone in the change feed.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
                 "tags": [
                     "structures"
                 ],
@@ -750,7 +781,8 @@ const docTemplate = `{
                     "application/merge-patch+json"
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "structures"

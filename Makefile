@@ -1,0 +1,60 @@
+# essdir — make run: the API on :8080 with a migrated database and Swagger UI;
+# make test: every check CI runs.
+SHELL := /bin/bash
+BIN   := bin/essdir
+SWAG  := go tool swag
+SWAG_FLAGS := init -q -g server.go -d ./api,./internal/essdir --parseInternal --packageName docs --outputTypes go,json,yaml
+PKGS  := ./...
+
+.PHONY: all build run test check fmt-check vet docs docs-check tidy-check unit cover clean
+
+all: build
+
+build:
+	go build -o $(BIN) ./cmd/essdir
+
+run: build
+	./$(BIN) serve
+
+## docs: regenerate the OpenAPI document in docs/ from the swag annotations.
+docs:
+	$(SWAG) $(SWAG_FLAGS) -o docs
+
+## docs-check: fail when docs/ is not what the annotations generate.
+docs-check:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(SWAG) $(SWAG_FLAGS) -o "$$tmp" && \
+	if ! diff -r -q "$$tmp" docs >/dev/null; then \
+		diff -r -u docs "$$tmp" | head -n 40; \
+		echo "docs/ is stale: run 'make docs' and commit the result"; exit 1; \
+	fi
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	go vet $(PKGS)
+
+tidy-check:
+	@cp go.mod /tmp/essdir.go.mod.bak && cp go.sum /tmp/essdir.go.sum.bak && go mod tidy && \
+	if ! diff -q go.mod /tmp/essdir.go.mod.bak >/dev/null || ! diff -q go.sum /tmp/essdir.go.sum.bak >/dev/null; then \
+		cp /tmp/essdir.go.mod.bak go.mod; cp /tmp/essdir.go.sum.bak go.sum; \
+		echo "go.mod/go.sum are not tidy: run 'go mod tidy'"; exit 1; fi
+
+## check: the static checks.
+check: fmt-check vet docs-check tidy-check
+
+## test: the static checks, then every test with the race detector against
+## the local PostgreSQL (ESSDIR_TEST_DATABASE_URL to use another server).
+test: check
+	go test -race -count=1 $(PKGS)
+
+unit:
+	go test -count=1 $(PKGS)
+
+cover:
+	go test -count=1 -coverprofile=/tmp/essdir.cover $(PKGS) && go tool cover -func=/tmp/essdir.cover | tail -n 1
+
+clean:
+	rm -rf bin
