@@ -63,6 +63,7 @@ type Me struct {
 //	@Failure		413		{object}	Problem
 //	@Failure		429		{object}	Problem
 //	@Failure		503		{object}	Problem
+//	@Failure		500		{object}	Problem	"internal error, logged with the request id"
 //	@Router			/v1/auth/token [post]
 func (s *Server) token(c echo.Context) error {
 	c.Response().Header().Set("Cache-Control", "no-store")
@@ -152,6 +153,7 @@ func tokenParams(c echo.Context) (url.Values, *OAuthError, error) {
 //	@Failure	401	{object}	Problem
 //	@Failure	429	{object}	Problem
 //	@Failure	503	{object}	Problem
+//	@Failure	500	{object}	Problem	"internal error, logged with the request id"
 //	@Security	BearerAuth
 //	@Router		/v1/auth/me [get]
 func (s *Server) me(c echo.Context) error {

@@ -33,6 +33,7 @@ func (s *Server) healthz(c echo.Context) error {
 //	@Produce	json,application/problem+json
 //	@Success	200	{object}	Health
 //	@Failure	503	{object}	Problem
+//	@Failure	500	{object}	Problem	"internal error, logged with the request id"
 //	@Router		/readyz [get]
 func (s *Server) readyz(c echo.Context) error {
 	if s.draining.Load() {

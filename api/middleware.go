@@ -191,6 +191,9 @@ func (s *Server) rateLimit(anonPerMinute, authPerMinute int) echo.MiddlewareFunc
 	anon, authed := store(anonPerMinute), store(authPerMinute)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
+			if !strings.HasPrefix(c.Request().URL.Path, "/v1/") {
+				return next(c) // probes, metrics and docs are never limited
+			}
 			limiter, id := anon, "ip:"+c.RealIP()
 			if p := principalOf(c); p != nil {
 				limiter, id = authed, "sub:"+p.Subject.String()

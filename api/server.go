@@ -104,7 +104,8 @@ func New(o Options) *Server {
 		ExposeHeaders: []string{headerETag, echo.HeaderLocation, "Link", "Retry-After", echo.HeaderXRequestID, echo.HeaderWWWAuthenticate},
 		MaxAge:        3600,
 	}))
-	e.Use(withTimeout(o.RequestTimeout))
+	e.Use(withTimeout(o.RequestTimeout), s.authenticate, s.rateLimit(o.RateLimitAnon, o.RateLimitAuth),
+		middleware.BodyLimit(strconv.FormatInt(o.BodyLimit, 10)))
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
@@ -112,8 +113,9 @@ func New(o Options) *Server {
 	e.GET("/swagger", func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, "/swagger/index.html") })
 	e.GET("/swagger/*", echoSwagger.WrapHandler)
 
-	v1 := e.Group("/v1", s.authenticate, s.rateLimit(o.RateLimitAnon, o.RateLimitAuth),
-		middleware.BodyLimit(strconv.FormatInt(o.BodyLimit, 10)))
+	// No group middleware: Echo would add catch-all routes to the group that
+	// turn every 405 under /v1 into a 404.
+	v1 := e.Group("/v1")
 	editor := requireRole(essdir.RoleEditor)
 	s.authRoutes(v1)
 	s.structureRoutes(v1, editor)

@@ -52,6 +52,7 @@ var structureListParams = []string{
 //	@Failure		401				{object}	Problem	"invalid token, or status filter without one"
 //	@Failure		429				{object}	Problem
 //	@Failure		503				{object}	Problem
+//	@Failure		500				{object}	Problem	"internal error, logged with the request id"
 //	@Router			/v1/structures [get]
 func (s *Server) listStructures(c echo.Context) error {
 	q := newQuery(c, structureListParams...)
@@ -137,6 +138,7 @@ func setNextLink(c echo.Context, next string) {
 //	@Failure		404				{object}	Problem
 //	@Failure		429				{object}	Problem
 //	@Failure		503				{object}	Problem
+//	@Failure		500				{object}	Problem	"internal error, logged with the request id"
 //	@Router			/v1/structures/{id} [get]
 func (s *Server) getStructure(c echo.Context) error {
 	id, err := pathID(c)
@@ -174,6 +176,7 @@ func (s *Server) getStructure(c echo.Context) error {
 //	@Failure		422			{object}	Problem	"invalid fields, one entry each"
 //	@Failure		429			{object}	Problem
 //	@Failure		503			{object}	Problem
+//	@Failure		500			{object}	Problem	"internal error, logged with the request id"
 //	@Security		BearerAuth
 //	@Router			/v1/structures [post]
 func (s *Server) createStructure(c echo.Context) error {
@@ -219,6 +222,7 @@ func (s *Server) createStructure(c echo.Context) error {
 //	@Failure		422			{object}	Problem
 //	@Failure		429			{object}	Problem
 //	@Failure		503			{object}	Problem
+//	@Failure		500			{object}	Problem	"internal error, logged with the request id"
 //	@Security		BearerAuth
 //	@Router			/v1/structures/{id} [put]
 func (s *Server) replaceStructure(c echo.Context) error {
@@ -280,6 +284,7 @@ func replaceWith(c echo.Context, st *essdir.Structure, in *StructureInput) error
 //	@Failure		422			{object}	Problem
 //	@Failure		429			{object}	Problem
 //	@Failure		503			{object}	Problem
+//	@Failure		500			{object}	Problem	"internal error, logged with the request id"
 //	@Security		BearerAuth
 //	@Router			/v1/structures/{id} [patch]
 func (s *Server) patchStructure(c echo.Context) error {
@@ -332,6 +337,7 @@ func (s *Server) patchStructure(c echo.Context) error {
 //	@Failure		412			{object}	Problem
 //	@Failure		429			{object}	Problem
 //	@Failure		503			{object}	Problem
+//	@Failure		500			{object}	Problem	"internal error, logged with the request id"
 //	@Security		BearerAuth
 //	@Router			/v1/structures/{id} [delete]
 func (s *Server) deleteStructure(c echo.Context) error {
