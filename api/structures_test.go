@@ -42,7 +42,7 @@ func TestCreateAndGetStructure(t *testing.T) {
 	e := newEnv(t)
 	editor := e.user(essdir.RoleEditor)
 	in := champ("create")
-		in["summary"] = "Ferme florale a\u0300 Longvic"
+	in["summary"] = "Ferme florale a\u0300 Longvic"
 	in["siret"] = "73282932000074"
 	r := e.do(req{method: "POST", path: "/v1/structures", token: editor, body: in})
 	wantStatus(t, r, http.StatusCreated)

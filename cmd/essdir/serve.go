@@ -88,8 +88,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, logOu
 		return err
 	case <-ctx.Done():
 	}
-	// Stop advertising readiness, then let in-flight requests finish.
+	// Stop advertising readiness and give load balancers time to notice,
+	// then stop accepting connections and let in-flight requests finish.
 	handler.Drain()
+	log.Info("draining", "delay", cfg.DrainDelay.String())
+	select {
+	case <-time.After(cfg.DrainDelay):
+	case err := <-errc:
+		return err
+	}
 	log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 	defer cancel()

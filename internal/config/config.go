@@ -37,6 +37,7 @@ type Config struct {
 	RateLimitAuth      int // requests per minute per authenticated subject; 0 = off
 	LogLevel           string
 	ShutdownTimeout    time.Duration
+	DrainDelay         time.Duration
 	// SecretGenerated is true when no secret was configured and a random one
 	// was made: tokens then die with the process.
 	SecretGenerated bool
@@ -64,7 +65,8 @@ var Vars = []Var{
 	{"ESSDIR_RATE_LIMIT_ANON", "600", "requests per minute per anonymous client IP (0 = off)"},
 	{"ESSDIR_RATE_LIMIT_AUTH", "3000", "requests per minute per authenticated caller (0 = off)"},
 	{"ESSDIR_LOG_LEVEL", "info", "debug, info, warn or error"},
-	{"ESSDIR_SHUTDOWN_TIMEOUT", "20s", "how long in-flight requests may finish after SIGTERM"},
+	{"ESSDIR_DRAIN_DELAY", "2s", "after SIGTERM, how long /readyz answers 503 before the listener closes"},
+	{"ESSDIR_SHUTDOWN_TIMEOUT", "20s", "then, how long in-flight requests may take to finish"},
 }
 
 // Load reads the configuration through getenv (os.Getenv in production) and
@@ -92,13 +94,14 @@ func Load(getenv func(string) string) (*Config, error) {
 		}
 		return n
 	}
-	duration := func(name string) time.Duration {
+	durationFrom := func(name string, min time.Duration) time.Duration {
 		d, err := time.ParseDuration(get(name))
-		if err != nil || d <= 0 {
-			bad(name, "must be a positive duration such as 30s or 15m, got %q", get(name))
+		if err != nil || d < min {
+			bad(name, "must be a duration such as 30s or 15m (at least %s), got %q", min, get(name))
 		}
 		return d
 	}
+	duration := func(name string) time.Duration { return durationFrom(name, time.Millisecond) }
 
 	c := &Config{
 		DatabaseURL:     get("ESSDIR_DATABASE_URL"),
@@ -112,6 +115,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		RateLimitAuth:   int(integer("ESSDIR_RATE_LIMIT_AUTH", 0, 1_000_000)),
 		LogLevel:        strings.ToLower(get("ESSDIR_LOG_LEVEL")),
 		ShutdownTimeout: duration("ESSDIR_SHUTDOWN_TIMEOUT"),
+		DrainDelay:      durationFrom("ESSDIR_DRAIN_DELAY", 0),
 	}
 	if !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		bad("ESSDIR_DATABASE_URL", "must be a postgres:// URL")

@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -52,5 +53,18 @@ func TestAllErrorsAtOnce(t *testing.T) {
 	_, err := config.Load(env(map[string]string{"ESSDIR_JWT_SECRET": "short", "ESSDIR_ADDR": "nope"}))
 	if err == nil || !strings.Contains(err.Error(), "ESSDIR_JWT_SECRET") || !strings.Contains(err.Error(), "ESSDIR_ADDR") {
 		t.Errorf("error = %v, want both variables named", err)
+	}
+}
+
+// TestREADMEDocumentsEveryVariable keeps the README's table in step with Vars.
+func TestREADMEDocumentsEveryVariable(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range config.Vars {
+		if !strings.Contains(string(readme), "| `"+v.Name+"` |") {
+			t.Errorf("README.md does not document %s", v.Name)
+		}
 	}
 }

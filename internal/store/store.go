@@ -88,32 +88,31 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	return translate(s.db.WithContext(ctx).Transaction(fn))
 }
 
-// EnsureDatabase creates the database named in dsn when it is missing, by
-// connecting to the server's maintenance database "postgres".
+// EnsureDatabase creates the database named in dsn when it is missing. It
+// first connects to the database itself, so a deployment whose user may not
+// open the maintenance database "postgres" is not bothered; only when the
+// server answers "no such database" does it connect to "postgres" to create it.
 func EnsureDatabase(ctx context.Context, dsn string) error {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return fmt.Errorf("ESSDIR_DATABASE_URL is not a valid PostgreSQL URL: %w", err)
 	}
-	name := cfg.Database
-	if name == "" || name == "postgres" {
-		return nil
-	}
-	cfg.Database = "postgres"
 	conn, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
+	if err == nil {
+		return conn.Close(ctx)
+	}
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "3D000" { // invalid_catalog_name
 		return fmt.Errorf("connect to PostgreSQL at %s:%d: %w", cfg.Host, cfg.Port, err)
 	}
+	name := cfg.Database
+	cfg.Database = "postgres"
+	conn, err = pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("database %q is missing and cannot be created: %w", name, err)
+	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	var exists bool
-	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
-		return fmt.Errorf("look up database %q: %w", name, err)
-	}
-	if exists {
-		return nil
-	}
 	_, err = conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
-	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "42P04" { // created meanwhile by someone else
 		return nil
 	}
