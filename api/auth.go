@@ -6,7 +6,9 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
@@ -85,6 +87,9 @@ func (s *Server) token(c echo.Context) error {
 	username, password := params.Get("username"), params.Get("password")
 	if username == "" || password == "" {
 		return c.JSON(http.StatusBadRequest, OAuthError{"invalid_request", "username and password are required"})
+	}
+	if !cleanParam(username) || !utf8.ValidString(password) || strings.ContainsRune(password, 0) {
+		return c.JSON(http.StatusBadRequest, OAuthError{"invalid_request", "username and password must be UTF-8 text"})
 	}
 	u, err := s.users.FindUserByEmail(c.Request().Context(), username)
 	hash := ""

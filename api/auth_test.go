@@ -72,6 +72,8 @@ func TestTokenErrors(t *testing.T) {
 		{"ErrJSONNotObject", `["password"]`, "application/json", "invalid_request"},
 		{"ErrJSONWrongType", `{"grant_type": "password", "username": 5, "password": "x"}`, "application/json", "invalid_request"},
 		{"ErrTextPlain", "grant_type=password", "text/plain", "invalid_request"},
+		{"ErrNULInUsername", "grant_type=password&username=a%00b&password=x", formCT, "invalid_request"},
+		{"ErrBadUTF8Username", "grant_type=password&username=%ff&password=x", formCT, "invalid_request"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -121,5 +122,19 @@ func TestCORS(t *testing.T) {
 	other := e.do(req{method: "GET", path: "/v1/structures", headers: map[string]string{"Origin": "https://evil.example"}})
 	if other.header.Get("Access-Control-Allow-Origin") != "" {
 		t.Error("an unlisted origin is allowed")
+	}
+}
+
+func TestTrustedProxies(t *testing.T) {
+	direct := newEnv(t)
+	direct.do(req{method: "GET", path: "/healthz", headers: map[string]string{"X-Forwarded-For": "203.0.113.9"}})
+	if strings.Contains(direct.logs.String(), "203.0.113.9") {
+		t.Error("X-Forwarded-For believed without a trusted proxy")
+	}
+	_, loopback, _ := net.ParseCIDR("127.0.0.0/8")
+	proxied := newEnv(t, func(o *api.Options) { o.TrustedProxies = []*net.IPNet{loopback} })
+	proxied.do(req{method: "GET", path: "/healthz", headers: map[string]string{"X-Forwarded-For": "203.0.113.9"}})
+	if !strings.Contains(proxied.logs.String(), `"ip":"203.0.113.9"`) {
+		t.Errorf("X-Forwarded-For from a trusted proxy ignored:\n%s", proxied.logs.String())
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
@@ -26,12 +28,39 @@ func newQuery(c echo.Context, allowed ...string) *query {
 	for _, a := range allowed {
 		known[a] = true
 	}
-	for name := range q.values {
+	for name, vs := range q.values {
 		if !known[name] {
-			q.errs.Add(name, "unknown query parameter (allowed: %s)", strings.Join(allowed, ", "))
+			q.errs.Add(safeName(name), "unknown query parameter (allowed: %s)", strings.Join(allowed, ", "))
+			continue
+		}
+		for _, v := range vs {
+			if !cleanParam(v) {
+				q.errs.Add(name, "must be UTF-8 text without control characters")
+			}
 		}
 	}
 	return q
+}
+
+// cleanParam reports whether a parameter value is text PostgreSQL can take.
+func cleanParam(v string) bool {
+	if !utf8.ValidString(v) {
+		return false
+	}
+	for _, r := range v {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// safeName keeps a client-chosen parameter name printable in an error.
+func safeName(name string) string {
+	if !cleanParam(name) || len(name) > 64 {
+		return "(unreadable parameter name)"
+	}
+	return name
 }
 
 // list returns every value of a repeatable parameter; commas separate values too.

@@ -408,7 +408,7 @@ func TestListStructures(t *testing.T) {
 	for _, bad := range []string{
 		"limit=0", "limit=101", "limit=ten", "cursor=garbage", "sort=popularity", "sector=cooking",
 		"legal_form=sarl", "department_code=20", "updated_since=yesterday", "include_total=maybe",
-		"nickname=x", "status=deleted", "limit=1&limit=2",
+		"nickname=x", "status=deleted", "limit=1&limit=2", "city=%00", "city=%ff", "network=a%0Ab", "%ff=1",
 	} {
 		t.Run("Err_"+bad, func(t *testing.T) {
 			r := e.do(req{method: "GET", path: "/v1/structures?" + bad, token: editor})

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/essdir/essdir/internal/auth"
 	"github.com/essdir/essdir/internal/pgtest"
@@ -62,6 +63,37 @@ func TestCommands(t *testing.T) {
 	out, err := runCLI(t, testEnv(nil), "", "migrate", "status")
 	if err != nil || !regexp.MustCompile(`00001_init\.sql\s+applied`).MatchString(out) {
 		t.Errorf("migrate status: %q, %v", out, err)
+	}
+}
+
+// TestMigrateDownUp runs the migrations both ways on a database of its own,
+// which the command creates because it is missing.
+func TestMigrateDownUp(t *testing.T) {
+	name := "essdir_migrate_" + strings.ReplaceAll(uuid.NewString()[:8], "-", "")
+	dsn := strings.Replace(testDSN, testDSN[strings.LastIndex(testDSN, "/")+1:strings.Index(testDSN, "?")], name, 1)
+	t.Cleanup(func() {
+		conn, err := pgx.Connect(context.Background(), pgtest.AdminURL())
+		if err == nil {
+			_, _ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+			conn.Close(context.Background())
+		}
+	})
+	getenv := testEnv(map[string]string{"ESSDIR_DATABASE_URL": dsn})
+	steps := []struct {
+		args []string
+		want *regexp.Regexp
+	}{
+		{[]string{"migrate", "status"}, regexp.MustCompile(`00001_init\.sql\s+pending`)},
+		{[]string{"migrate", "up"}, regexp.MustCompile(`migrated up 00001_init\.sql`)},
+		{[]string{"migrate", "down"}, regexp.MustCompile(`migrated down 00001_init\.sql`)},
+		{[]string{"migrate", "status"}, regexp.MustCompile(`00001_init\.sql\s+pending`)},
+		{[]string{"migrate"}, regexp.MustCompile(`migrated up 00001_init\.sql`)},
+	}
+	for _, step := range steps {
+		out, err := runCLI(t, getenv, "", step.args...)
+		if err != nil || !step.want.MatchString(out) {
+			t.Fatalf("%v: %q, %v", step.args, out, err)
+		}
 	}
 }
 
@@ -144,6 +176,17 @@ func TestServeGracefulShutdown(t *testing.T) {
 	client := &http.Client{Timeout: 10 * time.Second}
 	if r, err := client.Get(base + "/readyz"); err != nil || r.StatusCode != 200 {
 		t.Fatalf("readyz before shutdown: %v %v", r, err)
+	}
+	if r, err := client.Get(base + "/metrics"); err != nil {
+		t.Fatal(err)
+	} else {
+		b, _ := io.ReadAll(r.Body)
+		r.Body.Close()
+		for _, want := range []string{`go_sql_open_connections{db_name="essdir"}`, `essdir_http_requests_total{method="GET",route="/readyz",status="200"} 1`} {
+			if !strings.Contains(string(b), want) {
+				t.Errorf("metrics lack %s", want)
+			}
+		}
 	}
 
 	// A request whose body is still arriving when the shutdown starts.

@@ -111,7 +111,22 @@ func buildTemplate(ctx context.Context, conn *pgx.Conn, tmpl string) error {
 		return fmt.Errorf("migrate template: %w", err)
 	}
 	_, err = conn.Exec(ctx, "ALTER DATABASE "+pgx.Identifier{building}.Sanitize()+" RENAME TO "+pgx.Identifier{tmpl}.Sanitize())
-	return err
+	if err != nil {
+		return err
+	}
+	// Templates of older migrations are of no further use.
+	rows, err := conn.Query(ctx, "SELECT datname FROM pg_database WHERE datname LIKE 'essdir\\_tmpl\\_%' AND datname <> $1", tmpl)
+	if err != nil {
+		return err
+	}
+	stale, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return err
+	}
+	for _, name := range stale {
+		_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
+	}
+	return nil
 }
 
 // templateName changes whenever a migration changes, so a stale template is
