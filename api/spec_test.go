@@ -51,7 +51,7 @@ func TestValidatorCatchesMismatches(t *testing.T) {
 func TestVocabulariesAreSpecEnums(t *testing.T) {
 	doc, _ := spec(t)
 	for name, vocab := range map[string]*essdir.Vocabulary{
-		"essdir.LegalForm": essdir.LegalForms, "essdir.Sector": essdir.Sectors, "essdir.Label": essdir.Labels,
+		"LegalForm": essdir.LegalForms, "Sector": essdir.Sectors, "Label": essdir.Labels,
 	} {
 		schema := doc.Components.Schemas[name]
 		if schema == nil {

@@ -226,6 +226,22 @@ func (s *Server) createStructure(c echo.Context) error {
 //	@Security		BearerAuth
 //	@Router			/v1/structures/{id} [put]
 func (s *Server) replaceStructure(c echo.Context) error {
+	return s.changeStructure(c, func(body []byte) (structureChange, error) {
+		var in StructureInput
+		if err := decodeStrict(body, &in); err != nil {
+			return nil, err
+		}
+		return func(*essdir.Structure) (*StructureInput, error) { return &in, nil }, nil
+	})
+}
+
+// structureChange computes, from the stored record, the whole input to apply.
+type structureChange func(cur *essdir.Structure) (*StructureInput, error)
+
+// changeStructure runs a PUT or a PATCH: parse reads the body before any
+// database work (so a malformed body is a 400 whatever the id), then the
+// change is applied inside the store's transaction, on the locked record.
+func (s *Server) changeStructure(c echo.Context, parse func(body []byte) (structureChange, error)) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
@@ -234,12 +250,16 @@ func (s *Server) replaceStructure(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var in StructureInput
-	if err := decodeStrict(body, &in); err != nil {
+	change, err := parse(body)
+	if err != nil {
 		return err
 	}
 	updated, err := s.structures.UpdateStructure(c.Request().Context(), id, func(st *essdir.Structure) error {
-		return replaceWith(c, st, &in)
+		in, err := change(st)
+		if err != nil {
+			return err
+		}
+		return replaceWith(c, st, in)
 	})
 	if err != nil {
 		return err
@@ -270,7 +290,7 @@ func replaceWith(c echo.Context, st *essdir.Structure, in *StructureInput) error
 //	@Produce		json,application/problem+json
 //	@Param			id			path		string			true	"structure id"	format(uuid)
 //	@Param			If-Match	header		string			false	"ETag the change is based on"
-//	@Param			patch		body		StructureInput	true	"the members to change"
+//	@Param			patch		body		object			true	"the members of Structure to change (null removes)"
 //	@Success		200			{object}	Structure
 //	@Header			200			{string}	ETag	"strong entity tag"
 //	@Failure		400			{object}	Problem
@@ -288,37 +308,27 @@ func replaceWith(c echo.Context, st *essdir.Structure, in *StructureInput) error
 //	@Security		BearerAuth
 //	@Router			/v1/structures/{id} [patch]
 func (s *Server) patchStructure(c echo.Context) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	patch, err := readBody(c)
-	if err != nil {
-		return err
-	}
-	var probe map[string]json.RawMessage
-	if err := decodeStrict(patch, &probe); err != nil {
-		return err
-	}
-	updated, err := s.structures.UpdateStructure(c.Request().Context(), id, func(st *essdir.Structure) error {
-		doc, err := json.Marshal(toStructure(st, true))
-		if err != nil {
-			return err
+	return s.changeStructure(c, func(patch []byte) (structureChange, error) {
+		var probe map[string]json.RawMessage
+		if err := decodeStrict(patch, &probe); err != nil {
+			return nil, err
 		}
-		merged, err := jsonpatch.MergePatch(doc, patch)
-		if err != nil {
-			return malformed("", "the merge patch cannot be applied")
-		}
-		var in StructureInput
-		if err := decodeStrict(merged, &in); err != nil {
-			return err
-		}
-		return replaceWith(c, st, &in)
+		return func(cur *essdir.Structure) (*StructureInput, error) {
+			doc, err := json.Marshal(toStructure(cur, true))
+			if err != nil {
+				return nil, err
+			}
+			merged, err := jsonpatch.MergePatch(doc, patch)
+			if err != nil {
+				return nil, malformed("", "the merge patch cannot be applied")
+			}
+			var in StructureInput
+			if err := decodeStrict(merged, &in); err != nil {
+				return nil, err
+			}
+			return &in, nil
+		}, nil
 	})
-	if err != nil {
-		return err
-	}
-	return writeRecord(c, http.StatusOK, toStructure(updated, true))
 }
 
 // deleteStructure godoc

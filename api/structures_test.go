@@ -235,6 +235,10 @@ func TestReplaceStructure(t *testing.T) {
 		t.Errorf("lists not cleared: %s", r.body)
 	}
 	etag := r.header.Get("ETag")
+	again := e.do(req{method: "PUT", path: path, token: editor, body: next})
+	if again.json(t)["version"] != float64(2) || again.header.Get("ETag") != etag {
+		t.Errorf("the same minimal PUT twice changed the record: %s", again.body)
+	}
 
 	tests := []struct {
 		name    string

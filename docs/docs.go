@@ -852,12 +852,12 @@ const docTemplate = `{
                         "in": "header"
                     },
                     {
-                        "description": "the members to change",
+                        "description": "the members of Structure to change (null removes)",
                         "name": "patch",
                         "in": "body",
                         "required": true,
                         "schema": {
-                            "$ref": "#/definitions/StructureInput"
+                            "type": "object"
                         }
                     }
                 ],
@@ -1020,6 +1020,62 @@ const docTemplate = `{
                 }
             }
         },
+        "Label": {
+            "type": "string",
+            "enum": [
+                "aci",
+                "ai",
+                "ei",
+                "etti",
+                "ea",
+                "esat",
+                "esus",
+                "geiq",
+                "rup",
+                "finansol"
+            ],
+            "x-enum-varnames": [
+                "LabelACI",
+                "LabelAI",
+                "LabelEI",
+                "LabelETTI",
+                "LabelEA",
+                "LabelESAT",
+                "LabelESUS",
+                "LabelGEIQ",
+                "LabelRUP",
+                "LabelFinansol"
+            ]
+        },
+        "LegalForm": {
+            "type": "string",
+            "enum": [
+                "association",
+                "scop",
+                "scic",
+                "cae",
+                "cooperative",
+                "mutual",
+                "foundation",
+                "endowment_fund",
+                "ess_company",
+                "public_body",
+                "other"
+            ],
+            "x-enum-varnames": [
+                "LegalFormAssociation",
+                "LegalFormSCOP",
+                "LegalFormSCIC",
+                "LegalFormCAE",
+                "LegalFormCooperative",
+                "LegalFormMutual",
+                "LegalFormFoundation",
+                "LegalFormEndowmentFund",
+                "LegalFormESSCompany",
+                "LegalFormPublicBody",
+                "LegalFormOther"
+            ]
+        },
         "ListMeta": {
             "type": "object",
             "properties": {
@@ -1081,7 +1137,7 @@ const docTemplate = `{
                     ]
                 },
                 "role": {
-                    "$ref": "#/definitions/essdir.Role"
+                    "$ref": "#/definitions/Role"
                 }
             }
         },
@@ -1141,6 +1197,62 @@ const docTemplate = `{
                 }
             }
         },
+        "Role": {
+            "type": "string",
+            "enum": [
+                "admin",
+                "editor"
+            ],
+            "x-enum-varnames": [
+                "RoleAdmin",
+                "RoleEditor"
+            ]
+        },
+        "Sector": {
+            "type": "string",
+            "enum": [
+                "food",
+                "agriculture",
+                "reuse",
+                "environment",
+                "employment_inclusion",
+                "health",
+                "social_action",
+                "culture",
+                "education_training",
+                "mediation",
+                "solidarity_finance",
+                "housing",
+                "mobility",
+                "digital",
+                "sport_leisure",
+                "tourism",
+                "fair_trade",
+                "local_development",
+                "business_support"
+            ],
+            "x-enum-varnames": [
+                "SectorFood",
+                "SectorAgriculture",
+                "SectorReuse",
+                "SectorEnvironment",
+                "SectorInclusion",
+                "SectorHealth",
+                "SectorSocialAction",
+                "SectorCulture",
+                "SectorEducation",
+                "SectorMediation",
+                "SectorSolidarityFinance",
+                "SectorHousing",
+                "SectorMobility",
+                "SectorDigital",
+                "SectorSport",
+                "SectorTourism",
+                "SectorFairTrade",
+                "SectorLocalDevelopment",
+                "SectorSupport"
+            ]
+        },
         "SocialLink": {
             "type": "object",
             "required": [
@@ -1157,6 +1269,21 @@ const docTemplate = `{
                     "example": "https://www.facebook.com/lamarmitesolidaire/"
                 }
             }
+        },
+        "Status": {
+            "type": "string",
+            "enum": [
+                "draft",
+                "pending",
+                "published",
+                "archived"
+            ],
+            "x-enum-varnames": [
+                "StatusDraft",
+                "StatusPending",
+                "StatusPublished",
+                "StatusArchived"
+            ]
         },
         "Structure": {
             "type": "object",
@@ -1212,11 +1339,11 @@ const docTemplate = `{
                 "labels": {
                     "type": "array",
                     "items": {
-                        "$ref": "#/definitions/essdir.Label"
+                        "$ref": "#/definitions/Label"
                     }
                 },
                 "legal_form": {
-                    "$ref": "#/definitions/essdir.LegalForm"
+                    "$ref": "#/definitions/LegalForm"
                 },
                 "location": {
                     "$ref": "#/definitions/Location"
@@ -1250,7 +1377,7 @@ const docTemplate = `{
                 "sectors": {
                     "type": "array",
                     "items": {
-                        "$ref": "#/definitions/essdir.Sector"
+                        "$ref": "#/definitions/Sector"
                     }
                 },
                 "siren": {
@@ -1276,7 +1403,7 @@ const docTemplate = `{
                     "example": "rtes"
                 },
                 "status": {
-                    "$ref": "#/definitions/essdir.Status"
+                    "$ref": "#/definitions/Status"
                 },
                 "summary": {
                     "type": "string",
@@ -1337,11 +1464,11 @@ const docTemplate = `{
                 "labels": {
                     "type": "array",
                     "items": {
-                        "$ref": "#/definitions/essdir.Label"
+                        "$ref": "#/definitions/Label"
                     }
                 },
                 "legal_form": {
-                    "$ref": "#/definitions/essdir.LegalForm"
+                    "$ref": "#/definitions/LegalForm"
                 },
                 "location": {
                     "$ref": "#/definitions/Location"
@@ -1369,7 +1496,7 @@ const docTemplate = `{
                 "sectors": {
                     "type": "array",
                     "items": {
-                        "$ref": "#/definitions/essdir.Sector"
+                        "$ref": "#/definitions/Sector"
                     }
                 },
                 "siren": {
@@ -1394,7 +1521,7 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "status": {
-                    "$ref": "#/definitions/essdir.Status"
+                    "$ref": "#/definitions/Status"
                 },
                 "summary": {
                     "type": "string"
@@ -1471,133 +1598,6 @@ const docTemplate = `{
                     "example": "Bearer"
                 }
             }
-        },
-        "essdir.Label": {
-            "type": "string",
-            "enum": [
-                "aci",
-                "ai",
-                "ei",
-                "etti",
-                "ea",
-                "esat",
-                "esus",
-                "geiq",
-                "rup",
-                "finansol"
-            ],
-            "x-enum-varnames": [
-                "LabelACI",
-                "LabelAI",
-                "LabelEI",
-                "LabelETTI",
-                "LabelEA",
-                "LabelESAT",
-                "LabelESUS",
-                "LabelGEIQ",
-                "LabelRUP",
-                "LabelFinansol"
-            ]
-        },
-        "essdir.LegalForm": {
-            "type": "string",
-            "enum": [
-                "association",
-                "scop",
-                "scic",
-                "cae",
-                "cooperative",
-                "mutual",
-                "foundation",
-                "endowment_fund",
-                "ess_company",
-                "public_body",
-                "other"
-            ],
-            "x-enum-varnames": [
-                "LegalFormAssociation",
-                "LegalFormSCOP",
-                "LegalFormSCIC",
-                "LegalFormCAE",
-                "LegalFormCooperative",
-                "LegalFormMutual",
-                "LegalFormFoundation",
-                "LegalFormEndowmentFund",
-                "LegalFormESSCompany",
-                "LegalFormPublicBody",
-                "LegalFormOther"
-            ]
-        },
-        "essdir.Role": {
-            "type": "string",
-            "enum": [
-                "admin",
-                "editor"
-            ],
-            "x-enum-varnames": [
-                "RoleAdmin",
-                "RoleEditor"
-            ]
-        },
-        "essdir.Sector": {
-            "type": "string",
-            "enum": [
-                "food",
-                "agriculture",
-                "reuse",
-                "environment",
-                "employment_inclusion",
-                "health",
-                "social_action",
-                "culture",
-                "education_training",
-                "mediation",
-                "solidarity_finance",
-                "housing",
-                "mobility",
-                "digital",
-                "sport_leisure",
-                "tourism",
-                "fair_trade",
-                "local_development",
-                "business_support"
-            ],
-            "x-enum-varnames": [
-                "SectorFood",
-                "SectorAgriculture",
-                "SectorReuse",
-                "SectorEnvironment",
-                "SectorInclusion",
-                "SectorHealth",
-                "SectorSocialAction",
-                "SectorCulture",
-                "SectorEducation",
-                "SectorMediation",
-                "SectorSolidarityFinance",
-                "SectorHousing",
-                "SectorMobility",
-                "SectorDigital",
-                "SectorSport",
-                "SectorTourism",
-                "SectorFairTrade",
-                "SectorLocalDevelopment",
-                "SectorSupport"
-            ]
-        },
-        "essdir.Status": {
-            "type": "string",
-            "enum": [
-                "draft",
-                "pending",
-                "published",
-                "archived"
-            ],
-            "x-enum-varnames": [
-                "StatusDraft",
-                "StatusPending",
-                "StatusPublished",
-                "StatusArchived"
-            ]
         }
     },
     "securityDefinitions": {

@@ -72,8 +72,14 @@ func versionString() string {
 	return v
 }
 
-func openStore(ctx context.Context, cfg *config.Config) (*store.Store, error) {
-	return store.Open(ctx, cfg.DatabaseURL, store.Options{MaxOpenConns: cfg.DBMaxConns})
+// open loads the configuration and connects to the database it names.
+func open(ctx context.Context, getenv func(string) string) (*config.Config, *store.Store, error) {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return nil, nil, fmt.Errorf("configuration:\n%w", err)
+	}
+	st, err := store.Open(ctx, cfg.DatabaseURL, store.Options{MaxOpenConns: cfg.DBMaxConns})
+	return cfg, st, err
 }
 
 func migrate(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
@@ -84,11 +90,7 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	if len(args) > 1 || (command != "up" && command != "down" && command != "status") {
 		return errors.New("usage: essdir migrate up|down|status")
 	}
-	cfg, err := config.Load(getenv)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, cfg)
+	_, st, err := open(ctx, getenv)
 	if err != nil {
 		return err
 	}
@@ -118,11 +120,7 @@ func user(ctx context.Context, args []string, getenv func(string) string, stdin 
 	if err := auth.CheckPasswordPolicy(password); err != nil {
 		return err
 	}
-	cfg, err := config.Load(getenv)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, cfg)
+	_, st, err := open(ctx, getenv)
 	if err != nil {
 		return err
 	}

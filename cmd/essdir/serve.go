@@ -16,7 +16,6 @@ import (
 
 	"github.com/essdir/essdir/api"
 	"github.com/essdir/essdir/internal/auth"
-	"github.com/essdir/essdir/internal/config"
 	"github.com/essdir/essdir/internal/store"
 )
 
@@ -36,19 +35,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, logOu
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := config.Load(getenv)
-	if err != nil {
-		return fmt.Errorf("configuration:\n%w", err)
-	}
-	log := newLogger(logOut, cfg.LogLevel)
-	if cfg.SecretGenerated {
-		log.Warn("ESSDIR_JWT_SECRET is not set: using a random secret, so tokens die with this process")
-	}
-	st, err := openStore(ctx, cfg)
+	cfg, st, err := open(ctx, getenv)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	log := newLogger(logOut, cfg.LogLevel)
+	if cfg.SecretGenerated {
+		log.Warn("ESSDIR_JWT_SECRET is not set: using a random secret, so tokens die with this process")
+	}
 	if !*noMigrate {
 		if err := store.Migrate(ctx, st.SQL(), "up", logWriter{log}); err != nil {
 			return fmt.Errorf("migrate: %w", err)

@@ -13,7 +13,7 @@ import (
 
 // Status is the editorial state of a record. Only published records are
 // visible to anonymous readers.
-type Status string
+type Status string // @name Status
 
 // Statuses.
 const (
@@ -114,6 +114,13 @@ func (s *Structure) Normalize() {
 	s.Website = CleanText(s.Website)
 	s.Email = strings.ToLower(CleanText(s.Email))
 	s.Phone = CleanText(s.Phone)
+	// Empty lists are empty, never nil, so that equal records compare equal.
+	if s.SocialLinks == nil {
+		s.SocialLinks = []SocialLink{}
+	}
+	if s.Contacts == nil {
+		s.Contacts = []Contact{}
+	}
 	for i := range s.SocialLinks {
 		s.SocialLinks[i].Network = strings.ToLower(CleanText(s.SocialLinks[i].Network))
 		s.SocialLinks[i].URL = CleanText(s.SocialLinks[i].URL)

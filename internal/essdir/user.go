@@ -8,7 +8,7 @@ import (
 )
 
 // Role is what a person or a client may do.
-type Role string
+type Role string // @name Role
 
 // Roles, from the most to the least powerful. Partners (clients bound to one
 // source) come with the partner-sync work.

@@ -34,7 +34,7 @@ func newVocabulary(name string, terms ...Term) *Vocabulary {
 }
 
 // LegalForm is the legal status of a structure.
-type LegalForm string
+type LegalForm string // @name LegalForm
 
 // Legal forms.
 const (
@@ -52,7 +52,7 @@ const (
 )
 
 // Sector is a field of activity.
-type Sector string
+type Sector string // @name Sector
 
 // Sectors.
 const (
@@ -78,7 +78,7 @@ const (
 )
 
 // Label is an agrément or label held by a structure.
-type Label string
+type Label string // @name Label
 
 // Labels.
 const (
