@@ -169,7 +169,7 @@ func (s *Store) CreateStructure(ctx context.Context, st *essdir.Structure) error
 			}
 			return tx.Create(toStructureRow(st)).Error
 		})
-		if derive && attempt < 3 && isConflictOn(err, "slug") {
+		if derive && attempt < 5 && isConflictOn(err, "slug") {
 			continue
 		}
 		return err

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/google/uuid"
@@ -175,4 +176,74 @@ func join(s []string) string {
 		out += x
 	}
 	return out
+}
+
+// TestConcurrentUpdatesSeeLockedRecord: the update function runs on the
+// locked row, so of several writers holding the same version exactly one wins.
+func TestConcurrentUpdatesSeeLockedRecord(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	s := boucle("concurrent")
+	if err := st.CreateStructure(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	const writers = 6
+	errs := make(chan error, writers)
+	for i := range writers {
+		go func() {
+			_, err := st.UpdateStructure(ctx, s.ID, func(x *essdir.Structure) error {
+				if x.Version != 1 {
+					return essdir.Errorf(essdir.EPRECONDITION, "stale")
+				}
+				x.Summary = fmt.Sprintf("writer %d", i)
+				return nil
+			})
+			errs <- err
+		}()
+	}
+	wins := 0
+	for range writers {
+		err := <-errs
+		switch essdir.ErrorCode(err) {
+		case essdir.EPRECONDITION:
+		default:
+			if err != nil {
+				t.Fatal(err)
+			}
+			wins++
+		}
+	}
+	if wins != 1 {
+		t.Errorf("%d writers won, want exactly 1", wins)
+	}
+}
+
+// TestConcurrentCreatesGetDistinctSlugs: derived slugs that collide are
+// retried with the next suffix.
+func TestConcurrentCreatesGetDistinctSlugs(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	const n = 4
+	slugs := make(chan string, n)
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			s := boucle("slugrace")
+			s.Name = "Pimms Médiation Dijon"
+			err := st.CreateStructure(ctx, s)
+			errs <- err
+			slugs <- s.Slug
+		}()
+	}
+	seen := map[string]bool{}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+		slug := <-slugs
+		if seen[slug] {
+			t.Errorf("slug %s given twice", slug)
+		}
+		seen[slug] = true
+	}
 }
