@@ -99,7 +99,7 @@ func New(o Options) *Server {
 	e.Use(s.requestID, s.observe, s.recoverPanics())
 	e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
 		AllowOrigins:  o.CORSOrigins,
-		AllowMethods:  []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete},
+		AllowMethods:  []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete},
 		AllowHeaders:  []string{echo.HeaderAuthorization, echo.HeaderContentType, headerIfMatch, headerIfNoneMatch, "Idempotency-Key", echo.HeaderXRequestID},
 		ExposeHeaders: []string{headerETag, echo.HeaderLocation, "Link", "Retry-After", echo.HeaderXRequestID, echo.HeaderWWWAuthenticate},
 		MaxAge:        3600,

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"strings"
@@ -419,6 +420,9 @@ func TestListStructures(t *testing.T) {
 			wantStatus(t, r, http.StatusBadRequest)
 		})
 	}
+	// A forged cursor carrying a NUL byte is a 400, not a database error.
+	forged := base64.RawURLEncoding.EncodeToString([]byte(`{"s":"name","n":"a\u0000b","i":"01930000-0000-7000-8000-000000000000"}`))
+	wantStatus(t, e.do(req{method: "GET", path: "/v1/structures?cursor=" + forged}), http.StatusBadRequest)
 	// A cursor of one sort is refused by another.
 	r := e.do(req{method: "GET", path: "/v1/structures?source=list&limit=1"})
 	next := r.json(t)["meta"].(map[string]any)["next_cursor"].(string)

@@ -3,7 +3,9 @@ package store
 import (
 	"encoding/base64"
 	"encoding/json"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -47,7 +49,8 @@ func applyKeyset(q *gorm.DB, sort essdir.StructureSort, token string) (*gorm.DB,
 			return nil, badCursor()
 		}
 		c = new(cursor)
-		if err := json.Unmarshal(b, c); err != nil || c.Sort != sort || c.ID == uuid.Nil {
+		if err := json.Unmarshal(b, c); err != nil || c.Sort != sort || c.ID == uuid.Nil ||
+			!utf8.ValidString(c.Name) || strings.ContainsRune(c.Name, 0) {
 			return nil, badCursor()
 		}
 	}
