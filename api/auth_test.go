@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/essdir/essdir/internal/auth"
+	"github.com/essdir/essdir/internal/auth/authtest"
 	"github.com/essdir/essdir/internal/essdir"
 )
 
@@ -92,25 +93,9 @@ func TestBearerMatrix(t *testing.T) {
 	e := newEnv(t)
 	secret := []byte("test-secret-test-secret-test-secret!")
 	good := e.user(essdir.RoleEditor)
-	parsed, _, err := jwt.NewParser().ParseUnverified(good, jwt.MapClaims{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	kid := parsed.Header["kid"].(string)
+	kid := authtest.KeyID(t, good)
 	forge := func(method jwt.SigningMethod, key any, edit func(jwt.MapClaims)) string {
-		now := time.Now()
-		c := jwt.MapClaims{"iss": "essdir", "aud": "essdir-api", "sub": uuid.NewString(), "role": "admin",
-			"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Minute).Unix()}
-		if edit != nil {
-			edit(c)
-		}
-		tok := jwt.NewWithClaims(method, c)
-		tok.Header["kid"] = kid
-		s, err := tok.SignedString(key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
+		return authtest.Forge(t, method, key, kid, edit)
 	}
 	hs256 := jwt.SigningMethodHS256
 	tests := map[string]string{

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/essdir/essdir/internal/auth"
+	"github.com/essdir/essdir/internal/auth/authtest"
 	"github.com/essdir/essdir/internal/essdir"
 )
 
@@ -27,30 +28,8 @@ func newIssuer(t *testing.T) *auth.Issuer {
 	return i
 }
 
-// forge signs arbitrary claims, as an attacker or a misconfigured peer would.
-func forge(t *testing.T, method jwt.SigningMethod, key any, kid string, edit func(jwt.MapClaims)) string {
-	t.Helper()
-	now := time.Now()
-	claims := jwt.MapClaims{
-		"iss": "essdir", "aud": "essdir-api", "sub": uuid.NewString(), "role": "editor",
-		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Minute).Unix(),
-	}
-	if edit != nil {
-		edit(claims)
-	}
-	tok := jwt.NewWithClaims(method, claims)
-	if kid != "" {
-		tok.Header["kid"] = kid
-	}
-	s, err := tok.SignedString(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-// kidOf reads the key id of a token the issuer signed.
-func kidOf(t *testing.T, i *auth.Issuer, s []byte) string {
+// kidOf reads the key id the issuer of secret s puts in its tokens.
+func kidOf(t *testing.T, s []byte) string {
 	t.Helper()
 	j, err := auth.NewIssuer(s, nil, "essdir", "essdir-api", time.Minute)
 	if err != nil {
@@ -60,11 +39,7 @@ func kidOf(t *testing.T, i *auth.Issuer, s []byte) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, _, err := jwt.NewParser().ParseUnverified(raw, jwt.MapClaims{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok.Header["kid"].(string)
+	return authtest.KeyID(t, raw)
 }
 
 func TestIssueVerify(t *testing.T) {
@@ -108,32 +83,32 @@ func TestShortSecretRefused(t *testing.T) {
 
 func TestVerifyRejects(t *testing.T) {
 	i := newIssuer(t)
-	kid := kidOf(t, i, secret)
+	kid := kidOf(t, secret)
 	tests := []struct {
 		name, token, reason string
 	}{
-		{"ErrAlgNone", forge(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, kid, nil), "signature"},
-		{"ErrHS512", forge(t, jwt.SigningMethodHS512, secret, kid, nil), "signature"},
-		{"ErrOtherKey", forge(t, jwt.SigningMethodHS256, other, kid, nil), "signature"},
-		{"ErrUnknownKid", forge(t, jwt.SigningMethodHS256, secret, "deadbeef", nil), "signature"},
-		{"ErrNoKid", forge(t, jwt.SigningMethodHS256, secret, "", nil), "signature"},
-		{"ErrExpired", forge(t, jwt.SigningMethodHS256, secret, kid, func(c jwt.MapClaims) {
+		{"ErrAlgNone", authtest.Forge(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, kid, nil), "signature"},
+		{"ErrHS512", authtest.Forge(t, jwt.SigningMethodHS512, secret, kid, nil), "signature"},
+		{"ErrOtherKey", authtest.Forge(t, jwt.SigningMethodHS256, other, kid, nil), "signature"},
+		{"ErrUnknownKid", authtest.Forge(t, jwt.SigningMethodHS256, secret, "deadbeef", nil), "signature"},
+		{"ErrNoKid", authtest.Forge(t, jwt.SigningMethodHS256, secret, "", nil), "signature"},
+		{"ErrExpired", authtest.Forge(t, jwt.SigningMethodHS256, secret, kid, func(c jwt.MapClaims) {
 			c["exp"] = time.Now().Add(-time.Hour).Unix()
 		}), "expired"},
-		{"ErrNoExp", forge(t, jwt.SigningMethodHS256, secret, kid, func(c jwt.MapClaims) { delete(c, "exp") }), "required claim"},
-		{"ErrExpZero", forge(t, jwt.SigningMethodHS256, secret, kid, func(c jwt.MapClaims) { c["exp"] = 0 }), "expired"},
-		{"ErrWrongIssuer", forge(t, jwt.SigningMethodHS256, secret, kid, func(c jwt.MapClaims) { c["iss"] = "evil" }), "issued by"},
-		{"ErrNoIssuer", forge(t, jwt.SigningMethodHS256, secret, kid, func(c jwt.MapClaims) { delete(c, "iss") }), "required claim"},
-		{"ErrWrongAudience", forge(t, jwt.SigningMethodHS256, secret, kid, func(c jwt.MapClaims) { c["aud"] = "other-api" }), "audience"},
-		{"ErrNoAudience", forge(t, jwt.SigningMethodHS256, secret, kid, func(c jwt.MapClaims) { delete(c, "aud") }), "required claim"},
-		{"ErrFutureNbf", forge(t, jwt.SigningMethodHS256, secret, kid, func(c jwt.MapClaims) {
+		{"ErrNoExp", authtest.Forge(t, jwt.SigningMethodHS256, secret, kid, func(c jwt.MapClaims) { delete(c, "exp") }), "required claim"},
+		{"ErrExpZero", authtest.Forge(t, jwt.SigningMethodHS256, secret, kid, func(c jwt.MapClaims) { c["exp"] = 0 }), "expired"},
+		{"ErrWrongIssuer", authtest.Forge(t, jwt.SigningMethodHS256, secret, kid, func(c jwt.MapClaims) { c["iss"] = "evil" }), "issued by"},
+		{"ErrNoIssuer", authtest.Forge(t, jwt.SigningMethodHS256, secret, kid, func(c jwt.MapClaims) { delete(c, "iss") }), "required claim"},
+		{"ErrWrongAudience", authtest.Forge(t, jwt.SigningMethodHS256, secret, kid, func(c jwt.MapClaims) { c["aud"] = "other-api" }), "audience"},
+		{"ErrNoAudience", authtest.Forge(t, jwt.SigningMethodHS256, secret, kid, func(c jwt.MapClaims) { delete(c, "aud") }), "required claim"},
+		{"ErrFutureNbf", authtest.Forge(t, jwt.SigningMethodHS256, secret, kid, func(c jwt.MapClaims) {
 			c["nbf"] = time.Now().Add(time.Hour).Unix()
 		}), "not valid yet"},
-		{"ErrFutureIat", forge(t, jwt.SigningMethodHS256, secret, kid, func(c jwt.MapClaims) {
+		{"ErrFutureIat", authtest.Forge(t, jwt.SigningMethodHS256, secret, kid, func(c jwt.MapClaims) {
 			c["iat"] = time.Now().Add(time.Hour).Unix()
 		}), "not valid yet"},
-		{"ErrBadSubject", forge(t, jwt.SigningMethodHS256, secret, kid, func(c jwt.MapClaims) { c["sub"] = "admin" }), "subject"},
-		{"ErrUnknownRole", forge(t, jwt.SigningMethodHS256, secret, kid, func(c jwt.MapClaims) { c["role"] = "root" }), "role"},
+		{"ErrBadSubject", authtest.Forge(t, jwt.SigningMethodHS256, secret, kid, func(c jwt.MapClaims) { c["sub"] = "admin" }), "subject"},
+		{"ErrUnknownRole", authtest.Forge(t, jwt.SigningMethodHS256, secret, kid, func(c jwt.MapClaims) { c["role"] = "root" }), "role"},
 		{"ErrGarbage", "not.a.jwt", "malformed"},
 	}
 	for _, tt := range tests {
@@ -151,8 +126,8 @@ func TestVerifyRejects(t *testing.T) {
 
 func TestLeewayTolerated(t *testing.T) {
 	i := newIssuer(t)
-	kid := kidOf(t, i, secret)
-	raw := forge(t, jwt.SigningMethodHS256, secret, kid, func(c jwt.MapClaims) {
+	kid := kidOf(t, secret)
+	raw := authtest.Forge(t, jwt.SigningMethodHS256, secret, kid, func(c jwt.MapClaims) {
 		c["exp"] = time.Now().Add(-10 * time.Second).Unix()
 	})
 	if _, err := i.Verify(raw); err != nil {
