@@ -17,8 +17,8 @@ import (
 	"github.com/essdir/essdir/internal/essdir"
 )
 
-func (s *Server) authRoutes(g *echo.Group) {
-	g.POST("/auth/token", s.token)
+func (s *Server) authRoutes(g *echo.Group, tokenLimit echo.MiddlewareFunc) {
+	g.POST("/auth/token", s.token, tokenLimit)
 	g.GET("/auth/me", s.me)
 }
 

@@ -177,33 +177,59 @@ func requireRole(role essdir.Role) echo.MiddlewareFunc {
 	}
 }
 
-// rateLimit applies the per-minute budgets: per IP for anonymous callers, per
-// subject for authenticated ones.
-func (s *Server) rateLimit(anonPerMinute, authPerMinute int) echo.MiddlewareFunc {
-	store := func(perMinute int) middleware.RateLimiterStore {
-		if perMinute <= 0 {
-			return nil
-		}
-		return middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-			Rate: rate.Limit(float64(perMinute) / 60), Burst: perMinute, ExpiresIn: 3 * time.Minute,
-		})
+// limiter is a per-minute budget per key; nil means no limit.
+type limiter struct{ store middleware.RateLimiterStore }
+
+func newLimiter(perMinute int) *limiter {
+	if perMinute <= 0 {
+		return nil
 	}
-	anon, authed := store(anonPerMinute), store(authPerMinute)
+	return &limiter{middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+		Rate: rate.Limit(float64(perMinute) / 60), Burst: perMinute, ExpiresIn: 3 * time.Minute,
+	})}
+}
+
+// allow spends one request of key's budget, or answers 429.
+func (l *limiter) allow(key string) error {
+	if l == nil {
+		return nil
+	}
+	if ok, err := l.store.Allow(key); err != nil || !ok {
+		return &httpError{status: http.StatusTooManyRequests, detail: "too many requests; slow down",
+			headers: map[string]string{"Retry-After": "10"}}
+	}
+	return nil
+}
+
+// rateLimit applies the per-minute budgets of /v1: per IP for anonymous
+// callers, per subject for authenticated ones.
+func (s *Server) rateLimit(anonPerMinute, authPerMinute int) echo.MiddlewareFunc {
+	anon, authed := newLimiter(anonPerMinute), newLimiter(authPerMinute)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if !strings.HasPrefix(c.Request().URL.Path, "/v1/") {
 				return next(c) // probes, metrics and docs are never limited
 			}
-			limiter, id := anon, "ip:"+c.RealIP()
+			l, key := anon, "ip:"+c.RealIP()
 			if p := principalOf(c); p != nil {
-				limiter, id = authed, "sub:"+p.Subject.String()
+				l, key = authed, "sub:"+p.Subject.String()
 			}
-			if limiter == nil {
-				return next(c)
+			if err := l.allow(key); err != nil {
+				return err
 			}
-			if ok, err := limiter.Allow(id); err != nil || !ok {
-				return &httpError{status: http.StatusTooManyRequests, detail: "too many requests; slow down",
-					headers: map[string]string{"Retry-After": "10"}}
+			return next(c)
+		}
+	}
+}
+
+// limitPerIP is a stricter budget for one route (the token endpoint, where
+// each request costs a password hash and guessing must stay slow).
+func limitPerIP(perMinute int) echo.MiddlewareFunc {
+	l := newLimiter(perMinute)
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if err := l.allow(c.RealIP()); err != nil {
+				return err
 			}
 			return next(c)
 		}

@@ -106,6 +106,18 @@ func TestRateLimit(t *testing.T) {
 	wantStatus(t, e.do(req{method: "GET", path: "/healthz"}), http.StatusOK)
 }
 
+func TestTokenRateLimit(t *testing.T) {
+	e := newEnv(t, func(o *api.Options) { o.RateLimitToken = 2 })
+	body := "grant_type=password&username=nobody%40example.org&password=guess"
+	for range 2 {
+		wantStatus(t, e.do(req{method: "POST", path: "/v1/auth/token", body: body, contentType: "application/x-www-form-urlencoded"}), http.StatusBadRequest)
+	}
+	r := e.do(req{method: "POST", path: "/v1/auth/token", body: body, contentType: "application/x-www-form-urlencoded"})
+	wantStatus(t, r, http.StatusTooManyRequests)
+	// Other routes keep their own budget.
+	wantStatus(t, e.do(req{method: "GET", path: "/v1/structures"}), http.StatusOK)
+}
+
 func TestCORS(t *testing.T) {
 	e := newEnv(t, func(o *api.Options) { o.CORSOrigins = []string{"https://carte.example.org"} })
 	r := e.do(req{method: "OPTIONS", path: "/v1/structures", headers: map[string]string{

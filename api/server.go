@@ -51,6 +51,7 @@ type Options struct {
 	TrustedProxies []*net.IPNet
 	RateLimitAnon  int
 	RateLimitAuth  int
+	RateLimitToken int // token requests per minute per IP; 0 = off
 	RequestTimeout time.Duration
 }
 
@@ -117,7 +118,7 @@ func New(o Options) *Server {
 	// turn every 405 under /v1 into a 404.
 	v1 := e.Group("/v1")
 	editor := requireRole(essdir.RoleEditor)
-	s.authRoutes(v1)
+	s.authRoutes(v1, limitPerIP(o.RateLimitToken))
 	s.structureRoutes(v1, editor)
 	return s
 }

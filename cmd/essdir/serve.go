@@ -59,7 +59,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, logOu
 	handler := api.New(api.Options{
 		Structures: st, Users: st, Tokens: tokens, DB: st, Logger: log, Registry: registry,
 		BodyLimit: cfg.BodyLimit, CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies,
-		RateLimitAnon: cfg.RateLimitAnon, RateLimitAuth: cfg.RateLimitAuth, RequestTimeout: requestTimeout,
+		RateLimitAnon: cfg.RateLimitAnon, RateLimitAuth: cfg.RateLimitAuth, RateLimitToken: cfg.RateLimitToken,
+		RequestTimeout: requestTimeout,
 	})
 	srv := &http.Server{
 		Handler:           handler,

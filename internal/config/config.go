@@ -35,6 +35,7 @@ type Config struct {
 	TrustedProxies     []*net.IPNet
 	RateLimitAnon      int // requests per minute per client IP; 0 = off
 	RateLimitAuth      int // requests per minute per authenticated subject; 0 = off
+	RateLimitToken     int // token requests per minute per client IP; 0 = off
 	LogLevel           string
 	ShutdownTimeout    time.Duration
 	DrainDelay         time.Duration
@@ -64,6 +65,7 @@ var Vars = []Var{
 	{"ESSDIR_TRUSTED_PROXIES", "", "comma-separated CIDRs whose X-Forwarded-For is believed"},
 	{"ESSDIR_RATE_LIMIT_ANON", "600", "requests per minute per anonymous client IP (0 = off)"},
 	{"ESSDIR_RATE_LIMIT_AUTH", "3000", "requests per minute per authenticated caller (0 = off)"},
+	{"ESSDIR_RATE_LIMIT_TOKEN", "30", "token requests per minute per client IP, against password guessing (0 = off)"},
 	{"ESSDIR_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"ESSDIR_DRAIN_DELAY", "2s", "after SIGTERM, how long /readyz answers 503 before the listener closes"},
 	{"ESSDIR_SHUTDOWN_TIMEOUT", "20s", "then, how long in-flight requests may take to finish"},
@@ -113,6 +115,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		BodyLimit:       integer("ESSDIR_BODY_LIMIT", 1024, 1<<30),
 		RateLimitAnon:   int(integer("ESSDIR_RATE_LIMIT_ANON", 0, 1_000_000)),
 		RateLimitAuth:   int(integer("ESSDIR_RATE_LIMIT_AUTH", 0, 1_000_000)),
+		RateLimitToken:  int(integer("ESSDIR_RATE_LIMIT_TOKEN", 0, 1_000_000)),
 		LogLevel:        strings.ToLower(get("ESSDIR_LOG_LEVEL")),
 		ShutdownTimeout: duration("ESSDIR_SHUTDOWN_TIMEOUT"),
 		DrainDelay:      durationFrom("ESSDIR_DRAIN_DELAY", 0),
