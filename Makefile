@@ -6,7 +6,7 @@ SWAG  := go tool swag
 SWAG_FLAGS := init -q -g server.go -d ./api,./internal/essdir --parseInternal --packageName docs --outputTypes go,json,yaml
 PKGS  := ./...
 
-.PHONY: all build run test check fmt-check vet docs docs-check tidy-check unit cover clean
+.PHONY: all build run test check fmt-check vet docs docs-check tidy-check unit bench cover clean
 
 all: build
 
@@ -52,6 +52,10 @@ test: check
 
 unit:
 	go test -count=1 $(PKGS)
+
+## bench: figures of the HTTP path on the local PostgreSQL (no timing is asserted).
+bench:
+	go test -run '^$$' -bench . -benchmem $(PKGS)
 
 cover:
 	go test -count=1 -coverprofile=/tmp/essdir.cover $(PKGS) && go tool cover -func=/tmp/essdir.cover | tail -n 1

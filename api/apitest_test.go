@@ -78,7 +78,7 @@ func spec(tb testing.TB) (*openapi3.T, routers.Router) {
 
 // env is one running API over real HTTP on loopback, with its store.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *httptest.Server
 	api    *api.Server
 	store  *store.Store
@@ -88,7 +88,7 @@ type env struct {
 
 type envOption func(*api.Options)
 
-func newEnv(t *testing.T, opts ...envOption) *env {
+func newEnv(t testing.TB, opts ...envOption) *env {
 	t.Helper()
 	st, err := store.Open(context.Background(), testDSN, store.Options{MaxOpenConns: 4})
 	if err != nil {
