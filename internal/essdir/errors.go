@@ -68,15 +68,6 @@ func ErrorCode(err error) string {
 	return EINTERNAL
 }
 
-// ErrorMessage returns the client-safe message of err.
-func ErrorMessage(err error) string {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Message
-	}
-	return "internal error"
-}
-
 // Violations collects field errors while a record is checked, so that a
 // client learns about every bad field at once instead of one per request.
 type Violations []FieldError

@@ -99,3 +99,16 @@ func TestVocabularies(t *testing.T) {
 		t.Error("labels vocabulary is wrong")
 	}
 }
+
+// TestFoldConcurrent: Fold is called from concurrent requests (go test -race).
+func TestFoldConcurrent(t *testing.T) {
+	done := make(chan string, 8)
+	for range 8 {
+		go func() { done <- essdir.Fold("Économie Solidaire Pôle") }()
+	}
+	for range 8 {
+		if got := <-done; got != "economie solidaire pole" {
+			t.Errorf("Fold = %q", got)
+		}
+	}
+}

@@ -29,11 +29,11 @@ func hasControl(s string) bool {
 	return false
 }
 
-var stripMarks = transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-
 // Fold lowers s and removes its accents ("Économie" → "economie"): the form
-// used for slugs and accent-insensitive comparisons.
+// used for slugs and accent-insensitive comparisons. A transform chain keeps
+// state, so each call builds its own: one shared chain races between requests.
 func Fold(s string) string {
+	stripMarks := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
 	out, _, err := transform.String(stripMarks, s)
 	if err != nil {
 		out = s
