@@ -28,8 +28,7 @@ type Store struct {
 
 // Options tune the connection pool.
 type Options struct {
-	MaxOpenConns int
-	MaxIdleConns int
+	MaxOpenConns int // also the number of idle connections kept
 }
 
 // Open connects to the database named in dsn, creating the database first if
@@ -53,9 +52,6 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if opts.MaxOpenConns > 0 {
 		sqlDB.SetMaxOpenConns(opts.MaxOpenConns)
 		sqlDB.SetMaxIdleConns(opts.MaxOpenConns)
-	}
-	if opts.MaxIdleConns > 0 {
-		sqlDB.SetMaxIdleConns(opts.MaxIdleConns)
 	}
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
