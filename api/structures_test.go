@@ -32,11 +32,22 @@ func champ(source string) map[string]any {
 	}
 }
 
+// newSource names a source unique to one run of one test, so that lists
+// filtered by it (and go test -count=N) see only that run's rows.
+func newSource(prefix string) string { return prefix + "-" + randomSuffix() }
+
 func (e *env) create(token string, body map[string]any) map[string]any {
 	e.t.Helper()
 	r := e.do(req{method: "POST", path: "/v1/structures", token: token, body: body})
 	wantStatus(e.t, r, http.StatusCreated)
 	return r.json(e.t)
+}
+
+// deleteAtCleanup frees what a test holds unique (SIRETs) for later runs.
+func (e *env) deleteAtCleanup(token, id string) {
+	e.t.Cleanup(func() {
+		e.do(req{method: "DELETE", path: "/v1/structures/" + id, token: token})
+	})
 }
 
 func TestCreateAndGetStructure(t *testing.T) {
@@ -49,6 +60,7 @@ func TestCreateAndGetStructure(t *testing.T) {
 	wantStatus(t, r, http.StatusCreated)
 	got := r.json(t)
 	id := got["id"].(string)
+	e.deleteAtCleanup(editor, id)
 	if loc := r.header.Get("Location"); loc != "/v1/structures/"+id {
 		t.Errorf("Location = %q", loc)
 	}
@@ -188,7 +200,7 @@ func TestDuplicateSIRET(t *testing.T) {
 	editor := e.user(essdir.RoleEditor)
 	a := champ("dup")
 	a["siret"] = "35600000000048" // La Poste's head office: Luhn-valid
-	e.create(editor, a)
+	e.deleteAtCleanup(editor, e.create(editor, a)["id"].(string))
 	before := e.countStructures()
 	b := champ("dup")
 	b["siret"] = "356 000 000 00048" // same number, typed with spaces
@@ -201,7 +213,7 @@ func TestDuplicateSIRET(t *testing.T) {
 	// A La Poste establishment: not Luhn-valid, digit sum divisible by 5.
 	c := champ("dup")
 	c["siret"] = "35600000049837"
-	e.create(editor, c)
+	e.deleteAtCleanup(editor, e.create(editor, c)["id"].(string))
 }
 
 func TestReplaceStructure(t *testing.T) {
@@ -324,7 +336,8 @@ func TestPatchStructure(t *testing.T) {
 func TestDeleteStructure(t *testing.T) {
 	e := newEnv(t)
 	editor := e.user(essdir.RoleEditor)
-	s := e.create(editor, champ("delete"))
+	source := newSource("delete")
+	s := e.create(editor, champ(source))
 	path := "/v1/structures/" + s["id"].(string)
 	wantStatus(t, e.do(req{method: "DELETE", path: path}), http.StatusUnauthorized)
 	wantStatus(t, e.do(req{method: "DELETE", path: path, token: editor, headers: map[string]string{"If-Match": `"stale"`}}), http.StatusPreconditionFailed)
@@ -334,7 +347,7 @@ func TestDeleteStructure(t *testing.T) {
 	wantStatus(t, e.do(req{method: "GET", path: path, token: editor}), http.StatusNotFound)
 	wantStatus(t, e.do(req{method: "DELETE", path: path, token: editor}), http.StatusNotFound)
 	wantStatus(t, e.do(req{method: "PUT", path: path, token: editor, body: champ("delete")}), http.StatusNotFound)
-	list := e.do(req{method: "GET", path: "/v1/structures?source=delete"})
+	list := e.do(req{method: "GET", path: "/v1/structures?source=" + source})
 	if n := len(list.json(t)["data"].([]any)); n != 0 {
 		t.Errorf("a deleted structure is still listed (%d)", n)
 	}
@@ -343,18 +356,19 @@ func TestDeleteStructure(t *testing.T) {
 func TestStructureVisibility(t *testing.T) {
 	e := newEnv(t)
 	editor := e.user(essdir.RoleEditor)
-	draft := champ("visibility")
+	source := newSource("visibility")
+	draft := champ(source)
 	draft["status"] = "draft"
 	s := e.create(editor, draft)
 	path := "/v1/structures/" + s["id"].(string)
 	wantStatus(t, e.do(req{method: "GET", path: path}), http.StatusNotFound)
 	wantStatus(t, e.do(req{method: "GET", path: path, token: editor}), http.StatusOK)
-	anon := e.do(req{method: "GET", path: "/v1/structures?source=visibility"})
+	anon := e.do(req{method: "GET", path: "/v1/structures?source=" + source})
 	if n := len(anon.json(t)["data"].([]any)); n != 0 {
 		t.Errorf("anonymous list shows %d drafts", n)
 	}
-	wantStatus(t, e.do(req{method: "GET", path: "/v1/structures?source=visibility&status=draft"}), http.StatusUnauthorized)
-	ed := e.do(req{method: "GET", path: "/v1/structures?source=visibility&status=draft,pending", token: editor})
+	wantStatus(t, e.do(req{method: "GET", path: "/v1/structures?source=" + source + "&status=draft"}), http.StatusUnauthorized)
+	ed := e.do(req{method: "GET", path: "/v1/structures?source=" + source + "&status=draft,pending", token: editor})
 	if n := len(ed.json(t)["data"].([]any)); n != 1 {
 		t.Errorf("editor's status=draft list has %d items", n)
 	}
@@ -363,8 +377,9 @@ func TestStructureVisibility(t *testing.T) {
 func TestListStructures(t *testing.T) {
 	e := newEnv(t)
 	editor := e.user(essdir.RoleEditor)
+	source := newSource("list")
 	for i, name := range []string{"Recyclerie E", "Recyclerie A", "Recyclerie D", "Recyclerie B", "Recyclerie C"} {
-		s := champ("list")
+		s := champ(source)
 		s["name"] = name
 		if i%2 == 0 {
 			s["sectors"] = []string{"reuse"}
@@ -372,7 +387,7 @@ func TestListStructures(t *testing.T) {
 		e.create(editor, s)
 	}
 	var names []string
-	path := "/v1/structures?source=list&limit=2&include_total=true"
+	path := "/v1/structures?source=" + source + "&limit=2&include_total=true"
 	for pages := 0; path != "" && pages < 5; pages++ {
 		r := e.do(req{method: "GET", path: path})
 		wantStatus(t, r, http.StatusOK)
@@ -402,11 +417,11 @@ func TestListStructures(t *testing.T) {
 		t.Errorf("pages = %s", got)
 	}
 
-	filtered := e.do(req{method: "GET", path: "/v1/structures?source=list&sector=reuse&sector=food&department_code=21&sort=-updated_at"})
+	filtered := e.do(req{method: "GET", path: "/v1/structures?source=" + source + "&sector=reuse&sector=food&department_code=21&sort=-updated_at"})
 	if n := len(filtered.json(t)["data"].([]any)); n != 3 {
 		t.Errorf("sector filter found %d, want 3", n)
 	}
-	if n := len(e.do(req{method: "GET", path: "/v1/structures?source=list&city=longvic&postal_code=21600"}).json(t)["data"].([]any)); n != 5 {
+	if n := len(e.do(req{method: "GET", path: "/v1/structures?source=" + source + "&city=longvic&postal_code=21600"}).json(t)["data"].([]any)); n != 5 {
 		t.Errorf("city filter found %d, want 5", n)
 	}
 
@@ -424,7 +439,7 @@ func TestListStructures(t *testing.T) {
 	forged := base64.RawURLEncoding.EncodeToString([]byte(`{"s":"name","n":"a\u0000b","i":"01930000-0000-7000-8000-000000000000"}`))
 	wantStatus(t, e.do(req{method: "GET", path: "/v1/structures?cursor=" + forged}), http.StatusBadRequest)
 	// A cursor of one sort is refused by another.
-	r := e.do(req{method: "GET", path: "/v1/structures?source=list&limit=1"})
+	r := e.do(req{method: "GET", path: "/v1/structures?source=" + source + "&limit=1"})
 	next := r.json(t)["meta"].(map[string]any)["next_cursor"].(string)
-	wantStatus(t, e.do(req{method: "GET", path: fmt.Sprintf("/v1/structures?source=list&limit=1&sort=-updated_at&cursor=%s", next)}), http.StatusBadRequest)
+	wantStatus(t, e.do(req{method: "GET", path: fmt.Sprintf("/v1/structures?source=%s&limit=1&sort=-updated_at&cursor=%s", source, next)}), http.StatusBadRequest)
 }

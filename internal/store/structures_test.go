@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -10,6 +11,7 @@ import (
 	"github.com/essdir/essdir/internal/essdir"
 )
 
+// boucle is La Boucle from the forum report, in the given source.
 func boucle(source string) *essdir.Structure {
 	return &essdir.Structure{
 		Name:        "La Boucle",
@@ -23,6 +25,12 @@ func boucle(source string) *essdir.Structure {
 		Networks:    []string{"PES21"},
 		Source:      source,
 	}
+}
+
+// newTag makes a source or name part unique to one run of one test, so that
+// tests (and go test -count=N) never see each other's rows.
+func newTag(prefix string) string {
+	return prefix + "-" + strings.ReplaceAll(uuid.NewString()[:8], "-", "")
 }
 
 func TestStructureRoundTrip(t *testing.T) {
@@ -50,17 +58,18 @@ func TestStructureRoundTrip(t *testing.T) {
 func TestStructureSlugs(t *testing.T) {
 	ctx := context.Background()
 	st := openStore(t)
-	a, b := boucle("slugs"), boucle("slugs")
-	a.Name, b.Name = "Le Thé du Phœnix", "Le Thé du Phœnix"
+	tag := newTag("slugs")
+	a, b := boucle(tag), boucle(tag)
+	a.Name, b.Name = "Le Thé du Phœnix "+tag, "Le Thé du Phœnix "+tag
 	for _, s := range []*essdir.Structure{a, b} {
 		if err := st.CreateStructure(ctx, s); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if a.Slug != "le-the-du-phoenix" || b.Slug != "le-the-du-phoenix-2" {
+	if a.Slug != "le-the-du-phoenix-"+tag || b.Slug != "le-the-du-phoenix-"+tag+"-2" {
 		t.Errorf("slugs = %q, %q", a.Slug, b.Slug)
 	}
-	c := boucle("slugs")
+	c := boucle(tag)
 	c.Slug = a.Slug
 	wantCode(t, st.CreateStructure(ctx, c), essdir.ECONFLICT)
 }
@@ -81,6 +90,7 @@ func TestStructureDuplicateSIRET(t *testing.T) {
 	if err := st.CreateStructure(ctx, b); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = st.DeleteStructure(ctx, b.ID, nil) })
 	_, err := st.FindStructureByID(ctx, a.ID)
 	wantCode(t, err, essdir.ENOTFOUND)
 }
@@ -109,8 +119,9 @@ func TestStructureUpdate(t *testing.T) {
 func TestFindStructuresKeyset(t *testing.T) {
 	ctx := context.Background()
 	st := openStore(t)
+	source := newTag("keyset")
 	for _, name := range []string{"Delta", "Alpha", "Charlie", "Bravo", "Echo"} {
-		s := boucle("keyset")
+		s := boucle(source)
 		s.Name = name
 		if err := st.CreateStructure(ctx, s); err != nil {
 			t.Fatal(err)
@@ -118,7 +129,7 @@ func TestFindStructuresKeyset(t *testing.T) {
 	}
 	for _, sort := range []essdir.StructureSort{essdir.SortName, essdir.SortUpdatedAtDesc} {
 		var names []string
-		f := essdir.StructureFilter{Sources: []string{"keyset"}, Sort: sort, Limit: 2, IncludeTotal: true}
+		f := essdir.StructureFilter{Sources: []string{source}, Sort: sort, Limit: 2, IncludeTotal: true}
 		for range 5 {
 			page, err := st.FindStructures(ctx, f)
 			if err != nil {
@@ -150,15 +161,16 @@ func TestFindStructuresKeyset(t *testing.T) {
 func TestFindStructuresFilters(t *testing.T) {
 	ctx := context.Background()
 	st := openStore(t)
-	a := boucle("filters")
-	b := boucle("filters")
+	source := newTag("filters")
+	a := boucle(source)
+	b := boucle(source)
 	b.Name, b.Sectors, b.Address = "Le Champ des Sourires", []essdir.Sector{essdir.SectorAgriculture}, essdir.Address{City: "Longvic", PostalCode: "21600"}
 	for _, s := range []*essdir.Structure{a, b} {
 		if err := st.CreateStructure(ctx, s); err != nil {
 			t.Fatal(err)
 		}
 	}
-	page, err := st.FindStructures(ctx, essdir.StructureFilter{Sources: []string{"filters"}, Sectors: []essdir.Sector{"agriculture", "food"}, Cities: []string{"LONGVIC"}, Sort: essdir.SortName, Limit: 10})
+	page, err := st.FindStructures(ctx, essdir.StructureFilter{Sources: []string{source}, Sectors: []essdir.Sector{"agriculture", "food"}, Cities: []string{"LONGVIC"}, Sort: essdir.SortName, Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
