@@ -2,24 +2,14 @@ package api
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
-	"net/http"
 	"reflect"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
-)
-
-// Conditional-request headers (RFC 9110 §13).
-const (
-	headerETag        = "ETag"
-	headerIfMatch     = "If-Match"
-	headerIfNoneMatch = "If-None-Match"
 )
 
 // readBody reads the whole request body, within the body limit.
@@ -108,51 +98,4 @@ func jsonKind(t reflect.Type) string {
 		return jsonKind(t.Elem())
 	}
 	return "of another type"
-}
-
-// etagOf is the strong entity tag of a response body: equal bodies, equal tags.
-func etagOf(body []byte) string {
-	sum := sha256.Sum256(body)
-	return `"` + base64.RawURLEncoding.EncodeToString(sum[:15]) + `"`
-}
-
-// etagMatches reports whether an If-Match / If-None-Match header lists etag.
-// If-Match compares strongly (a weak tag never matches); If-None-Match weakly.
-func etagMatches(header, etag string, weak bool) bool {
-	for _, t := range strings.Split(header, ",") {
-		t = strings.TrimSpace(t)
-		if t == "*" {
-			return true
-		}
-		if strings.HasPrefix(t, "W/") {
-			if !weak {
-				continue
-			}
-			t = t[2:]
-		}
-		if t == etag {
-			return true
-		}
-	}
-	return false
-}
-
-// writeRecord answers a single record with its ETag, or 304 when the client's
-// copy (If-None-Match) is current.
-func writeRecord(c echo.Context, status int, v any) error {
-	body, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	etag := etagOf(body)
-	h := c.Response().Header()
-	h.Set(headerETag, etag)
-	h.Set("Cache-Control", "no-cache")
-	h.Add(echo.HeaderVary, echo.HeaderAuthorization)
-	if c.Request().Method == http.MethodGet {
-		if inm := c.Request().Header.Get(headerIfNoneMatch); inm != "" && etagMatches(inm, etag, true) {
-			return c.NoContent(http.StatusNotModified)
-		}
-	}
-	return c.Blob(status, echo.MIMEApplicationJSON, body)
 }

@@ -20,6 +20,7 @@ import (
 type query struct {
 	values url.Values
 	errs   essdir.Violations
+	denied error // a parameter the caller may not use (401), after the 400s
 }
 
 func newQuery(c echo.Context, allowed ...string) *query {
@@ -163,10 +164,11 @@ func (q *query) matching(name string, check func(string) bool, what string) []st
 	return out
 }
 
-// err returns the collected problems as one 400.
+// err returns the collected problems as one 400, else a parameter the
+// caller may not use.
 func (q *query) err() error {
 	if len(q.errs) == 0 {
-		return nil
+		return q.denied
 	}
 	return &essdir.Error{Code: essdir.EMALFORMED, Message: "bad query parameters", Fields: q.errs}
 }
@@ -178,4 +180,43 @@ func pathID(c echo.Context) (uuid.UUID, error) {
 		return uuid.Nil, malformed("id", "the id in the path must be a UUID")
 	}
 	return id, nil
+}
+
+// statuses reads the status filter of a list: published records unless an
+// editor asks for others (anonymous callers asking for others get a 401).
+func (q *query) statuses(c echo.Context) []essdir.Status {
+	var out []essdir.Status
+	for _, st := range q.list("status") {
+		if !essdir.Status(st).Valid() {
+			q.errs.Add("status", "%q is not one of draft, pending, published, archived", st)
+			continue
+		}
+		if essdir.Status(st) != essdir.StatusPublished && !canSeeUnpublished(c) {
+			q.denied = unauthorized("invalid_request", "only editors may list unpublished records")
+		}
+		out = append(out, essdir.Status(st))
+	}
+	if len(out) == 0 {
+		out = []essdir.Status{essdir.StatusPublished}
+	}
+	return out
+}
+
+// visible answers 404, as for a missing record, when the caller may not see
+// a record in this status: anonymous callers see published records only.
+func visible(c echo.Context, status essdir.Status, kind string) error {
+	if status != essdir.StatusPublished && !canSeeUnpublished(c) {
+		return essdir.Errorf(essdir.ENOTFOUND, "%s not found", kind)
+	}
+	return nil
+}
+
+// pathIDAndBody reads the {id} of a write and its body.
+func pathIDAndBody(c echo.Context) (uuid.UUID, []byte, error) {
+	id, err := pathID(c)
+	if err != nil {
+		return uuid.Nil, nil, err
+	}
+	body, err := readBody(c)
+	return id, body, err
 }

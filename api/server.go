@@ -11,6 +11,13 @@
 //	@in							header
 //	@name						Authorization
 //	@description				"Bearer " followed by an access token from POST /v1/auth/token.
+//
+//	@tag.name					structures
+//	@tag.description			ESS structures: associations, cooperatives, mutuelles, chantiers d'insertion, recycleries, tiers-lieux…
+//	@tag.name					auth
+//	@tag.description			OAuth 2 tokens and the authenticated caller.
+//	@tag.name					operations
+//	@tag.description			Probes, metrics and the API document.
 package api
 
 import (

@@ -1,10 +1,9 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
 
-	jsonpatch "github.com/evanphx/json-patch/v5"
+	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"github.com/essdir/essdir/internal/essdir"
@@ -19,13 +18,15 @@ func (s *Server) structureRoutes(g *echo.Group, write ...echo.MiddlewareFunc) {
 	g.DELETE("/structures/:id", s.deleteStructure, write...)
 }
 
-var structureListParams = []string{
-	"limit", "cursor", "include_total", "sort", "legal_form", "sector", "label", "department_code",
-	"region_code", "insee_code", "postal_code", "city", "network", "source", "updated_since", "status",
+// structureFilterParams are the filters of structure lists.
+var structureFilterParams = []string{
+	"legal_form", "sector", "label", "department_code", "region_code", "insee_code", "postal_code",
+	"city", "network", "source", "updated_since", "status",
 }
 
 // listStructures godoc
 //
+//	@ID				listStructures
 //	@Summary		List structures
 //	@Description	Published structures, filtered and paginated by cursor (keyset: a deep page costs what the first does). Several values of one filter (repeated or comma-separated) are alternatives. Editors may ask for other statuses. The `Link` header carries the next page.
 //	@Tags			structures
@@ -55,7 +56,7 @@ var structureListParams = []string{
 //	@Failure		500				{object}	Problem	"internal error, logged with the request id"
 //	@Router			/v1/structures [get]
 func (s *Server) listStructures(c echo.Context) error {
-	q := newQuery(c, structureListParams...)
+	q := newQuery(c, append(listParamNames, structureFilterParams...)...)
 	f := essdir.StructureFilter{
 		LegalForms:      codes[essdir.LegalForm](q, "legal_form", essdir.LegalForms),
 		Sectors:         codes[essdir.Sector](q, "sector", essdir.Sectors),
@@ -68,62 +69,24 @@ func (s *Server) listStructures(c echo.Context) error {
 		Networks:        q.texts("network"),
 		Sources:         q.texts("source"),
 		UpdatedSince:    q.timestamp("updated_since"),
-		Sort:            essdir.SortName,
-		Limit:           q.integer("limit", 20, 1, 100),
-		Cursor:          q.single("cursor"),
-		IncludeTotal:    q.boolean("include_total"),
-	}
-	switch sort := q.single("sort"); sort {
-	case "", "name":
-	case "-updated_at":
-		f.Sort = essdir.SortUpdatedAtDesc
-	default:
-		q.errs.Add("sort", "must be name or -updated_at")
-	}
-	for _, st := range q.list("status") {
-		if !essdir.Status(st).Valid() {
-			q.errs.Add("status", "%q is not one of draft, pending, published, archived", st)
-		}
-		f.Statuses = append(f.Statuses, essdir.Status(st))
+		Statuses:        q.statuses(c),
+		List:            listParams(q, essdir.StructureSorts),
 	}
 	if err := q.err(); err != nil {
 		return err
-	}
-	editor := canSeeUnpublished(c)
-	if len(f.Statuses) == 0 {
-		f.Statuses = []essdir.Status{essdir.StatusPublished}
-	}
-	for _, st := range f.Statuses {
-		if st != essdir.StatusPublished && !editor {
-			return unauthorized("invalid_request", "only editors may list unpublished structures")
-		}
 	}
 	page, err := s.structures.FindStructures(c.Request().Context(), f)
 	if err != nil {
 		return err
 	}
-	out := StructureList{Data: make([]Structure, len(page.Structures)), Meta: ListMeta{NextCursor: page.NextCursor, Total: page.Total}}
-	for i, st := range page.Structures {
-		out.Data[i] = toStructure(st, editor)
-	}
-	setNextLink(c, page.NextCursor)
-	c.Response().Header().Add(echo.HeaderVary, echo.HeaderAuthorization)
-	return c.JSON(http.StatusOK, out)
-}
-
-// setNextLink mirrors next_cursor in a Link header (RFC 8288).
-func setNextLink(c echo.Context, next string) {
-	if next == "" {
-		return
-	}
-	u := *c.Request().URL
-	q := u.Query()
-	q.Set("cursor", next)
-	c.Response().Header().Set("Link", "<"+u.Path+"?"+q.Encode()+`>; rel="next"`)
+	editor := canSeeUnpublished(c)
+	return writeList(c, page, func(st *essdir.Structure) Structure { return toStructure(st, editor) },
+		func(data []Structure, meta ListMeta) any { return StructureList{Data: data, Meta: meta} })
 }
 
 // getStructure godoc
 //
+//	@ID				getStructure
 //	@Summary		Get a structure
 //	@Description	Anonymous callers see published structures only, without contacts. `If-None-Match` answers 304 when the copy is current.
 //	@Tags			structures
@@ -145,19 +108,22 @@ func (s *Server) getStructure(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := newQuery(c).err(); err != nil {
+		return err
+	}
 	st, err := s.structures.FindStructureByID(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}
-	editor := canSeeUnpublished(c)
-	if st.Status != essdir.StatusPublished && !editor {
-		return essdir.Errorf(essdir.ENOTFOUND, "structure not found")
+	if err := visible(c, st.Status, "structure"); err != nil {
+		return err
 	}
-	return writeRecord(c, http.StatusOK, toStructure(st, editor))
+	return writeRecord(c, http.StatusOK, &st.Record, toStructure(st, canSeeUnpublished(c)))
 }
 
 // createStructure godoc
 //
+//	@ID				createStructure
 //	@Summary		Create a structure
 //	@Description	The server chooses the id, derives the slug (unless given), the SIREN (from the SIRET), the département and the région. `status` defaults to published.
 //	@Tags			structures
@@ -184,23 +150,24 @@ func (s *Server) createStructure(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var in StructureInput
-	if err := decodeStrict(body, &in); err != nil {
+	in, err := decodeInput[essdir.Structure, StructureInput](body)
+	if err != nil {
 		return err
 	}
-	var st essdir.Structure
-	if err := in.applyTo(&st, nil); err != nil {
+	st, echoed, err := in.toDomain()
+	if err != nil {
 		return err
 	}
-	if err := s.structures.CreateStructure(c.Request().Context(), &st); err != nil {
+	if err := s.structures.CreateStructure(c.Request().Context(), st, echoed); err != nil {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderLocation, "/v1/structures/"+st.ID.String())
-	return writeRecord(c, http.StatusCreated, toStructure(&st, true))
+	return writeRecord(c, http.StatusCreated, &st.Record, toStructure(st, true))
 }
 
 // replaceStructure godoc
 //
+//	@ID				replaceStructure
 //	@Summary		Replace a structure
 //	@Description	PUT replaces the whole record: an omitted optional field is cleared (an omitted slug is kept). A body made from a GET may be sent back as is. Sending the stored record again changes nothing (same version).
 //	@Tags			structures
@@ -226,62 +193,29 @@ func (s *Server) createStructure(c echo.Context) error {
 //	@Security		BearerAuth
 //	@Router			/v1/structures/{id} [put]
 func (s *Server) replaceStructure(c echo.Context) error {
-	return s.changeStructure(c, func(body []byte) (structureChange, error) {
-		var in StructureInput
-		if err := decodeStrict(body, &in); err != nil {
-			return nil, err
-		}
-		return func(*essdir.Structure) (*StructureInput, error) { return &in, nil }, nil
-	})
+	id, body, err := pathIDAndBody(c)
+	if err != nil {
+		return err
+	}
+	change, err := replaceChange[essdir.Structure, *essdir.Structure, StructureInput](c, body)
+	if err != nil {
+		return err
+	}
+	return s.updateStructure(c, id, change)
 }
 
-// structureChange computes, from the stored record, the whole input to apply.
-type structureChange func(cur *essdir.Structure) (*StructureInput, error)
-
-// changeStructure runs a PUT or a PATCH: parse reads the body before any
-// database work (so a malformed body is a 400 whatever the id), then the
-// change is applied inside the store's transaction, on the locked record.
-func (s *Server) changeStructure(c echo.Context, parse func(body []byte) (structureChange, error)) error {
-	id, err := pathID(c)
+// updateStructure stores a change and answers the editor's view.
+func (s *Server) updateStructure(c echo.Context, id uuid.UUID, change essdir.Change[essdir.Structure]) error {
+	updated, err := s.structures.UpdateStructure(c.Request().Context(), id, change)
 	if err != nil {
 		return err
 	}
-	body, err := readBody(c)
-	if err != nil {
-		return err
-	}
-	change, err := parse(body)
-	if err != nil {
-		return err
-	}
-	updated, err := s.structures.UpdateStructure(c.Request().Context(), id, func(st *essdir.Structure) error {
-		in, err := change(st)
-		if err != nil {
-			return err
-		}
-		return replaceWith(c, st, in)
-	})
-	if err != nil {
-		return err
-	}
-	return writeRecord(c, http.StatusOK, toStructure(updated, true))
-}
-
-// replaceWith checks the preconditions against the stored record st, then
-// writes in over it.
-func replaceWith(c echo.Context, st *essdir.Structure, in *StructureInput) error {
-	if in.ID != nil && *in.ID != st.ID {
-		return malformed("id", "the body id differs from the id in the path")
-	}
-	if err := checkIfMatch(c, st); err != nil {
-		return err
-	}
-	cur := *st
-	return in.applyTo(st, &cur)
+	return writeRecord(c, http.StatusOK, &updated.Record, toStructure(updated, true))
 }
 
 // patchStructure godoc
 //
+//	@ID				patchStructure
 //	@Summary		Patch a structure
 //	@Description	JSON Merge Patch (RFC 7396): members set replace, `null` removes, objects merge. The result is checked like a PUT.
 //	@Tags			structures
@@ -308,31 +242,22 @@ func replaceWith(c echo.Context, st *essdir.Structure, in *StructureInput) error
 //	@Security		BearerAuth
 //	@Router			/v1/structures/{id} [patch]
 func (s *Server) patchStructure(c echo.Context) error {
-	return s.changeStructure(c, func(patch []byte) (structureChange, error) {
-		var probe map[string]json.RawMessage
-		if err := decodeStrict(patch, &probe); err != nil {
-			return nil, err
-		}
-		return func(cur *essdir.Structure) (*StructureInput, error) {
-			doc, err := json.Marshal(toStructure(cur, true))
-			if err != nil {
-				return nil, err
-			}
-			merged, err := jsonpatch.MergePatch(doc, patch)
-			if err != nil {
-				return nil, malformed("", "the merge patch cannot be applied")
-			}
-			var in StructureInput
-			if err := decodeStrict(merged, &in); err != nil {
-				return nil, err
-			}
-			return &in, nil
-		}, nil
-	})
+	id, body, err := pathIDAndBody(c)
+	if err != nil {
+		return err
+	}
+	load := func() (*essdir.Structure, error) { return s.structures.FindStructureByID(c.Request().Context(), id) }
+	view := func(st *essdir.Structure) any { return toStructure(st, true) }
+	change, err := patchChange[essdir.Structure, *essdir.Structure, StructureInput](c, body, load, view)
+	if err != nil {
+		return err
+	}
+	return s.updateStructure(c, id, change)
 }
 
 // deleteStructure godoc
 //
+//	@ID				deleteStructure
 //	@Summary		Delete a structure
 //	@Description	Soft delete: the structure disappears from every read; partners see a tombstone in the change feed.
 //	@Tags			structures
@@ -355,28 +280,8 @@ func (s *Server) deleteStructure(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	err = s.structures.DeleteStructure(c.Request().Context(), id, func(st *essdir.Structure) error {
-		return checkIfMatch(c, st)
-	})
-	if err != nil {
+	if err := s.structures.DeleteStructure(c.Request().Context(), id, ifMatchCheck[essdir.Structure](c)); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
-}
-
-// checkIfMatch honours If-Match against the editor's view of the stored
-// record, the one whose ETag an editor's GET returned.
-func checkIfMatch(c echo.Context, st *essdir.Structure) error {
-	header := c.Request().Header.Get(headerIfMatch)
-	if header == "" {
-		return nil
-	}
-	body, err := json.Marshal(toStructure(st, true))
-	if err != nil {
-		return err
-	}
-	if !etagMatches(header, etagOf(body), false) {
-		return essdir.Errorf(essdir.EPRECONDITION, "the structure has changed since the ETag in If-Match; GET it again")
-	}
-	return nil
 }

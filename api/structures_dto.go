@@ -1,7 +1,6 @@
 package api
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -109,13 +108,6 @@ type StructureList struct {
 	Meta ListMeta    `json:"meta" validate:"required"`
 } // @name StructureList
 
-// ListMeta describes a page: the cursor of the next one and, on request, the
-// number of matching records.
-type ListMeta struct {
-	NextCursor string `json:"next_cursor,omitempty" example:"eyJzIjoibmFtZSIsIm4iOiJMYSBCb3VjbGUifQ"`
-	Total      *int   `json:"total,omitempty" example:"42"`
-} // @name ListMeta
-
 // toStructure maps a domain structure to its representation; contacts only
 // when the caller may see personal data.
 func toStructure(s *essdir.Structure, withContacts bool) Structure {
@@ -157,74 +149,42 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
-// applyTo writes the input over next, the record being created (cur == nil)
-// or replaced (cur is the stored record). Read-only fields must be absent or
-// equal to the stored value; derived ones must match what the server derives.
-func (in *StructureInput) applyTo(next, cur *essdir.Structure) error {
-	var v essdir.Violations
-	*next = essdir.Structure{
-		ID: next.ID, Slug: in.Slug, Name: in.Name, LegalForm: in.LegalForm, SIRET: in.SIRET,
+// nonNullable: status may be left out (kept) but not nulled.
+func (in *StructureInput) nonNullable() []string { return []string{"status"} }
+
+// toDomain maps the body to the structure it describes, with the read-only
+// header values it echoed. Derived fields (siren with a SIRET,
+// department_code, region_code) are passed on for the write rule to judge.
+func (in *StructureInput) toDomain() (*essdir.Structure, essdir.Echo, error) {
+	st := &essdir.Structure{
+		Slug: in.Slug, Name: in.Name, LegalForm: in.LegalForm, SIRET: in.SIRET,
 		SIREN: in.SIREN, RNA: in.RNA, Summary: in.Summary, Description: in.Description,
-		Sectors: in.Sectors, Labels: in.Labels, Website: in.Website, Email: in.Email, Phone: in.Phone,
+		Sectors: in.Sectors, Labels: in.Labels, DepartmentCode: in.DepartmentCode, RegionCode: in.RegionCode,
+		Website: in.Website, Email: in.Email, Phone: in.Phone,
 		Networks: in.Networks, Status: in.Status, Source: in.Source, ExternalID: in.ExternalID,
 	}
+	echoed := essdir.Echo{ID: in.ID, CreatedAt: in.CreatedAt, UpdatedAt: in.UpdatedAt, Version: in.Version}
 	if in.Address != nil {
-		next.Address = essdir.Address(*in.Address)
+		st.Address = essdir.Address(*in.Address)
 	}
 	if in.Location != nil {
+		var v essdir.Violations
 		if in.Location.Lat == nil {
 			v.Add("location.lat", "is required")
 		}
 		if in.Location.Lon == nil {
 			v.Add("location.lon", "is required")
 		}
-		if in.Location.Lat != nil && in.Location.Lon != nil {
-			next.Location = &essdir.Location{Lat: *in.Location.Lat, Lon: *in.Location.Lon}
+		if err := v.Err(); err != nil {
+			return nil, echoed, err
 		}
+		st.Location = &essdir.Location{Lat: *in.Location.Lat, Lon: *in.Location.Lon}
 	}
 	for _, l := range in.SocialLinks {
-		next.SocialLinks = append(next.SocialLinks, essdir.SocialLink(l))
+		st.SocialLinks = append(st.SocialLinks, essdir.SocialLink(l))
 	}
 	for _, c := range in.Contacts {
-		next.Contacts = append(next.Contacts, essdir.Contact(c))
+		st.Contacts = append(st.Contacts, essdir.Contact(c))
 	}
-	dept, region := essdir.DeriveTerritory(normalizedAddress(next.Address))
-	if in.DepartmentCode != "" && in.DepartmentCode != dept {
-		v.Add("department_code", "is derived from the address (here %q); leave it out", dept)
-	}
-	if in.RegionCode != "" && in.RegionCode != region {
-		v.Add("region_code", "is derived from the address (here %q); leave it out", region)
-	}
-	if cur == nil {
-		if in.ID != nil {
-			v.Add("id", "is chosen by the server; leave it out")
-		}
-		if in.CreatedAt != nil || in.UpdatedAt != nil || in.Version != nil {
-			v.Add("version", "created_at, updated_at and version are set by the server; leave them out")
-		}
-		return v.Err()
-	}
-	if in.CreatedAt != nil && !in.CreatedAt.Equal(cur.CreatedAt) {
-		v.Add("created_at", "is read-only")
-	}
-	if in.UpdatedAt != nil && !in.UpdatedAt.Equal(cur.UpdatedAt) {
-		v.Add("updated_at", "is read-only")
-	}
-	if err := v.Err(); err != nil {
-		return err
-	}
-	if in.Version != nil && *in.Version != cur.Version {
-		return &essdir.Error{Code: essdir.ECONFLICT,
-			Message: fmt.Sprintf("the record is at version %d, the body was made from version %d", cur.Version, *in.Version),
-			Fields:  []essdir.FieldError{{Field: "version", Message: "is stale: GET the record again"}}}
-	}
-	return nil
-}
-
-// normalizedAddress is the address as the domain will store it, to compare
-// derived codes the way the domain derives them.
-func normalizedAddress(a essdir.Address) essdir.Address {
-	s := essdir.Structure{Address: a}
-	s.Normalize()
-	return s.Address
+	return st, echoed, nil
 }

@@ -217,6 +217,7 @@ const docTemplate = `{
                     "structures"
                 ],
                 "summary": "List structures",
+                "operationId": "listStructures",
                 "parameters": [
                     {
                         "maximum": 100,
@@ -430,6 +431,7 @@ const docTemplate = `{
                     "structures"
                 ],
                 "summary": "Create a structure",
+                "operationId": "createStructure",
                 "parameters": [
                     {
                         "description": "the structure",
@@ -532,6 +534,7 @@ const docTemplate = `{
                     "structures"
                 ],
                 "summary": "Get a structure",
+                "operationId": "getStructure",
                 "parameters": [
                     {
                         "type": "string",
@@ -620,6 +623,7 @@ const docTemplate = `{
                     "structures"
                 ],
                 "summary": "Replace a structure",
+                "operationId": "replaceStructure",
                 "parameters": [
                     {
                         "type": "string",
@@ -747,6 +751,7 @@ const docTemplate = `{
                     "structures"
                 ],
                 "summary": "Delete a structure",
+                "operationId": "deleteStructure",
                 "parameters": [
                     {
                         "type": "string",
@@ -836,6 +841,7 @@ const docTemplate = `{
                     "structures"
                 ],
                 "summary": "Patch a structure",
+                "operationId": "patchStructure",
                 "parameters": [
                     {
                         "type": "string",
@@ -1086,6 +1092,9 @@ const docTemplate = `{
                 "total": {
                     "type": "integer",
                     "example": 42
+                },
+                "total_is_lower_bound": {
+                    "type": "boolean"
                 }
             }
         },

@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 )
@@ -64,7 +63,7 @@ type Contact struct {
 // Structure is an organisation of the social and solidarity economy. Empty
 // strings mean "not known".
 type Structure struct {
-	ID             uuid.UUID
+	Record
 	Slug           string
 	Name           string
 	LegalForm      LegalForm
@@ -88,16 +87,39 @@ type Structure struct {
 	Status         Status
 	Source         string
 	ExternalID     string
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
-	Version        int
 }
 
-// Normalize puts every field in its stored form (NFC text, trimmed, codes in
-// their canonical case, duplicates removed) and fills the derived fields
-// (SIREN from SIRET, département and région from the address). It never fails:
-// Validate judges the result.
-func (s *Structure) Normalize() {
+// Derive puts every field in its stored form (NFC text, trimmed, codes in
+// their canonical case, duplicates removed), fills the derived fields (SIREN
+// from the SIRET, département and région from the address) and, on an update,
+// keeps the slug and the status the write did not change. Validate judges the
+// result.
+func (s *Structure) Derive(stored *Structure, v *Violations) {
+	s.normalize()
+	var was Structure
+	if stored != nil {
+		was = *stored
+		switch {
+		case s.Slug == "":
+			s.Slug = stored.Slug
+		case s.Slug != stored.Slug:
+			v.Add("slug", "never changes once given (it is %q)", stored.Slug)
+		}
+		keepStatus(&s.Status, &stored.Status)
+	} else {
+		keepStatus(&s.Status, nil)
+	}
+	dept, region := DeriveTerritory(s.Address)
+	s.DepartmentCode = derived(v, "department_code", s.DepartmentCode, was.DepartmentCode, dept, "from the address")
+	s.RegionCode = derived(v, "region_code", s.RegionCode, was.RegionCode, region, "from the address")
+	if ValidSIRET(s.SIRET) {
+		s.SIREN = derived(v, "siren", s.SIREN, was.SIREN, s.SIRET[:9], "from the SIRET")
+	}
+}
+
+// normalize puts the fields a client writes in their stored form. It never
+// fails: Validate judges the result.
+func (s *Structure) normalize() {
 	s.Slug = strings.ToLower(CleanText(s.Slug))
 	s.Name = CleanText(s.Name)
 	s.SIRET = stripSpaces(s.SIRET)
@@ -133,13 +155,8 @@ func (s *Structure) Normalize() {
 	s.Networks = dedupe(s.Networks, CleanText)
 	s.Source = strings.ToLower(CleanText(s.Source))
 	s.ExternalID = CleanText(s.ExternalID)
-	if s.Status == "" {
-		s.Status = StatusPublished
-	}
-	if s.SIREN == "" && ValidSIRET(s.SIRET) {
-		s.SIREN = s.SIRET[:9]
-	}
-	s.DepartmentCode, s.RegionCode = DeriveTerritory(s.Address)
+	s.DepartmentCode = strings.ToUpper(stripSpaces(s.DepartmentCode))
+	s.RegionCode = stripSpaces(s.RegionCode)
 }
 
 // DeriveTerritory returns the département and région of an address, from its
@@ -161,7 +178,7 @@ var (
 func (s *Structure) Validate() error {
 	var v Violations
 	checkText(&v, "name", s.Name, 200, true)
-	if s.Slug != "" && (!slugPattern.MatchString(s.Slug) || len(s.Slug) > 80) {
+	if s.Slug != "" && (!slugPattern.MatchString(s.Slug) || len(s.Slug) > MaxSlugLen) {
 		v.Add("slug", "must be lower-case letters and digits separated by single dashes, at most 80 characters")
 	}
 	if s.LegalForm != "" && !LegalForms.Has(string(s.LegalForm)) {
@@ -172,9 +189,6 @@ func (s *Structure) Validate() error {
 	}
 	if s.SIREN != "" && !ValidSIREN(s.SIREN) {
 		v.Add("siren", "must be 9 digits with a valid check digit")
-	}
-	if ValidSIRET(s.SIRET) && s.SIREN != "" && s.SIRET[:9] != s.SIREN {
-		v.Add("siren", "must be the first 9 digits of the SIRET")
 	}
 	if s.RNA != "" && !ValidRNA(s.RNA) {
 		v.Add("rna", "must be W followed by 9 digits")
@@ -245,65 +259,8 @@ func (s *Structure) Validate() error {
 	return v.Err()
 }
 
-func checkText(v *Violations, field, s string, max int, required bool) {
-	switch {
-	case s == "" && required:
-		v.Add(field, "is required")
-	case utf8.RuneCountInString(s) > max:
-		v.Add(field, "must be at most %d characters", max)
-	case hasControl(s):
-		v.Add(field, "must not contain control characters")
-	}
-}
-
-func checkLen(v *Violations, field string, n, max int) {
-	if n > max {
-		v.Add(field, "must have at most %d items", max)
-	}
-}
-
-func checkCodes[T ~string](v *Violations, field string, codes []T, vocab *Vocabulary) {
-	checkLen(v, field, len(codes), 30)
-	for i, c := range codes {
-		if !vocab.Has(string(c)) {
-			v.Add(fmt.Sprintf("%s[%d]", field, i), "unknown code %q (see /v1/vocabularies/%s)", c, vocab.Name)
-		}
-	}
-}
-
-func stripSpaces(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == ' ' || r == '\u00a0' || r == '\u202f' {
-			return -1
-		}
-		return r
-	}, strings.TrimSpace(s))
-}
-
-// dedupe cleans each value and drops empty ones and repeats, keeping order.
-func dedupe[T comparable](in []T, clean func(T) T) []T {
-	out := make([]T, 0, len(in))
-	seen := make(map[T]bool, len(in))
-	var zero T
-	for _, x := range in {
-		x = clean(x)
-		if x == zero || seen[x] {
-			continue
-		}
-		seen[x] = true
-		out = append(out, x)
-	}
-	return out
-}
-
-// StructureSort is an allowed ordering of structure lists.
-type StructureSort string
-
-// Sorts.
-const (
-	SortName          StructureSort = "name"
-	SortUpdatedAtDesc StructureSort = "-updated_at"
-)
+// StructureSorts are the orders of structure lists; the first is the default.
+var StructureSorts = []Sort{SortName, SortUpdatedAtDesc}
 
 // StructureFilter selects structures. Empty fields do not filter; several
 // values in one field are alternatives (OR).
@@ -320,27 +277,14 @@ type StructureFilter struct {
 	Networks        []string
 	Sources         []string
 	UpdatedSince    *time.Time
-
-	Sort         StructureSort
-	Limit        int
-	Cursor       string // opaque, from a previous page's NextCursor
-	IncludeTotal bool
+	List
 }
 
-// StructurePage is one page of a structure list.
-type StructurePage struct {
-	Structures []*Structure
-	NextCursor string // "" on the last page
-	Total      *int   // set when the filter asked for it
-}
-
-// StructureService is what the transport needs from the store. Updates take
-// a function that sees the current record inside the transaction (row
-// locked), so that preconditions such as If-Match are checked atomically.
+// StructureService is what the transport needs from the store.
 type StructureService interface {
 	FindStructureByID(ctx context.Context, id uuid.UUID) (*Structure, error)
-	FindStructures(ctx context.Context, f StructureFilter) (*StructurePage, error)
-	CreateStructure(ctx context.Context, s *Structure) error
-	UpdateStructure(ctx context.Context, id uuid.UUID, update func(s *Structure) error) (*Structure, error)
+	FindStructures(ctx context.Context, f StructureFilter) (*Page[Structure], error)
+	CreateStructure(ctx context.Context, s *Structure, echo Echo) error
+	UpdateStructure(ctx context.Context, id uuid.UUID, change Change[Structure]) (*Structure, error)
 	DeleteStructure(ctx context.Context, id uuid.UUID, check func(s *Structure) error) error
 }

@@ -41,11 +41,15 @@ func TestNormalize(t *testing.T) {
 		Address: essdir.Address{INSEECode: "2a004"},
 		Email:   "Contact@Example.ORG",
 	}
-	s.Normalize()
+	var v essdir.Violations
+	s.Derive(nil, &v)
+	if v.Err() != nil {
+		t.Fatal(v.Err())
+	}
 	if s.Name != "La Boucle" || s.SIRET != "73282932000074" || s.SIREN != "732829320" || s.RNA != "W212001234" ||
 		len(s.Sectors) != 1 || s.Address.INSEECode != "2A004" || s.DepartmentCode != "2A" || s.RegionCode != "94" ||
 		s.Email != "contact@example.org" || s.Status != essdir.StatusPublished {
-		t.Errorf("Normalize = %+v", s)
+		t.Errorf("Derive = %+v", s)
 	}
 	if err := s.Validate(); err != nil {
 		t.Errorf("Validate = %v", err)

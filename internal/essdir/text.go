@@ -3,6 +3,7 @@ package essdir
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/runes"
 	"golang.org/x/text/transform"
@@ -15,18 +16,48 @@ func CleanText(s string) string {
 	return strings.TrimSpace(norm.NFC.String(s))
 }
 
-// hasControl reports whether s holds a control character other than tab and
-// line breaks (PostgreSQL refuses NUL; the others are never meant).
-func hasControl(s string) bool {
+// textProblem says why s is not text a reader can trust, or "": bytes that
+// are not UTF-8 (and the U+FFFD a decoder left for them or for a lone
+// surrogate), control characters other than tab and line breaks (PostgreSQL
+// refuses NUL; the others are never meant), bidirectional overrides and
+// isolates (they make text read otherwise than it is stored: "Trojan Source"),
+// and text made only of invisible characters (a name of zero-width spaces).
+func textProblem(s string) string {
+	if !utf8.ValidString(s) {
+		return "must be UTF-8 text"
+	}
+	visible := false
 	for _, r := range s {
-		if r == '\t' || r == '\n' || r == '\r' {
-			continue
-		}
-		if unicode.IsControl(r) {
-			return true
+		switch {
+		case r == utf8.RuneError:
+			return "must be UTF-8 text (it holds an invalid byte or a lone surrogate)"
+		case r == '\t' || r == '\n' || r == '\r':
+		case unicode.IsControl(r):
+			return "must not contain control characters"
+		case isBidiControl(r):
+			return "must not contain bidirectional override or isolate characters"
+		case !visible && !invisible(r):
+			visible = true
 		}
 	}
-	return false
+	if s != "" && !visible {
+		return "must contain visible characters"
+	}
+	return ""
+}
+
+// isBidiControl reports the explicit directional formatting characters
+// (LRE, RLE, PDF, LRO, RLO, LRI, RLI, FSI, PDI).
+func isBidiControl(r rune) bool {
+	return (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069')
+}
+
+// invisible reports characters that draw nothing: white space, format
+// characters (zero-width space and joiners, BOM, soft hyphen), lone
+// combining marks and the blank fillers of Braille and Hangul.
+func invisible(r rune) bool {
+	return unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Mn, r) ||
+		r == '\u2800' || r == '\u3164' || r == '\u115f' || r == '\u1160' || r == '\uffa0'
 }
 
 // Fold lowers s and removes its accents ("Économie" → "economie"): the form
@@ -43,7 +74,7 @@ func Fold(s string) string {
 }
 
 // Slugify turns a name into a URL-friendly slug ("Le Champ des Sourires" →
-// "le-champ-des-sourires"), at most 80 characters.
+// "le-champ-des-sourires"), at most MaxSlugLen characters.
 func Slugify(name string) string {
 	var b strings.Builder
 	dash := false
@@ -58,12 +89,20 @@ func Slugify(name string) string {
 			dash = true
 		}
 	}
-	s := strings.TrimSuffix(b.String(), "-")
-	if len(s) > 80 {
-		s = strings.TrimSuffix(s[:80], "-")
-	}
+	s := TrimSlug(b.String(), MaxSlugLen)
 	if s == "" {
 		s = "structure"
 	}
 	return s
+}
+
+// MaxSlugLen is the longest slug, suffix included.
+const MaxSlugLen = 80
+
+// TrimSlug cuts a slug to at most max bytes without a trailing dash.
+func TrimSlug(s string, max int) string {
+	if len(s) > max {
+		s = s[:max]
+	}
+	return strings.TrimSuffix(s, "-")
 }

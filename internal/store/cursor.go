@@ -13,23 +13,59 @@ import (
 	"github.com/essdir/essdir/internal/essdir"
 )
 
-// cursor is the position after the last row of a page, for keyset
-// pagination: the next page starts strictly after it, so page 10,000 costs
-// what page 1 costs. It is opaque to clients (base64url JSON).
-type cursor struct {
-	Sort      essdir.StructureSort `json:"s"`
-	Name      string               `json:"n,omitempty"`
-	UpdatedAt time.Time            `json:"u,omitzero"`
-	ID        uuid.UUID            `json:"i"`
+// keyKind is the type of one sort key, so that a cursor's values are parsed
+// back into what the column holds, never compared as text by accident.
+type keyKind int
+
+const (
+	keyText keyKind = iota
+	keyTime
+	keyUUID
+	keyFloat
+)
+
+// sortKey is one column of an order. column is SQL written in this package,
+// never taken from a request.
+type sortKey[R any] struct {
+	column string
+	kind   keyKind
+	desc   bool
+	value  func(*R) any
 }
 
-func encodeCursor(sort essdir.StructureSort, last *structureRow) string {
-	c := cursor{Sort: sort, ID: last.ID}
-	switch sort {
-	case essdir.SortUpdatedAtDesc:
-		c.UpdatedAt = last.UpdatedAt.UTC()
-	default:
-		c.Name = last.Name
+// sortSpec is an order a list may take: its keys, the last of which makes
+// the order total (the id).
+type sortSpec[R any] struct {
+	name essdir.Sort
+	keys []sortKey[R]
+}
+
+// Key constructors for the common columns.
+func textKey[R any](column string, desc bool, v func(*R) string) sortKey[R] {
+	return sortKey[R]{column, keyText, desc, func(r *R) any { return v(r) }}
+}
+
+func timeKey[R any](column string, desc bool, v func(*R) time.Time) sortKey[R] {
+	return sortKey[R]{column, keyTime, desc, func(r *R) any { return v(r).UTC() }}
+}
+
+func idKey[R any](desc bool, v func(*R) uuid.UUID) sortKey[R] {
+	return sortKey[R]{"id", keyUUID, desc, func(r *R) any { return v(r) }}
+}
+
+// cursor is the position after the last row of a page: the next page starts
+// strictly after it, so page 10,000 costs what page 1 costs. It is opaque to
+// clients (base64url JSON) and names its sort, so that it cannot be replayed
+// under another one.
+type cursor struct {
+	Sort essdir.Sort       `json:"s"`
+	Keys []json.RawMessage `json:"k"`
+}
+
+func (o *sortSpec[R]) encode(last *R) string {
+	c := cursor{Sort: o.name, Keys: make([]json.RawMessage, len(o.keys))}
+	for i, k := range o.keys {
+		c.Keys[i], _ = json.Marshal(k.value(last))
 	}
 	b, _ := json.Marshal(c)
 	return base64.RawURLEncoding.EncodeToString(b)
@@ -40,30 +76,96 @@ func badCursor() error {
 		Fields: []essdir.FieldError{{Field: "cursor", Message: "use the next_cursor of a previous page with the same sort"}}}
 }
 
-// applyKeyset orders q and, with a cursor, starts it after the cursor's row.
-func applyKeyset(q *gorm.DB, sort essdir.StructureSort, token string) (*gorm.DB, error) {
-	var c *cursor
-	if token != "" {
-		b, err := base64.RawURLEncoding.DecodeString(token)
-		if err != nil {
-			return nil, badCursor()
-		}
-		c = new(cursor)
-		if err := json.Unmarshal(b, c); err != nil || c.Sort != sort || c.ID == uuid.Nil ||
-			!utf8.ValidString(c.Name) || strings.ContainsRune(c.Name, 0) {
+// decode parses a cursor of this sort into typed key values.
+func (o *sortSpec[R]) decode(token string) ([]any, error) {
+	b, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil {
+		return nil, badCursor()
+	}
+	var c cursor
+	if err := json.Unmarshal(b, &c); err != nil || c.Sort != o.name || len(c.Keys) != len(o.keys) {
+		return nil, badCursor()
+	}
+	vals := make([]any, len(o.keys))
+	for i, k := range o.keys {
+		var ok bool
+		if vals[i], ok = k.kind.parse(c.Keys[i]); !ok {
 			return nil, badCursor()
 		}
 	}
-	switch sort {
-	case essdir.SortUpdatedAtDesc:
-		if c != nil {
-			q = q.Where("(updated_at, id) < (?, ?)", c.UpdatedAt, c.ID)
-		}
-		return q.Order("updated_at DESC, id DESC"), nil
+	return vals, nil
+}
+
+func (k keyKind) parse(raw json.RawMessage) (any, bool) {
+	switch k {
+	case keyFloat:
+		var f float64
+		return f, json.Unmarshal(raw, &f) == nil
+	case keyTime:
+		var t time.Time
+		return t, json.Unmarshal(raw, &t) == nil
+	case keyUUID:
+		var id uuid.UUID
+		return id, json.Unmarshal(raw, &id) == nil && id != uuid.Nil
 	default:
-		if c != nil {
-			q = q.Where("(name, id) > (?, ?)", c.Name, c.ID)
-		}
-		return q.Order("name, id"), nil
+		var s string
+		ok := json.Unmarshal(raw, &s) == nil && utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+		return s, ok
 	}
+}
+
+// apply orders q and, with a cursor, starts it after the cursor's row. Keys
+// all in one direction compare as one row value, which an index on the same
+// columns serves; mixed directions expand into (a > x) OR (a = x AND b > y)…
+func (o *sortSpec[R]) apply(q *gorm.DB, token string) (*gorm.DB, error) {
+	order := make([]string, len(o.keys))
+	sameDir := true
+	for i, k := range o.keys {
+		order[i] = k.column
+		if k.desc {
+			order[i] += " DESC"
+		}
+		sameDir = sameDir && k.desc == o.keys[0].desc
+	}
+	if token != "" {
+		vals, err := o.decode(token)
+		if err != nil {
+			return nil, err
+		}
+		sql, args := o.after(vals, sameDir)
+		q = q.Where(sql, args...)
+	}
+	return q.Order(strings.Join(order, ", ")), nil
+}
+
+// after is the condition "strictly after the row with these key values".
+func (o *sortSpec[R]) after(vals []any, sameDir bool) (string, []any) {
+	cmp := func(k sortKey[R]) string {
+		if k.desc {
+			return "<"
+		}
+		return ">"
+	}
+	if sameDir {
+		cols := make([]string, len(o.keys))
+		marks := make([]string, len(o.keys))
+		for i, k := range o.keys {
+			cols[i], marks[i] = k.column, "?"
+		}
+		sql := "(" + strings.Join(cols, ", ") + ") " + cmp(o.keys[0]) + " (" + strings.Join(marks, ", ") + ")"
+		return sql, vals
+	}
+	var ors []string
+	var args []any
+	for i, k := range o.keys {
+		var ands []string
+		for j := 0; j < i; j++ {
+			ands = append(ands, o.keys[j].column+" = ?")
+			args = append(args, vals[j])
+		}
+		ands = append(ands, k.column+" "+cmp(k)+" ?")
+		args = append(args, vals[i])
+		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
+	}
+	return "(" + strings.Join(ors, " OR ") + ")", args
 }

@@ -14,13 +14,15 @@ import (
 	"github.com/essdir/essdir/internal/essdir"
 )
 
-// constraintMessages turns the names of unique indexes into what a client
-// should read; an unknown constraint still yields a generic conflict.
-var constraintMessages = map[string]struct{ field, message string }{
-	"structures_siret_key":              {"siret", "a structure with this SIRET already exists"},
-	"structures_slug_key":               {"slug", "this slug is already taken"},
-	"structures_source_external_id_key": {"external_id", "a structure with this external_id already exists in this source"},
-	"users_email_key":                   {"email", "a user with this e-mail already exists"},
+// constraints turns the names of constraints (unique indexes, foreign keys,
+// checks) into the error a client should read: the one table of every
+// resource's database errors. An unknown constraint still yields a generic
+// conflict or invalid record.
+var constraints = map[string]struct{ code, field, message string }{
+	"structures_siret_key":              {essdir.ECONFLICT, "siret", "a structure with this SIRET already exists"},
+	"structures_slug_key":               {essdir.ECONFLICT, "slug", "this slug is already taken"},
+	"structures_source_external_id_key": {essdir.ECONFLICT, "external_id", "a structure with this external_id already exists in this source"},
+	"users_email_key":                   {essdir.ECONFLICT, "email", "a user with this e-mail already exists"},
 }
 
 // translate turns a database error into an *essdir.Error. Unknown failures
@@ -39,11 +41,11 @@ func translate(err error) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		switch {
+		case pgErr.ConstraintName != "" && constraints[pgErr.ConstraintName].code != "":
+			m := constraints[pgErr.ConstraintName]
+			return &essdir.Error{Code: m.code, Message: m.message,
+				Fields: []essdir.FieldError{{Field: m.field, Message: m.message}}, Err: err}
 		case pgErr.Code == "23505":
-			if m, ok := constraintMessages[pgErr.ConstraintName]; ok {
-				return &essdir.Error{Code: essdir.ECONFLICT, Message: m.message,
-					Fields: []essdir.FieldError{{Field: m.field, Message: m.message}}, Err: err}
-			}
 			return &essdir.Error{Code: essdir.ECONFLICT, Message: "the record conflicts with an existing one", Err: err}
 		case pgErr.Code == "23503", pgErr.Code == "23514", strings.HasPrefix(pgErr.Code, "22"):
 			return &essdir.Error{Code: essdir.EINVALID, Message: "the record breaks a rule of the database", Err: err}

@@ -2,15 +2,11 @@ package store
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"reflect"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/essdir/essdir/internal/essdir"
 )
@@ -104,7 +100,8 @@ func toStructureRow(s *essdir.Structure) *structureRow {
 
 func (r *structureRow) toDomain() *essdir.Structure {
 	s := &essdir.Structure{
-		ID: r.ID, Slug: r.Slug, Name: r.Name, LegalForm: essdir.LegalForm(deref(r.LegalForm)),
+		Record: essdir.Record{ID: r.ID, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version},
+		Slug:   r.Slug, Name: r.Name, LegalForm: essdir.LegalForm(deref(r.LegalForm)),
 		SIRET: deref(r.SIRET), SIREN: deref(r.SIREN), RNA: deref(r.RNA),
 		Summary: deref(r.Summary), Description: deref(r.Description),
 		Sectors: fromStrings[essdir.Sector](r.Sectors), Labels: fromStrings[essdir.Label](r.Labels),
@@ -114,7 +111,6 @@ func (r *structureRow) toDomain() *essdir.Structure {
 		Website: deref(r.Website), Email: deref(r.Email), Phone: deref(r.Phone),
 		Networks: fromStrings[string](r.Networks), Status: essdir.Status(r.Status),
 		Source: deref(r.Source), ExternalID: deref(r.ExternalID),
-		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version,
 		SocialLinks: make([]essdir.SocialLink, len(r.SocialLinks)),
 		Contacts:    make([]essdir.Contact, len(r.Contacts)),
 	}
@@ -130,174 +126,54 @@ func (r *structureRow) toDomain() *essdir.Structure {
 	return s
 }
 
+// structures is how structures are stored: every write and read goes
+// through the shared helpers of records.go.
+var structures = &table[essdir.Structure, structureRow]{
+	name:     "structures",
+	kind:     "structure",
+	columns:  structureColumns,
+	toRow:    toStructureRow,
+	toDomain: (*structureRow).toDomain,
+	sorts: []sortSpec[structureRow]{
+		{essdir.SortName, []sortKey[structureRow]{
+			textKey("name", false, func(r *structureRow) string { return r.Name }),
+			idKey(false, func(r *structureRow) uuid.UUID { return r.ID }),
+		}},
+		{essdir.SortUpdatedAtDesc, []sortKey[structureRow]{
+			timeKey("updated_at", true, func(r *structureRow) time.Time { return r.UpdatedAt }),
+			idKey(true, func(r *structureRow) uuid.UUID { return r.ID }),
+		}},
+	},
+	slug:  func(s *essdir.Structure) (*string, string) { return &s.Slug, s.Name },
+	erase: map[string]any{"contacts": "[]"},
+}
+
 // FindStructureByID returns a live (not deleted) structure.
 func (s *Store) FindStructureByID(ctx context.Context, id uuid.UUID) (*essdir.Structure, error) {
-	var row structureRow
-	if err := s.db.WithContext(ctx).Take(&row, "id = ?", id).Error; err != nil {
-		return nil, structureErr(err)
-	}
-	return row.toDomain(), nil
+	return findByID(ctx, s, structures, id)
 }
 
-func structureErr(err error) error {
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return essdir.Errorf(essdir.ENOTFOUND, "structure not found")
-	}
-	return translate(err)
+// CreateStructure applies the write rule to st, gives it its id, slug (when
+// not given), derived fields and timestamps, and inserts it.
+func (s *Store) CreateStructure(ctx context.Context, st *essdir.Structure, echo essdir.Echo) error {
+	return create(ctx, s, structures, st, echo)
 }
 
-// CreateStructure validates s, fills its id, slug (when not given), derived
-// fields and timestamps, and inserts it.
-func (s *Store) CreateStructure(ctx context.Context, st *essdir.Structure) error {
-	st.Normalize()
-	if err := st.Validate(); err != nil {
-		return err
-	}
-	now := s.now()
-	st.ID, st.CreatedAt, st.UpdatedAt, st.Version = uuid.Must(uuid.NewV7()), now, now, 1
-	derive := st.Slug == ""
-	// A derived slug can lose a race with a concurrent insert of the same
-	// name: try again with the next free suffix.
-	for attempt := 0; ; attempt++ {
-		err := s.inTx(ctx, func(tx *gorm.DB) error {
-			if derive {
-				slug, err := freeSlug(tx, essdir.Slugify(st.Name))
-				if err != nil {
-					return err
-				}
-				st.Slug = slug
-			}
-			return tx.Create(toStructureRow(st)).Error
-		})
-		if derive && attempt < 5 && isConflictOn(err, "slug") {
-			continue
-		}
-		return err
-	}
+// UpdateStructure locks the live structure, lets change build its new state
+// and stores it under the write rule.
+func (s *Store) UpdateStructure(ctx context.Context, id uuid.UUID, change essdir.Change[essdir.Structure]) (*essdir.Structure, error) {
+	return update(ctx, s, structures, id, change)
 }
 
-// UpdateStructure locks the live structure, lets update change it, then
-// validates and stores the result. A result equal to the stored record
-// changes nothing (same version, same updated_at).
-func (s *Store) UpdateStructure(ctx context.Context, id uuid.UUID, update func(*essdir.Structure) error) (*essdir.Structure, error) {
-	var out *essdir.Structure
-	err := s.inTx(ctx, func(tx *gorm.DB) error {
-		var row structureRow
-		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Take(&row, "id = ?", id).Error; err != nil {
-			return structureErr(err)
-		}
-		cur := row.toDomain()
-		next := row.toDomain()
-		if err := update(next); err != nil {
-			return err
-		}
-		next.ID, next.CreatedAt, next.UpdatedAt, next.Version = cur.ID, cur.CreatedAt, cur.UpdatedAt, cur.Version
-		if next.Slug == "" {
-			next.Slug = cur.Slug
-		}
-		next.Normalize()
-		if err := next.Validate(); err != nil {
-			return err
-		}
-		if reflect.DeepEqual(cur, next) {
-			out = cur
-			return nil
-		}
-		next.UpdatedAt, next.Version = s.now(), cur.Version+1
-		err := tx.Model(&structureRow{}).Where("id = ?", id).Select(structureColumns).Updates(toStructureRow(next)).Error
-		if err != nil {
-			return err
-		}
-		out = next
-		return nil
-	})
-	return out, err
-}
-
-// DeleteStructure soft-deletes a live structure after check approves it. The
-// row stays (tombstone for partners' sync) but no read returns it.
+// DeleteStructure soft-deletes a live structure after check approves it and
+// erases its contacts (personal data) at once.
 func (s *Store) DeleteStructure(ctx context.Context, id uuid.UUID, check func(*essdir.Structure) error) error {
-	return s.inTx(ctx, func(tx *gorm.DB) error {
-		var row structureRow
-		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Take(&row, "id = ?", id).Error; err != nil {
-			return structureErr(err)
-		}
-		if check != nil {
-			if err := check(row.toDomain()); err != nil {
-				return err
-			}
-		}
-		now := s.now()
-		return tx.Model(&structureRow{}).Where("id = ?", id).
-			Updates(map[string]any{"deleted_at": now, "updated_at": now, "version": row.Version + 1}).Error
-	})
-}
-
-// freeSlug returns base, or base-N with the smallest free N, among every
-// slug ever used (deleted structures keep theirs).
-func freeSlug(tx *gorm.DB, base string) (string, error) {
-	var taken []string
-	err := tx.Unscoped().Model(&structureRow{}).
-		Where("slug = ? OR slug LIKE ?", base, base+"-%").Pluck("slug", &taken).Error
-	if err != nil {
-		return "", err
-	}
-	used := make(map[string]bool, len(taken))
-	for _, t := range taken {
-		used[t] = true
-	}
-	if !used[base] {
-		return base, nil
-	}
-	for n := 2; ; n++ {
-		if c := fmt.Sprintf("%s-%d", base, n); !used[c] {
-			return c, nil
-		}
-	}
-}
-
-func isConflictOn(err error, field string) bool {
-	var e *essdir.Error
-	if !errors.As(err, &e) || e.Code != essdir.ECONFLICT {
-		return false
-	}
-	for _, f := range e.Fields {
-		if f.Field == field {
-			return true
-		}
-	}
-	return false
+	return softDelete(ctx, s, structures, id, check)
 }
 
 // FindStructures returns one page of live structures matching f, in keyset order.
-func (s *Store) FindStructures(ctx context.Context, f essdir.StructureFilter) (*essdir.StructurePage, error) {
-	q := structureFilterQuery(s.db.WithContext(ctx).Model(&structureRow{}), f)
-	page := &essdir.StructurePage{}
-	if f.IncludeTotal {
-		var n int64
-		if err := q.Session(&gorm.Session{}).Count(&n).Error; err != nil {
-			return nil, translate(err)
-		}
-		total := int(n)
-		page.Total = &total
-	}
-	q, err := applyKeyset(q, f.Sort, f.Cursor)
-	if err != nil {
-		return nil, err
-	}
-	var rows []structureRow
-	if err := q.Limit(f.Limit + 1).Find(&rows).Error; err != nil {
-		return nil, translate(err)
-	}
-	if len(rows) > f.Limit {
-		rows = rows[:f.Limit]
-		page.NextCursor = encodeCursor(f.Sort, &rows[len(rows)-1])
-	}
-	page.Structures = make([]*essdir.Structure, len(rows))
-	for i := range rows {
-		page.Structures[i] = rows[i].toDomain()
-	}
-	return page, nil
+func (s *Store) FindStructures(ctx context.Context, f essdir.StructureFilter) (*essdir.Page[essdir.Structure], error) {
+	return findPage(structureFilterQuery(s.db.WithContext(ctx), f), structures, f.List)
 }
 
 // structureFilterQuery adds f's conditions. Values are always bound

@@ -37,7 +37,7 @@ func TestStructureRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	st := openStore(t)
 	s := boucle("roundtrip")
-	if err := st.CreateStructure(ctx, s); err != nil {
+	if err := st.CreateStructure(ctx, s, essdir.Echo{}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := st.FindStructureByID(ctx, s.ID)
@@ -62,7 +62,7 @@ func TestStructureSlugs(t *testing.T) {
 	a, b := boucle(tag), boucle(tag)
 	a.Name, b.Name = "Le Thé du Phœnix "+tag, "Le Thé du Phœnix "+tag
 	for _, s := range []*essdir.Structure{a, b} {
-		if err := st.CreateStructure(ctx, s); err != nil {
+		if err := st.CreateStructure(ctx, s, essdir.Echo{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -71,7 +71,7 @@ func TestStructureSlugs(t *testing.T) {
 	}
 	c := boucle(tag)
 	c.Slug = a.Slug
-	wantCode(t, st.CreateStructure(ctx, c), essdir.ECONFLICT)
+	wantCode(t, st.CreateStructure(ctx, c, essdir.Echo{}), essdir.ECONFLICT)
 }
 
 func TestStructureDuplicateSIRET(t *testing.T) {
@@ -79,15 +79,15 @@ func TestStructureDuplicateSIRET(t *testing.T) {
 	st := openStore(t)
 	a, b := boucle("siret"), boucle("siret")
 	a.SIRET, b.SIRET = "73282932000074", "73282932000074"
-	if err := st.CreateStructure(ctx, a); err != nil {
+	if err := st.CreateStructure(ctx, a, essdir.Echo{}); err != nil {
 		t.Fatal(err)
 	}
-	wantCode(t, st.CreateStructure(ctx, b), essdir.ECONFLICT)
+	wantCode(t, st.CreateStructure(ctx, b, essdir.Echo{}), essdir.ECONFLICT)
 	// Once the first is deleted, its SIRET is free again.
 	if err := st.DeleteStructure(ctx, a.ID, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.CreateStructure(ctx, b); err != nil {
+	if err := st.CreateStructure(ctx, b, essdir.Echo{}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.DeleteStructure(ctx, b.ID, nil) })
@@ -99,20 +99,20 @@ func TestStructureUpdate(t *testing.T) {
 	ctx := context.Background()
 	st := openStore(t)
 	s := boucle("update")
-	if err := st.CreateStructure(ctx, s); err != nil {
+	if err := st.CreateStructure(ctx, s, essdir.Echo{}); err != nil {
 		t.Fatal(err)
 	}
-	same, err := st.UpdateStructure(ctx, s.ID, func(*essdir.Structure) error { return nil })
+	same, err := st.UpdateStructure(ctx, s.ID, edit(func(*essdir.Structure) error { return nil }))
 	if err != nil || same.Version != 1 || !same.UpdatedAt.Equal(s.UpdatedAt) {
 		t.Fatalf("unchanged update bumped the record: %+v, %v", same, err)
 	}
-	next, err := st.UpdateStructure(ctx, s.ID, func(x *essdir.Structure) error { x.Summary = "Ressourcerie"; return nil })
+	next, err := st.UpdateStructure(ctx, s.ID, edit(func(x *essdir.Structure) error { x.Summary = "Ressourcerie"; return nil }))
 	if err != nil || next.Version != 2 || next.Summary != "Ressourcerie" || next.Slug != s.Slug {
 		t.Fatalf("update = %+v, %v", next, err)
 	}
-	_, err = st.UpdateStructure(ctx, s.ID, func(x *essdir.Structure) error { x.Name = ""; return nil })
+	_, err = st.UpdateStructure(ctx, s.ID, edit(func(x *essdir.Structure) error { x.Name = ""; return nil }))
 	wantCode(t, err, essdir.EINVALID)
-	_, err = st.UpdateStructure(ctx, uuid.New(), func(*essdir.Structure) error { return nil })
+	_, err = st.UpdateStructure(ctx, uuid.New(), edit(func(*essdir.Structure) error { return nil }))
 	wantCode(t, err, essdir.ENOTFOUND)
 }
 
@@ -123,13 +123,13 @@ func TestFindStructuresKeyset(t *testing.T) {
 	for _, name := range []string{"Delta", "Alpha", "Charlie", "Bravo", "Echo"} {
 		s := boucle(source)
 		s.Name = name
-		if err := st.CreateStructure(ctx, s); err != nil {
+		if err := st.CreateStructure(ctx, s, essdir.Echo{}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for _, sort := range []essdir.StructureSort{essdir.SortName, essdir.SortUpdatedAtDesc} {
+	for _, sort := range []essdir.Sort{essdir.SortName, essdir.SortUpdatedAtDesc} {
 		var names []string
-		f := essdir.StructureFilter{Sources: []string{source}, Sort: sort, Limit: 2, IncludeTotal: true}
+		f := essdir.StructureFilter{Sources: []string{source}, List: essdir.List{Sort: sort, Limit: 2, IncludeTotal: true}}
 		for range 5 {
 			page, err := st.FindStructures(ctx, f)
 			if err != nil {
@@ -138,7 +138,7 @@ func TestFindStructuresKeyset(t *testing.T) {
 			if *page.Total != 5 {
 				t.Errorf("total = %d", *page.Total)
 			}
-			for _, s := range page.Structures {
+			for _, s := range page.Items {
 				names = append(names, s.Name)
 			}
 			if page.NextCursor == "" {
@@ -154,7 +154,7 @@ func TestFindStructuresKeyset(t *testing.T) {
 			t.Errorf("%s: pages = %s, want %s", sort, got, want)
 		}
 	}
-	_, err := st.FindStructures(ctx, essdir.StructureFilter{Sort: essdir.SortName, Limit: 2, Cursor: "garbage!"})
+	_, err := st.FindStructures(ctx, essdir.StructureFilter{List: essdir.List{Sort: essdir.SortName, Limit: 2, Cursor: "garbage!"}})
 	wantCode(t, err, essdir.EMALFORMED)
 }
 
@@ -166,16 +166,25 @@ func TestFindStructuresFilters(t *testing.T) {
 	b := boucle(source)
 	b.Name, b.Sectors, b.Address = "Le Champ des Sourires", []essdir.Sector{essdir.SectorAgriculture}, essdir.Address{City: "Longvic", PostalCode: "21600"}
 	for _, s := range []*essdir.Structure{a, b} {
-		if err := st.CreateStructure(ctx, s); err != nil {
+		if err := st.CreateStructure(ctx, s, essdir.Echo{}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	page, err := st.FindStructures(ctx, essdir.StructureFilter{Sources: []string{source}, Sectors: []essdir.Sector{"agriculture", "food"}, Cities: []string{"LONGVIC"}, Sort: essdir.SortName, Limit: 10})
+	page, err := st.FindStructures(ctx, essdir.StructureFilter{Sources: []string{source}, Sectors: []essdir.Sector{"agriculture", "food"}, Cities: []string{"LONGVIC"}, List: essdir.List{Sort: essdir.SortName, Limit: 10}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(page.Structures) != 1 || page.Structures[0].ID != b.ID {
-		t.Errorf("filter found %d structures", len(page.Structures))
+	if len(page.Items) != 1 || page.Items[0].ID != b.ID {
+		t.Errorf("filter found %d structures", len(page.Items))
+	}
+}
+
+// edit is a change that applies f to a copy of the stored structure, as a
+// client editing what it read would.
+func edit(f func(*essdir.Structure) error) essdir.Change[essdir.Structure] {
+	return func(stored *essdir.Structure) (*essdir.Structure, essdir.Echo, error) {
+		next := *stored
+		return &next, essdir.Echo{}, f(&next)
 	}
 }
 
@@ -196,20 +205,20 @@ func TestConcurrentUpdatesSeeLockedRecord(t *testing.T) {
 	ctx := context.Background()
 	st := openStore(t)
 	s := boucle("concurrent")
-	if err := st.CreateStructure(ctx, s); err != nil {
+	if err := st.CreateStructure(ctx, s, essdir.Echo{}); err != nil {
 		t.Fatal(err)
 	}
 	const writers = 6
 	errs := make(chan error, writers)
 	for i := range writers {
 		go func() {
-			_, err := st.UpdateStructure(ctx, s.ID, func(x *essdir.Structure) error {
+			_, err := st.UpdateStructure(ctx, s.ID, edit(func(x *essdir.Structure) error {
 				if x.Version != 1 {
 					return essdir.Errorf(essdir.EPRECONDITION, "stale")
 				}
 				x.Summary = fmt.Sprintf("writer %d", i)
 				return nil
-			})
+			}))
 			errs <- err
 		}()
 	}
@@ -242,7 +251,7 @@ func TestConcurrentCreatesGetDistinctSlugs(t *testing.T) {
 		go func() {
 			s := boucle("slugrace")
 			s.Name = "Pimms Médiation Dijon"
-			err := st.CreateStructure(ctx, s)
+			err := st.CreateStructure(ctx, s, essdir.Echo{})
 			errs <- err
 			slugs <- s.Slug
 		}()

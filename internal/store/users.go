@@ -2,12 +2,10 @@ package store
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 
 	"github.com/essdir/essdir/internal/essdir"
 )
@@ -53,8 +51,8 @@ func (s *Store) CreateUser(ctx context.Context, u *essdir.User) error {
 // FindUserByID returns a user.
 func (s *Store) FindUserByID(ctx context.Context, id uuid.UUID) (*essdir.User, error) {
 	var row userRow
-	if err := s.db.WithContext(ctx).Take(&row, "id = ?", id).Error; err != nil {
-		return nil, userErr(err)
+	if err := take(s.db.WithContext(ctx).Where("id = ?", id), "user", &row); err != nil {
+		return nil, err
 	}
 	return row.toDomain(), nil
 }
@@ -62,15 +60,8 @@ func (s *Store) FindUserByID(ctx context.Context, id uuid.UUID) (*essdir.User, e
 // FindUserByEmail returns the user with this e-mail, whatever its case.
 func (s *Store) FindUserByEmail(ctx context.Context, email string) (*essdir.User, error) {
 	var row userRow
-	if err := s.db.WithContext(ctx).Take(&row, "lower(email) = lower(?)", essdir.CleanText(email)).Error; err != nil {
-		return nil, userErr(err)
+	if err := take(s.db.WithContext(ctx).Where("lower(email) = lower(?)", essdir.CleanText(email)), "user", &row); err != nil {
+		return nil, err
 	}
 	return row.toDomain(), nil
-}
-
-func userErr(err error) error {
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return essdir.Errorf(essdir.ENOTFOUND, "user not found")
-	}
-	return translate(err)
 }

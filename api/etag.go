@@ -1,0 +1,97 @@
+package api
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/essdir/essdir/internal/essdir"
+)
+
+// Conditional-request headers (RFC 9110 §13).
+const (
+	headerETag        = "ETag"
+	headerIfMatch     = "If-Match"
+	headerIfNoneMatch = "If-None-Match"
+)
+
+// A record's strong ETag has two parts: "<version tag>.<body hash>". The
+// body hash makes it per view (the anonymous copy, without contacts, is not
+// the editor's), so If-None-Match stays per view. The version tag names the
+// record's id and version alone, so any tag given for the current version
+// satisfies If-Match whatever view it came from, and one of an older version
+// does not.
+func recordETag(head *essdir.Record, body []byte) string {
+	return `"` + versionTag(head) + "." + bodyHash(body) + `"`
+}
+
+func versionTag(head *essdir.Record) string {
+	var b [20]byte
+	copy(b[:16], head.ID[:])
+	binary.BigEndian.PutUint32(b[16:], uint32(head.Version))
+	sum := sha256.Sum256(b[:])
+	return base64.RawURLEncoding.EncodeToString(sum[:9])
+}
+
+func bodyHash(body []byte) string {
+	sum := sha256.Sum256(body)
+	return base64.RawURLEncoding.EncodeToString(sum[:15])
+}
+
+// etagMatches reports whether an If-None-Match header lists etag (weak
+// comparison, RFC 9110 §13.1.2).
+func etagMatches(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == "*" || t == etag {
+			return true
+		}
+	}
+	return false
+}
+
+// checkIfMatch honours If-Match against the stored record (strong
+// comparison: a weak tag never matches): 412 unless a listed tag was given
+// for its current version.
+func checkIfMatch(c echo.Context, head *essdir.Record) error {
+	header := c.Request().Header.Get(headerIfMatch)
+	if header == "" {
+		return nil
+	}
+	want := versionTag(head)
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" {
+			return nil
+		}
+		if tag, _, ok := strings.Cut(strings.Trim(t, `"`), "."); ok && strings.HasPrefix(t, `"`) && tag == want {
+			return nil
+		}
+	}
+	return essdir.Errorf(essdir.EPRECONDITION, "the record has changed since the ETag in If-Match; GET it again")
+}
+
+// writeRecord answers a single record with its ETag, or 304 when the client's
+// copy (If-None-Match) is current.
+func writeRecord(c echo.Context, status int, head *essdir.Record, v any) error {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	etag := recordETag(head, body)
+	h := c.Response().Header()
+	h.Set(headerETag, etag)
+	h.Set("Cache-Control", "no-cache")
+	h.Add(echo.HeaderVary, echo.HeaderAuthorization)
+	if m := c.Request().Method; m == http.MethodGet || m == http.MethodHead {
+		if inm := c.Request().Header.Get(headerIfNoneMatch); inm != "" && etagMatches(inm, etag) {
+			return c.NoContent(http.StatusNotModified)
+		}
+	}
+	return c.Blob(status, echo.MIMEApplicationJSON, body)
+}

@@ -1,0 +1,124 @@
+package api
+
+import (
+	"encoding/json"
+
+	jsonpatch "github.com/evanphx/json-patch/v5"
+	"github.com/labstack/echo/v4"
+
+	"github.com/essdir/essdir/internal/essdir"
+)
+
+// input is the body of a resource's POST and PUT, mapped to its domain
+// record. The mapping only translates the wire format: the write rule of
+// essdir.Prepare judges the result, with the header values the body echoed.
+type input[D any] interface {
+	toDomain() (*D, essdir.Echo, error)
+	// nonNullable names the members that may be left out but not set to
+	// null (status: an update keeps it unless it names a new one).
+	nonNullable() []string
+}
+
+// decodeInput reads a POST or PUT body into In.
+func decodeInput[D, In any, PI interface {
+	*In
+	input[D]
+}](body []byte) (*In, error) {
+	in := new(In)
+	if err := decodeStrict(body, in); err != nil {
+		return nil, err
+	}
+	if err := refuseNulls(body, PI(in).nonNullable()); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+// refuseNulls answers 422 when the body sets one of these members to null.
+func refuseNulls(body []byte, members []string) error {
+	if len(members) == 0 {
+		return nil
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(body, &top); err != nil {
+		return malformed("", "the request body must be a JSON object")
+	}
+	var v essdir.Violations
+	for _, m := range members {
+		if raw, ok := top[m]; ok && string(raw) == "null" {
+			v.Add(m, "cannot be null: leave it out to keep the stored value")
+		}
+	}
+	return v.Err()
+}
+
+// replaceChange is the change of a PUT: the body replaces the stored
+// record, once If-Match holds on the locked row.
+func replaceChange[D any, P essdir.Writable[D], In any, PI interface {
+	*In
+	input[D]
+}](c echo.Context, body []byte) (essdir.Change[D], error) {
+	in, err := decodeInput[D, In, PI](body)
+	if err != nil {
+		return nil, err
+	}
+	return func(stored *D) (*D, essdir.Echo, error) {
+		if err := checkIfMatch(c, P(stored).Head()); err != nil {
+			return nil, essdir.Echo{}, err
+		}
+		return PI(in).toDomain()
+	}, nil
+}
+
+// patchChange is the change of a PATCH (JSON Merge Patch, RFC 7396): the
+// patch is merged into the editor's view of the record and the result is
+// judged as a PUT body. The merge is computed before the row is locked,
+// against snapshot, and again under the lock only if the record moved
+// meanwhile, so that no lock is held while a large patch is merged. load
+// reads the snapshot once the patch itself is known to be well formed.
+func patchChange[D any, P essdir.Writable[D], In any, PI interface {
+	*In
+	input[D]
+}](c echo.Context, patch []byte, load func() (*D, error), view func(*D) any) (essdir.Change[D], error) {
+	var members map[string]json.RawMessage
+	if err := decodeStrict(patch, &members); err != nil {
+		return nil, err
+	}
+	if err := refuseNulls(patch, PI(new(In)).nonNullable()); err != nil {
+		return nil, err
+	}
+	snapshot, err := load()
+	if err != nil {
+		return nil, err
+	}
+	merge := func(cur *D) (*In, error) {
+		doc, err := json.Marshal(view(cur))
+		if err != nil {
+			return nil, err
+		}
+		merged, err := jsonpatch.MergePatch(doc, patch)
+		if err != nil {
+			return nil, malformed("", "the merge patch cannot be applied")
+		}
+		return decodeInput[D, In, PI](merged)
+	}
+	early, earlyErr := merge(snapshot)
+	return func(stored *D) (*D, essdir.Echo, error) {
+		if err := checkIfMatch(c, P(stored).Head()); err != nil {
+			return nil, essdir.Echo{}, err
+		}
+		in, err := early, earlyErr
+		if P(stored).Head().Version != P(snapshot).Head().Version {
+			in, err = merge(stored)
+		}
+		if err != nil {
+			return nil, essdir.Echo{}, err
+		}
+		return PI(in).toDomain()
+	}, nil
+}
+
+// ifMatchCheck is the precondition of a DELETE, run on the locked row.
+func ifMatchCheck[D any, P essdir.Writable[D]](c echo.Context) func(*D) error {
+	return func(stored *D) error { return checkIfMatch(c, P(stored).Head()) }
+}

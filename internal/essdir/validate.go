@@ -1,0 +1,62 @@
+package essdir
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// checkText applies the rules of every text field: required or not, at most
+// max characters, and text a reader can trust (see textProblem).
+func checkText(v *Violations, field, s string, max int, required bool) {
+	switch {
+	case s == "" && required:
+		v.Add(field, "is required")
+	case utf8.RuneCountInString(s) > max:
+		v.Add(field, "must be at most %d characters", max)
+	default:
+		if p := textProblem(s); p != "" {
+			v.Add(field, "%s", p)
+		}
+	}
+}
+
+func checkLen(v *Violations, field string, n, max int) {
+	if n > max {
+		v.Add(field, "must have at most %d items", max)
+	}
+}
+
+func checkCodes[T ~string](v *Violations, field string, codes []T, vocab *Vocabulary) {
+	checkLen(v, field, len(codes), 30)
+	for i, c := range codes {
+		if !vocab.Has(string(c)) {
+			v.Add(fmt.Sprintf("%s[%d]", field, i), "unknown code %q (see /v1/vocabularies/%s)", c, vocab.Name)
+		}
+	}
+}
+
+func stripSpaces(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == ' ' || r == '\u00a0' || r == '\u202f' {
+			return -1
+		}
+		return r
+	}, strings.TrimSpace(s))
+}
+
+// dedupe cleans each value and drops empty ones and repeats, keeping order.
+func dedupe[T comparable](in []T, clean func(T) T) []T {
+	out := make([]T, 0, len(in))
+	seen := make(map[T]bool, len(in))
+	var zero T
+	for _, x := range in {
+		x = clean(x)
+		if x == zero || seen[x] {
+			continue
+		}
+		seen[x] = true
+		out = append(out, x)
+	}
+	return out
+}

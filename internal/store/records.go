@@ -1,0 +1,260 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/essdir/essdir/internal/essdir"
+)
+
+// table describes how one resource is stored; the generic helpers of this
+// file do the rest, so that every resource finds, creates, updates, deletes
+// and pages its records the same way. D is the domain type, R its row.
+type table[D any, R any] struct {
+	name     string   // the SQL table
+	kind     string   // the record's name in messages ("structure")
+	columns  []string // the columns an update writes: an explicit allowlist
+	toRow    func(*D) *R
+	toDomain func(*R) *D
+	// sorts are the orders a list may take (the first is the default), each
+	// described by its keys.
+	sorts []sortSpec[R]
+	// slug, when the resource has one, gives the record's slug field and the
+	// text a missing slug is derived from.
+	slug func(*D) (slug *string, base string)
+	// erase lists the columns a delete clears at once (personal data).
+	erase map[string]any
+}
+
+// take reads the one row q selects into dest, or answers "<kind> not found":
+// the one not-found of every table.
+func take(q *gorm.DB, kind string, dest any) error {
+	res := q.Limit(1).Find(dest)
+	if res.Error != nil {
+		return translate(res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return essdir.Errorf(essdir.ENOTFOUND, "%s not found", kind)
+	}
+	return nil
+}
+
+// find reads a live record, locking its row when the caller will write it.
+func (t *table[D, R]) find(tx *gorm.DB, id uuid.UUID, lock bool) (*D, error) {
+	var row R
+	q := tx.Table(t.name).Where("id = ? AND deleted_at IS NULL", id)
+	if lock {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	if err := take(q, t.kind, &row); err != nil {
+		return nil, err
+	}
+	return t.toDomain(&row), nil
+}
+
+// findByID reads one live record.
+func findByID[D, R any](ctx context.Context, s *Store, t *table[D, R], id uuid.UUID) (*D, error) {
+	return t.find(s.db.WithContext(ctx), id, false)
+}
+
+// create applies the write rule to a new record, gives it its id, version 1
+// and timestamps, derives its slug when it has none, and inserts it.
+func create[D any, P essdir.Writable[D], R any](ctx context.Context, s *Store, t *table[D, R], rec P, echo essdir.Echo) error {
+	if _, err := essdir.Prepare[D, P](nil, rec, echo); err != nil {
+		return err
+	}
+	head := rec.Head()
+	head.ID = uuid.Must(uuid.NewV7())
+	head.Touch(s.now())
+	var slug *string
+	var base string
+	if t.slug != nil {
+		if slug, base = t.slug((*D)(rec)); *slug != "" {
+			slug = nil // chosen by the client: taken is a conflict, not a retry
+		}
+	}
+	// A derived slug can lose a race with a concurrent insert of the same
+	// name: try again with the next free suffix.
+	for attempt := 0; ; attempt++ {
+		err := s.inTx(ctx, func(tx *gorm.DB) error {
+			if slug != nil {
+				free, err := freeSlug(tx, t.name, essdir.Slugify(base))
+				if err != nil {
+					return err
+				}
+				*slug = free
+			}
+			return tx.Table(t.name).Create(t.toRow((*D)(rec))).Error
+		})
+		if slug != nil && attempt < 5 && isConflictOn(err, "slug") {
+			continue
+		}
+		return err
+	}
+}
+
+// update locks the live record, lets change build its new state, applies the
+// write rule and stores the result. A write that changes nothing touches
+// nothing (same version, same updated_at); a real change bumps the version
+// exactly once.
+func update[D any, P essdir.Writable[D], R any](ctx context.Context, s *Store, t *table[D, R], id uuid.UUID, change essdir.Change[D]) (*D, error) {
+	var out *D
+	err := s.inTx(ctx, func(tx *gorm.DB) error {
+		stored, err := t.find(tx, id, true)
+		if err != nil {
+			return err
+		}
+		next, echo, err := change(stored)
+		if err != nil {
+			return err
+		}
+		changed, err := essdir.Prepare[D, P](stored, next, echo)
+		if err != nil || !changed {
+			out = stored
+			return err
+		}
+		P(next).Head().Touch(s.now())
+		if err := tx.Table(t.name).Where("id = ?", id).Select(t.columns).Updates(t.toRow(next)).Error; err != nil {
+			return err
+		}
+		out = next
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// softDelete marks a live record deleted after check approves it, and clears
+// its personal data at once. The row stays as a tombstone for partners' sync;
+// no read returns it.
+func softDelete[D any, P essdir.Writable[D], R any](ctx context.Context, s *Store, t *table[D, R], id uuid.UUID, check func(*D) error) error {
+	return s.inTx(ctx, func(tx *gorm.DB) error {
+		stored, err := t.find(tx, id, true)
+		if err != nil {
+			return err
+		}
+		if check != nil {
+			if err := check(stored); err != nil {
+				return err
+			}
+		}
+		now := s.now()
+		set := map[string]any{"deleted_at": now, "updated_at": now, "version": P(stored).Head().Version + 1}
+		for col, v := range t.erase {
+			set[col] = v
+		}
+		return tx.Table(t.name).Where("id = ?", id).Updates(set).Error
+	})
+}
+
+// freeSlug returns base, or base-N with the smallest free N, among every slug
+// ever used in the table (deleted records keep theirs). The base is cut so
+// that base-N stays within essdir.MaxSlugLen.
+func freeSlug(tx *gorm.DB, tableName, base string) (string, error) {
+	// Every candidate starts with the first 70 characters of base (a slug
+	// has no '%' or '_' to escape).
+	prefix := base[:min(len(base), essdir.MaxSlugLen-10)]
+	var taken []string
+	err := tx.Table(tableName).Where("slug LIKE ?", prefix+"%").Pluck("slug", &taken).Error
+	if err != nil {
+		return "", err
+	}
+	used := make(map[string]bool, len(taken))
+	for _, t := range taken {
+		used[t] = true
+	}
+	if !used[base] {
+		return base, nil
+	}
+	for n := 2; ; n++ {
+		suffix := fmt.Sprintf("-%d", n)
+		c := essdir.TrimSlug(base, essdir.MaxSlugLen-len(suffix)) + suffix
+		if !used[c] {
+			return c, nil
+		}
+	}
+}
+
+func isConflictOn(err error, field string) bool {
+	e, ok := err.(*essdir.Error)
+	if !ok || e.Code != essdir.ECONFLICT {
+		return false
+	}
+	for _, f := range e.Fields {
+		if f.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
+// findPage returns one page of the live records q selects (q carries the
+// resource's filters), in the order l names, after l's cursor. The store
+// takes no page size on trust: out of range, it is brought back within
+// 1..MaxLimit. With IncludeTotal the count stops at essdir.MaxCount.
+func findPage[D, R any](q *gorm.DB, t *table[D, R], l essdir.List) (*essdir.Page[D], error) {
+	order, err := t.sort(l.Sort)
+	if err != nil {
+		return nil, err
+	}
+	limit := l.Limit
+	if limit <= 0 {
+		limit = essdir.DefaultLimit
+	}
+	limit = min(limit, essdir.MaxLimit)
+	q = q.Table(t.name).Where(t.name + ".deleted_at IS NULL")
+	page := &essdir.Page[D]{}
+	if l.IncludeTotal {
+		if page.Total, page.TotalIsLowerBound, err = cappedCount(q); err != nil {
+			return nil, err
+		}
+	}
+	if q, err = order.apply(q.Session(&gorm.Session{}), l.Cursor); err != nil {
+		return nil, err
+	}
+	var rows []R
+	if err := q.Limit(limit + 1).Find(&rows).Error; err != nil {
+		return nil, translate(err)
+	}
+	if len(rows) > limit {
+		rows = rows[:limit]
+		page.NextCursor = order.encode(&rows[len(rows)-1])
+	}
+	page.Items = make([]*D, len(rows))
+	for i := range rows {
+		page.Items[i] = t.toDomain(&rows[i])
+	}
+	return page, nil
+}
+
+// sort finds the order named s ("" is the table's default).
+func (t *table[D, R]) sort(s essdir.Sort) (*sortSpec[R], error) {
+	if s == "" {
+		return &t.sorts[0], nil
+	}
+	for i := range t.sorts {
+		if t.sorts[i].name == s {
+			return &t.sorts[i], nil
+		}
+	}
+	return nil, &essdir.Error{Code: essdir.EMALFORMED, Message: "unknown sort",
+		Fields: []essdir.FieldError{{Field: "sort", Message: fmt.Sprintf("%q is not a sort of %s lists", s, t.kind)}}}
+}
+
+// cappedCount counts the rows q selects, but never more than MaxCount + 1:
+// past MaxCount the total is a lower bound.
+func cappedCount(q *gorm.DB) (*int, bool, error) {
+	var n int64
+	sub := q.Session(&gorm.Session{}).Select("1").Limit(essdir.MaxCount + 1)
+	if err := q.Session(&gorm.Session{NewDB: true}).Table("(?) AS capped", sub).Count(&n).Error; err != nil {
+		return nil, false, translate(err)
+	}
+	total := int(min(n, essdir.MaxCount))
+	return &total, n > essdir.MaxCount, nil
+}
