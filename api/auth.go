@@ -53,6 +53,7 @@ type Me struct {
 
 // token godoc
 //
+//	@ID	createToken
 //	@Summary		Get an access token
 //	@Description	OAuth 2 token endpoint. `grant_type=password` with the user's e-mail as `username`. The body may be `application/x-www-form-urlencoded` (the standard) or JSON with the same names. Errors follow RFC 6749 §5.2.
 //	@Tags			auth
@@ -151,6 +152,7 @@ func tokenParams(c echo.Context) (url.Values, *OAuthError, error) {
 
 // me godoc
 //
+//	@ID	getMe
 //	@Summary	Who am I
 //	@Tags		auth
 //	@Produce	json,application/problem+json

@@ -17,6 +17,7 @@ type Health struct {
 
 // healthz godoc
 //
+//	@ID	getHealth
 //	@Summary	Liveness: the process is up
 //	@Tags		operations
 //	@Produce	json,application/problem+json
@@ -28,6 +29,7 @@ func (s *Server) healthz(c echo.Context) error {
 
 // readyz godoc
 //
+//	@ID	getReadiness
 //	@Summary	Readiness: the database answers and the server is not shutting down
 //	@Tags		operations
 //	@Produce	json,application/problem+json
@@ -49,6 +51,7 @@ func (s *Server) readyz(c echo.Context) error {
 
 // metrics godoc
 //
+//	@ID	getMetrics
 //	@Summary	Prometheus metrics: requests and latency by route and status, connection pool, Go runtime
 //	@Tags		operations
 //	@Produce	plain

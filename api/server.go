@@ -7,17 +7,16 @@
 //	@contact.name				essdir
 //	@license.name				AGPL-3.0-or-later
 //	@BasePath					/
-//	@securityDefinitions.apikey	BearerAuth
-//	@in							header
-//	@name						Authorization
-//	@description				"Bearer " followed by an access token from POST /v1/auth/token.
-//
 //	@tag.name					structures
 //	@tag.description			ESS structures: associations, cooperatives, mutuelles, chantiers d'insertion, recycleries, tiers-lieux…
 //	@tag.name					auth
 //	@tag.description			OAuth 2 tokens and the authenticated caller.
 //	@tag.name					operations
 //	@tag.description			Probes, metrics and the API document.
+//	@securityDefinitions.apikey	BearerAuth
+//	@in							header
+//	@name						Authorization
+//	@description				"Bearer " followed by an access token from POST /v1/auth/token.
 package api
 
 import (

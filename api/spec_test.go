@@ -3,7 +3,9 @@ package api_test
 import (
 	"encoding/json"
 	"net/http"
+	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/essdir/essdir/internal/essdir"
@@ -81,4 +83,51 @@ func TestSwaggerServed(t *testing.T) {
 		t.Fatalf("doc.json is not the spec: %.200s", r.body)
 	}
 	wantStatus(t, e.do(req{method: "GET", path: "/swagger/index.html"}), http.StatusOK)
+}
+
+// TestOperationsAreNamed: a client generated from the spec gets readable
+// method names (every operation has a unique operationId) and every tag an
+// operation uses is declared, with a description, in the global tags.
+func TestOperationsAreNamed(t *testing.T) {
+	raw, err := os.ReadFile("../docs/swagger.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Tags []struct {
+			Name        string `json:"name"`
+			Description string `json:"description"`
+		} `json:"tags"`
+		Paths map[string]map[string]struct {
+			OperationID string   `json:"operationId"`
+			Tags        []string `json:"tags"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	declared := map[string]bool{}
+	for _, tag := range doc.Tags {
+		declared[tag.Name] = tag.Description != ""
+	}
+	ids := map[string]string{}
+	for path, ops := range doc.Paths {
+		for method, op := range ops {
+			where := strings.ToUpper(method) + " " + path
+			if op.OperationID == "" {
+				t.Errorf("%s has no operationId", where)
+			} else if other, dup := ids[op.OperationID]; dup {
+				t.Errorf("%s and %s share the operationId %s", where, other, op.OperationID)
+			}
+			ids[op.OperationID] = where
+			if len(op.Tags) == 0 {
+				t.Errorf("%s has no tag", where)
+			}
+			for _, tag := range op.Tags {
+				if !declared[tag] {
+					t.Errorf("%s uses the tag %q, not declared (with a description) in the global tags", where, tag)
+				}
+			}
+		}
+	}
 }

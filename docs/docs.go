@@ -30,6 +30,7 @@ const docTemplate = `{
                     "operations"
                 ],
                 "summary": "Liveness: the process is up",
+                "operationId": "getHealth",
                 "responses": {
                     "200": {
                         "description": "OK",
@@ -49,6 +50,7 @@ const docTemplate = `{
                     "operations"
                 ],
                 "summary": "Prometheus metrics: requests and latency by route and status, connection pool, Go runtime",
+                "operationId": "getMetrics",
                 "responses": {
                     "200": {
                         "description": "metrics in the Prometheus text format",
@@ -69,6 +71,7 @@ const docTemplate = `{
                     "operations"
                 ],
                 "summary": "Readiness: the database answers and the server is not shutting down",
+                "operationId": "getReadiness",
                 "responses": {
                     "200": {
                         "description": "OK",
@@ -106,6 +109,7 @@ const docTemplate = `{
                     "auth"
                 ],
                 "summary": "Who am I",
+                "operationId": "getMe",
                 "responses": {
                     "200": {
                         "description": "OK",
@@ -155,6 +159,7 @@ const docTemplate = `{
                     "auth"
                 ],
                 "summary": "Get an access token",
+                "operationId": "createToken",
                 "parameters": [
                     {
                         "description": "credentials",
@@ -1616,7 +1621,21 @@ const docTemplate = `{
             "name": "Authorization",
             "in": "header"
         }
-    }
+    },
+    "tags": [
+        {
+            "description": "ESS structures: associations, cooperatives, mutuelles, chantiers d'insertion, recycleries, tiers-lieux…",
+            "name": "structures"
+        },
+        {
+            "description": "OAuth 2 tokens and the authenticated caller.",
+            "name": "auth"
+        },
+        {
+            "description": "Probes, metrics and the API document.",
+            "name": "operations"
+        }
+    ]
 }`
 
 // SwaggerInfo holds exported Swagger Info so clients can modify it

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/essdir/essdir/internal/essdir"
 )
@@ -266,5 +267,86 @@ func TestConcurrentCreatesGetDistinctSlugs(t *testing.T) {
 			t.Errorf("slug %s given twice", slug)
 		}
 		seen[slug] = true
+	}
+}
+
+// TestCountIsCapped: include_total counts at most essdir.MaxCount rows; past
+// that the total is a lower bound, so a count never costs more.
+func TestCountIsCapped(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	source := newTag("count")
+	conn, err := pgx.Connect(ctx, testDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, `INSERT INTO structures (id, slug, name, status, source, created_at, updated_at)
+		SELECT gen_random_uuid(), $1 || '-' || n, 'Structure ' || n, 'published', $1, now(), now()
+		FROM generate_series(1, $2::int) AS n`, source, essdir.MaxCount+1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := func(source string) *essdir.Page[essdir.Structure] {
+		page, err := st.FindStructures(ctx, essdir.StructureFilter{Sources: []string{source}, List: essdir.List{IncludeTotal: true, Limit: 1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return page
+	}
+	if p := list(source); *p.Total != essdir.MaxCount || !p.TotalIsLowerBound {
+		t.Errorf("total = %d (lower bound %v), want %d as a lower bound", *p.Total, p.TotalIsLowerBound, essdir.MaxCount)
+	}
+	if _, err := conn.Exec(ctx, `DELETE FROM structures WHERE source = $1 AND slug = $1 || '-1'`, source); err != nil {
+		t.Fatal(err)
+	}
+	if p := list(source); *p.Total != essdir.MaxCount || p.TotalIsLowerBound {
+		t.Errorf("total = %d (lower bound %v), want exactly %d", *p.Total, p.TotalIsLowerBound, essdir.MaxCount)
+	}
+}
+
+// TestStoreTakesNoPageSizeOnTrust: a zero, negative or huge limit is brought
+// back within 1..MaxLimit instead of panicking or reading everything.
+func TestStoreTakesNoPageSizeOnTrust(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	source := newTag("limit")
+	for range 3 {
+		if err := st.CreateStructure(ctx, boucle(source), essdir.Echo{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, limit := range []int{0, -5, 1 << 30} {
+		page, err := st.FindStructures(ctx, essdir.StructureFilter{Sources: []string{source}, List: essdir.List{Limit: limit}})
+		if err != nil || len(page.Items) != 3 {
+			t.Errorf("limit %d: %v, %v", limit, page, err)
+		}
+	}
+	_, err := st.FindStructures(ctx, essdir.StructureFilter{List: essdir.List{Sort: "-name; DROP TABLE structures"}})
+	wantCode(t, err, essdir.EMALFORMED)
+}
+
+// TestDeleteErasesContacts: the tombstone keeps no personal data.
+func TestDeleteErasesContacts(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	s := boucle(newTag("erase"))
+	if err := st.CreateStructure(ctx, s, essdir.Echo{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.DeleteStructure(ctx, s.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, testDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var contacts string
+	if err := conn.QueryRow(ctx, "SELECT contacts::text FROM structures WHERE id = $1", s.ID).Scan(&contacts); err != nil {
+		t.Fatal(err)
+	}
+	if contacts != "[]" {
+		t.Errorf("the deleted row keeps contacts %s", contacts)
 	}
 }
