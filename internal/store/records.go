@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -28,6 +29,19 @@ type table[D any, R any] struct {
 	slug func(*D) (slug *string, base string)
 	// erase lists the columns a delete clears at once (personal data).
 	erase map[string]any
+
+	// Hooks, each optional, run inside the write's transaction:
+	// checkRefs verifies that the records rec references exist and are live
+	// (a missing one is a 422 naming the field); saveChildren replaces the
+	// rows rec owns in other tables (funders, organizers…) after its own row
+	// is written; loadChildren reads them back for a batch of records (one
+	// query per child table, never one per record); onDelete refuses a
+	// delete (409 naming what still references the record) or deletes what
+	// goes with it (a structure's activities).
+	checkRefs    func(tx *gorm.DB, rec *D) error
+	saveChildren func(tx *gorm.DB, rec *D) error
+	loadChildren func(db *gorm.DB, recs []*D) error
+	onDelete     func(tx *gorm.DB, rec *D, now time.Time) error
 }
 
 // take reads the one row q selects into dest, or answers "<kind> not found":
@@ -53,7 +67,29 @@ func (t *table[D, R]) find(tx *gorm.DB, id uuid.UUID, lock bool) (*D, error) {
 	if err := take(q, t.kind, &row); err != nil {
 		return nil, err
 	}
-	return t.toDomain(&row), nil
+	rec := t.toDomain(&row)
+	if t.loadChildren != nil {
+		if err := t.loadChildren(tx, []*D{rec}); err != nil {
+			return nil, translate(err)
+		}
+	}
+	return rec, nil
+}
+
+// write runs the hooks around the statement that writes rec's own row.
+func (t *table[D, R]) write(tx *gorm.DB, rec *D, statement func() error) error {
+	if t.checkRefs != nil {
+		if err := t.checkRefs(tx, rec); err != nil {
+			return err
+		}
+	}
+	if err := statement(); err != nil {
+		return err
+	}
+	if t.saveChildren != nil {
+		return t.saveChildren(tx, rec)
+	}
+	return nil
 }
 
 // findByID reads one live record.
@@ -88,7 +124,7 @@ func create[D any, P essdir.Writable[D], R any](ctx context.Context, s *Store, t
 				}
 				*slug = free
 			}
-			return tx.Table(t.name).Create(t.toRow((*D)(rec))).Error
+			return t.write(tx, (*D)(rec), func() error { return tx.Table(t.name).Create(t.toRow((*D)(rec))).Error })
 		})
 		if slug != nil && attempt < 5 && isConflictOn(err, "slug") {
 			continue
@@ -118,7 +154,10 @@ func update[D any, P essdir.Writable[D], R any](ctx context.Context, s *Store, t
 			return err
 		}
 		P(next).Head().Touch(s.now())
-		if err := tx.Table(t.name).Where("id = ?", id).Select(t.columns).Updates(t.toRow(next)).Error; err != nil {
+		err = t.write(tx, next, func() error {
+			return tx.Table(t.name).Where("id = ?", id).Select(t.columns).Updates(t.toRow(next)).Error
+		})
+		if err != nil {
 			return err
 		}
 		out = next
@@ -145,6 +184,11 @@ func softDelete[D any, P essdir.Writable[D], R any](ctx context.Context, s *Stor
 			}
 		}
 		now := s.now()
+		if t.onDelete != nil {
+			if err := t.onDelete(tx, stored, now); err != nil {
+				return err
+			}
+		}
 		set := map[string]any{"deleted_at": now, "updated_at": now, "version": P(stored).Head().Version + 1}
 		for col, v := range t.erase {
 			set[col] = v
@@ -229,6 +273,11 @@ func findPage[D, R any](q *gorm.DB, t *table[D, R], l essdir.List) (*essdir.Page
 	page.Items = make([]*D, len(rows))
 	for i := range rows {
 		page.Items[i] = t.toDomain(&rows[i])
+	}
+	if t.loadChildren != nil && len(rows) > 0 {
+		if err := t.loadChildren(q.Session(&gorm.Session{NewDB: true}), page.Items); err != nil {
+			return nil, translate(err)
+		}
 	}
 	return page, nil
 }
