@@ -95,7 +95,7 @@ const (
 )
 
 // Audience is a public a structure, an activity or an event is meant for.
-type Audience string
+type Audience string // @name Audience
 
 // Audiences.
 const (
@@ -115,7 +115,7 @@ const (
 )
 
 // SupportKind is a kind of support a collectivity gives a structure.
-type SupportKind string
+type SupportKind string // @name SupportKind
 
 // Support kinds.
 const (
@@ -133,7 +133,7 @@ const (
 )
 
 // EventFormat is a format of an event or of one of its parts.
-type EventFormat string
+type EventFormat string // @name EventFormat
 
 // Event formats.
 const (
@@ -149,7 +149,7 @@ const (
 )
 
 // TargetAudience is who a support scheme is for.
-type TargetAudience string
+type TargetAudience string // @name TargetAudience
 
 // Target audiences.
 const (
@@ -162,7 +162,7 @@ const (
 )
 
 // CollectivityKind is the kind of a local authority or public body.
-type CollectivityKind string
+type CollectivityKind string // @name CollectivityKind
 
 // Collectivity kinds.
 const (
