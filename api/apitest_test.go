@@ -101,7 +101,7 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	}
 	logs := &bytes.Buffer{}
 	o := api.Options{
-		Structures: st, Users: st, Tokens: tokens, DB: st,
+		Structures: st, Activities: st, Users: st, Tokens: tokens, DB: st,
 		Logger:   slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, nil)),
 		Registry: prometheus.NewRegistry(), CORSOrigins: []string{"*"},
 	}

@@ -20,8 +20,8 @@ func (s *Server) structureRoutes(g *echo.Group, write ...echo.MiddlewareFunc) {
 
 // structureFilterParams are the filters of structure lists.
 var structureFilterParams = []string{
-	"legal_form", "sector", "label", "department_code", "region_code", "insee_code", "postal_code",
-	"city", "network", "source", "updated_since", "status",
+	"legal_form", "sector", "label", "audience", "department_code", "region_code", "insee_code",
+	"postal_code", "city", "network", "source", "updated_since", "status",
 }
 
 // listStructures godoc
@@ -38,6 +38,7 @@ var structureFilterParams = []string{
 //	@Param			legal_form		query		[]string	false	"legal form codes"	collectionFormat(multi)
 //	@Param			sector			query		[]string	false	"sector codes"	collectionFormat(multi)
 //	@Param			label			query		[]string	false	"label codes (aci, esus…)"	collectionFormat(multi)
+//	@Param			audience		query		[]string	false	"audiences of the structure's activities"	collectionFormat(multi)
 //	@Param			department_code	query		[]string	false	"département codes (21, 2A, 974)"	collectionFormat(multi)
 //	@Param			region_code		query		[]string	false	"région codes (27)"	collectionFormat(multi)
 //	@Param			insee_code		query		[]string	false	"commune INSEE codes"	collectionFormat(multi)
@@ -57,21 +58,10 @@ var structureFilterParams = []string{
 //	@Router			/v1/structures [get]
 func (s *Server) listStructures(c echo.Context) error {
 	q := newQuery(c, append(listParamNames, structureFilterParams...)...)
-	f := essdir.StructureFilter{
-		LegalForms:      codes[essdir.LegalForm](q, "legal_form", essdir.LegalForms),
-		Sectors:         codes[essdir.Sector](q, "sector", essdir.Sectors),
-		Labels:          codes[essdir.Label](q, "label", essdir.Labels),
-		DepartmentCodes: q.matching("department_code", essdir.ValidDepartmentCode, "a département code"),
-		RegionCodes:     q.matching("region_code", essdir.ValidRegionCode, "a région code"),
-		INSEECodes:      q.matching("insee_code", essdir.ValidINSEECode, "an INSEE commune code"),
-		PostalCodes:     q.matching("postal_code", essdir.ValidPostalCode, "a postal code"),
-		Cities:          q.texts("city"),
-		Networks:        q.texts("network"),
-		Sources:         q.texts("source"),
-		UpdatedSince:    q.timestamp("updated_since"),
-		Statuses:        q.statuses(c),
-		List:            listParams(q, essdir.StructureSorts),
-	}
+	f := structureFilter(c, q)
+	f.Sectors = codes[essdir.Sector](q, "sector", essdir.Sectors)
+	f.UpdatedSince = q.timestamp("updated_since")
+	f.List = listParams(q, essdir.StructureSorts)
 	if err := q.err(); err != nil {
 		return err
 	}
@@ -82,6 +72,24 @@ func (s *Server) listStructures(c echo.Context) error {
 	editor := canSeeUnpublished(c)
 	return writeList(c, page, func(st *essdir.Structure) Structure { return toStructure(st, editor) },
 		func(data []Structure, meta ListMeta) any { return StructureList{Data: data, Meta: meta} })
+}
+
+// structureFilter reads the filters that select structures, shared by the
+// lists of structures and of their activities.
+func structureFilter(c echo.Context, q *query) essdir.StructureFilter {
+	return essdir.StructureFilter{
+		LegalForms:      codes[essdir.LegalForm](q, "legal_form", essdir.LegalForms),
+		Labels:          codes[essdir.Label](q, "label", essdir.Labels),
+		Audiences:       codes[essdir.Audience](q, "audience", essdir.Audiences),
+		DepartmentCodes: q.matching("department_code", essdir.ValidDepartmentCode, "a département code"),
+		RegionCodes:     q.matching("region_code", essdir.ValidRegionCode, "a région code"),
+		INSEECodes:      q.matching("insee_code", essdir.ValidINSEECode, "an INSEE commune code"),
+		PostalCodes:     q.matching("postal_code", essdir.ValidPostalCode, "a postal code"),
+		Cities:          q.texts("city"),
+		Networks:        q.texts("network"),
+		Sources:         q.texts("source"),
+		Statuses:        q.statuses(c),
+	}
 }
 
 // getStructure godoc

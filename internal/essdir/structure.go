@@ -277,6 +277,8 @@ type StructureFilter struct {
 	Networks        []string
 	Sources         []string
 	UpdatedSince    *time.Time
+	// Audiences match the audiences of the structure's activities.
+	Audiences []Audience
 	List
 }
 

@@ -144,8 +144,23 @@ var structures = &table[essdir.Structure, structureRow]{
 			idKey(true, func(r *structureRow) uuid.UUID { return r.ID }),
 		}},
 	},
-	slug:  func(s *essdir.Structure) (*string, string) { return &s.Slug, s.Name },
-	erase: map[string]any{"contacts": "[]"},
+	slug:     func(s *essdir.Structure) (*string, string) { return &s.Slug, s.Name },
+	erase:    map[string]any{"contacts": "[]"},
+	onDelete: deleteStructureRecords,
+}
+
+// deleteStructureRecords deletes what a structure takes with it: its
+// activities and the links collectivities made to it. Support schemes and
+// events that name it keep their own record; reads leave the reference out.
+func deleteStructureRecords(tx *gorm.DB, st *essdir.Structure, now time.Time) error {
+	for _, owned := range []string{"activities", "collectivity_links"} {
+		err := tx.Exec("UPDATE "+owned+" SET deleted_at = ?, updated_at = ?, version = version + 1 WHERE structure_id = ? AND deleted_at IS NULL",
+			now, now, st.ID).Error
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // FindStructureByID returns a live (not deleted) structure.
@@ -208,6 +223,10 @@ func structureFilterQuery(q *gorm.DB, f essdir.StructureFilter) *gorm.DB {
 	}
 	if f.UpdatedSince != nil {
 		q = q.Where("updated_at >= ?", *f.UpdatedSince)
+	}
+	if len(f.Audiences) > 0 {
+		q = q.Where(`EXISTS (SELECT 1 FROM activities a WHERE a.structure_id = structures.id
+			AND a.deleted_at IS NULL AND a.audiences && ?::text[])`, toStrings(f.Audiences))
 	}
 	return q
 }
