@@ -41,6 +41,7 @@ type Pinger interface {
 // Options are the dependencies and settings of the HTTP layer.
 type Options struct {
 	Structures     essdir.StructureService
+	Geography      essdir.Geography
 	Users          essdir.UserService
 	Tokens         *auth.Issuer
 	DB             Pinger
@@ -59,6 +60,7 @@ type Options struct {
 type Server struct {
 	echo       *echo.Echo
 	structures essdir.StructureService
+	geography  essdir.Geography
 	users      essdir.UserService
 	tokens     *auth.Issuer
 	db         Pinger
@@ -84,6 +86,7 @@ func New(o Options) *Server {
 	s := &Server{
 		echo: echo.New(), structures: o.Structures, users: o.Users, tokens: o.Tokens,
 		db: o.DB, log: o.Logger, metrics: newMetrics(o.Registry),
+		geography: o.Geography,
 	}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
@@ -120,6 +123,8 @@ func New(o Options) *Server {
 	editor := requireRole(essdir.RoleEditor)
 	s.authRoutes(v1, limitPerIP(o.RateLimitToken))
 	s.structureRoutes(v1, editor)
+	s.geographyRoutes(v1)
+	s.vocabularyRoutes(v1)
 	return s
 }
 
