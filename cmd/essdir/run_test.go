@@ -84,10 +84,13 @@ func TestMigrateDownUp(t *testing.T) {
 		want *regexp.Regexp
 	}{
 		{[]string{"migrate", "status"}, regexp.MustCompile(`00001_init\.sql\s+pending`)},
-		{[]string{"migrate", "up"}, regexp.MustCompile(`migrated up 00001_init\.sql`)},
+		{[]string{"migrate", "up"}, regexp.MustCompile(`(?s)migrated up 00001_init\.sql.*loaded the geography`)},
+		{[]string{"migrate", "down"}, regexp.MustCompile(`migrated down 00002_geography\.sql`)},
+		{[]string{"migrate", "status"}, regexp.MustCompile(`00002_geography\.sql\s+pending`)},
+		{[]string{"migrate"}, regexp.MustCompile(`(?s)migrated up 00002_geography\.sql.*loaded the geography`)},
+		{[]string{"migrate", "down"}, regexp.MustCompile(`migrated down 00002_geography\.sql`)},
 		{[]string{"migrate", "down"}, regexp.MustCompile(`migrated down 00001_init\.sql`)},
 		{[]string{"migrate", "status"}, regexp.MustCompile(`00001_init\.sql\s+pending`)},
-		{[]string{"migrate"}, regexp.MustCompile(`migrated up 00001_init\.sql`)},
 	}
 	for _, step := range steps {
 		out, err := runCLI(t, getenv, "", step.args...)
