@@ -140,12 +140,6 @@ func etagMatches(header, etag string, weak bool) bool {
 // writeRecord answers a single record with its ETag, or 304 when the client's
 // copy (If-None-Match) is current.
 func writeRecord(c echo.Context, status int, v any) error {
-	return writeTagged(c, status, v, "no-cache")
-}
-
-// writeTagged is writeRecord with the Cache-Control of the caller's choice,
-// for documents that caches may keep (reference data).
-func writeTagged(c echo.Context, status int, v any, cacheControl string) error {
 	body, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -153,7 +147,7 @@ func writeTagged(c echo.Context, status int, v any, cacheControl string) error {
 	etag := etagOf(body)
 	h := c.Response().Header()
 	h.Set(headerETag, etag)
-	h.Set("Cache-Control", cacheControl)
+	h.Set("Cache-Control", "no-cache")
 	h.Add(echo.HeaderVary, echo.HeaderAuthorization)
 	if c.Request().Method == http.MethodGet {
 		if inm := c.Request().Header.Get(headerIfNoneMatch); inm != "" && etagMatches(inm, etag, true) {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -34,6 +35,25 @@ type Vocabulary struct {
 type VocabularyList struct {
 	Data []Vocabulary `json:"data" validate:"required"`
 } // @name VocabularyList
+
+// writeReference answers reference data with a strong ETag of its body, 304
+// when the client's copy (If-None-Match) is current, and a Cache-Control
+// that lets shared caches keep it. Unlike writeRecord there is no record
+// version: the body alone identifies it.
+func writeReference(c echo.Context, v any) error {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	etag := etagOf(body)
+	h := c.Response().Header()
+	h.Set(headerETag, etag)
+	h.Set("Cache-Control", vocabularyCache)
+	if inm := c.Request().Header.Get(headerIfNoneMatch); inm != "" && etagMatches(inm, etag, true) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, body)
+}
 
 func toTerms(v *essdir.Vocabulary) []Term {
 	out := make([]Term, len(v.Terms))
@@ -69,7 +89,7 @@ func (s *Server) listVocabularies(c echo.Context) error {
 	for i, v := range essdir.Vocabularies {
 		out.Data[i] = Vocabulary{Name: v.Name, Terms: toTerms(v)}
 	}
-	return writeTagged(c, http.StatusOK, out, vocabularyCache)
+	return writeReference(c, out)
 }
 
 // getVocabulary godoc
@@ -99,7 +119,7 @@ func (s *Server) getVocabulary(c echo.Context) error {
 	name := c.Param("name")
 	for _, v := range essdir.Vocabularies {
 		if v.Name == name {
-			return writeTagged(c, http.StatusOK, toTerms(v), vocabularyCache)
+			return writeReference(c, toTerms(v))
 		}
 	}
 	return essdir.Errorf(essdir.ENOTFOUND, "no vocabulary is named %q (see /v1/vocabularies)", safeName(name))
