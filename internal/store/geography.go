@@ -102,6 +102,9 @@ func (s *Store) CommunesByPostalCode(ctx context.Context, postal string) ([]essd
 // group from the most populated down.
 func (s *Store) SearchCommunes(ctx context.Context, q string, limit int) ([]essdir.Commune, error) {
 	key := essdir.PlaceSearchKey(q)
+	if limit < 1 || limit > 100 {
+		limit = 10
+	}
 	if key == "" {
 		return []essdir.Commune{}, nil
 	}
