@@ -6,7 +6,7 @@ SWAG  := go tool swag
 SWAG_FLAGS := init -q -g server.go -d ./api,./internal/essdir --parseInternal --packageName docs --outputTypes go,json,yaml
 PKGS  := ./...
 
-.PHONY: all build run test check fmt-check vet docs docs-check tidy-check unit bench cover clean
+.PHONY: all build run test check fmt-check vet docs docs-check tidy-check unit bench cover clean geography
 
 all: build
 
@@ -28,6 +28,16 @@ docs-check:
 		diff -r -u docs "$$tmp" | head -n 40; \
 		echo "docs/ is stale: run 'make docs' and commit the result"; exit 1; \
 	fi
+
+## geography: rebuild the official geography embedded in the binary
+## (internal/geo/data) from the pinned npm package; bump GEO_VERSION for a
+## new millésime, then commit the file.
+GEO_PACKAGE := @etalab/decoupage-administratif
+GEO_VERSION := 6.0.0
+geography:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	(cd "$$tmp" && npm pack --silent $(GEO_PACKAGE)@$(GEO_VERSION) >/dev/null && tar xzf *.tgz) && \
+	go run ./internal/geo/gen "$$tmp/package/data" internal/geo/data/geography.json.gz
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -105,6 +105,7 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 		Logger:   slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, nil)),
 		Registry: prometheus.NewRegistry(), CORSOrigins: []string{"*"},
 	}
+	o.Geography = st
 	for _, opt := range opts {
 		opt(&o)
 	}

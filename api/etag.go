@@ -77,17 +77,23 @@ func checkIfMatch(c echo.Context, head *essdir.Record) error {
 }
 
 // writeRecord answers a single record with its ETag, or 304 when the client's
-// copy (If-None-Match) is current.
+// copy (If-None-Match) is current. Editors see more than anonymous callers,
+// hence Vary.
 func writeRecord(c echo.Context, status int, head *essdir.Record, v any) error {
 	body, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	etag := recordETag(head, body)
+	c.Response().Header().Add(echo.HeaderVary, echo.HeaderAuthorization)
+	return writeTagged(c, status, recordETag(head, body), "no-cache", body)
+}
+
+// writeTagged answers a JSON body with its strong ETag and cache policy, or
+// 304 to a GET or HEAD whose If-None-Match lists the tag.
+func writeTagged(c echo.Context, status int, etag, cacheControl string, body []byte) error {
 	h := c.Response().Header()
 	h.Set(headerETag, etag)
-	h.Set("Cache-Control", "no-cache")
-	h.Add(echo.HeaderVary, echo.HeaderAuthorization)
+	h.Set("Cache-Control", cacheControl)
 	if m := c.Request().Method; m == http.MethodGet || m == http.MethodHead {
 		if inm := c.Request().Header.Get(headerIfNoneMatch); inm != "" && etagMatches(inm, etag) {
 			return c.NoContent(http.StatusNotModified)

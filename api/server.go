@@ -11,6 +11,10 @@
 //	@tag.description			ESS structures: associations, cooperatives, mutuelles, chantiers d'insertion, recycleries, tiers-lieux…
 //	@tag.name					activities
 //	@tag.description			What structures do, and for whom.
+//	@tag.name					geography
+//	@tag.description			The official geography (COG): communes, EPCI, départements, régions.
+//	@tag.name					vocabularies
+//	@tag.description			The codes of every coded field, with their French labels.
 //	@tag.name					auth
 //	@tag.description			OAuth 2 tokens and the authenticated caller.
 //	@tag.name					operations
@@ -50,6 +54,7 @@ type Pinger interface {
 type Options struct {
 	Structures     essdir.StructureService
 	Activities     essdir.ActivityService
+	Geography      essdir.Geography
 	Users          essdir.UserService
 	Tokens         *auth.Issuer
 	DB             Pinger
@@ -69,6 +74,7 @@ type Server struct {
 	echo       *echo.Echo
 	structures essdir.StructureService
 	activities essdir.ActivityService
+	geography  essdir.Geography
 	users      essdir.UserService
 	tokens     *auth.Issuer
 	db         Pinger
@@ -94,6 +100,7 @@ func New(o Options) *Server {
 	s := &Server{
 		echo: echo.New(), structures: o.Structures, activities: o.Activities, users: o.Users, tokens: o.Tokens,
 		db: o.DB, log: o.Logger, metrics: newMetrics(o.Registry),
+		geography: o.Geography,
 	}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
@@ -131,6 +138,8 @@ func New(o Options) *Server {
 	s.authRoutes(v1, limitPerIP(o.RateLimitToken))
 	s.structureRoutes(v1, editor)
 	s.activityRoutes(v1, editor)
+	s.geographyRoutes(v1)
+	s.vocabularyRoutes(v1)
 	return s
 }
 

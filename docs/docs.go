@@ -860,6 +860,78 @@ const docTemplate = `{
                 }
             }
         },
+        "/v1/geography/communes": {
+            "get": {
+                "description": "Current communes and municipal arrondissements of the official geography whose name starts with ` + "`" + `q` + "`" + `, or has a word that does; accent- and case-insensitive (` + "`" + `epinal` + "`" + ` finds Épinal, ` + "`" + `st-etienne` + "`" + ` Saint-Étienne). The exact name first, then name prefixes, then the most populated.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "geography"
+                ],
+                "summary": "Autocomplete commune names",
+                "operationId": "searchCommunes",
+                "parameters": [
+                    {
+                        "maxLength": 200,
+                        "minLength": 1,
+                        "type": "string",
+                        "description": "the beginning of a name",
+                        "name": "q",
+                        "in": "query",
+                        "required": true
+                    },
+                    {
+                        "maximum": 100,
+                        "minimum": 1,
+                        "type": "integer",
+                        "default": 10,
+                        "description": "how many communes",
+                        "name": "limit",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/CommuneList"
+                        }
+                    },
+                    "400": {
+                        "description": "q missing or too long, limit out of range, unknown parameter",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "invalid token",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/v1/structures": {
             "get": {
                 "description": "Published structures, filtered and paginated by cursor (keyset: a deep page costs what the first does). Several values of one filter (repeated or comma-separated) are alternatives. Editors may ask for other statuses. The ` + "`" + `Link` + "`" + ` header carries the next page.",
@@ -1866,6 +1938,178 @@ const docTemplate = `{
                     }
                 }
             }
+        },
+        "/v1/vocabularies": {
+            "get": {
+                "description": "Every coded field's values with their French labels, in display order: legal_forms, sectors, labels, audiences, support_kinds, event_formats, target_audiences, collectivity_kinds. Cacheable for an hour; ` + "`" + `If-None-Match` + "`" + ` answers 304 when the copy is current.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "vocabularies"
+                ],
+                "summary": "List the vocabularies",
+                "operationId": "listVocabularies",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "ETag of the copy the client holds",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/VocabularyList"
+                        },
+                        "headers": {
+                            "Cache-Control": {
+                                "type": "string",
+                                "description": "public, max-age=3600"
+                            },
+                            "ETag": {
+                                "type": "string",
+                                "description": "strong entity tag"
+                            }
+                        }
+                    },
+                    "304": {
+                        "description": "not modified"
+                    },
+                    "400": {
+                        "description": "unknown query parameter",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "invalid token",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "the request was not completed in time",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/vocabularies/{name}": {
+            "get": {
+                "description": "The values of one coded field with their French labels, in display order. Cacheable for an hour; ` + "`" + `If-None-Match` + "`" + ` answers 304 when the copy is current.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "vocabularies"
+                ],
+                "summary": "Get a vocabulary",
+                "operationId": "getVocabulary",
+                "parameters": [
+                    {
+                        "enum": [
+                            "legal_forms",
+                            "sectors",
+                            "labels",
+                            "audiences",
+                            "support_kinds",
+                            "event_formats",
+                            "target_audiences",
+                            "collectivity_kinds"
+                        ],
+                        "type": "string",
+                        "description": "vocabulary name",
+                        "name": "name",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the copy the client holds",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "type": "array",
+                            "items": {
+                                "$ref": "#/definitions/Term"
+                            }
+                        },
+                        "headers": {
+                            "Cache-Control": {
+                                "type": "string",
+                                "description": "public, max-age=3600"
+                            },
+                            "ETag": {
+                                "type": "string",
+                                "description": "strong entity tag"
+                            }
+                        }
+                    },
+                    "304": {
+                        "description": "not modified"
+                    },
+                    "400": {
+                        "description": "unknown query parameter",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "invalid token",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "no vocabulary has this name",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "the request was not completed in time",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
         }
     },
     "definitions": {
@@ -2040,6 +2284,62 @@ const docTemplate = `{
                 "AudienceCompanies",
                 "AudiencePatientsCarers"
             ]
+        },
+        "CommuneList": {
+            "type": "object",
+            "required": [
+                "data"
+            ],
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/CommuneSummary"
+                    }
+                }
+            }
+        },
+        "CommuneSummary": {
+            "type": "object",
+            "required": [
+                "department_code",
+                "insee_code",
+                "name",
+                "postal_codes",
+                "region_code"
+            ],
+            "properties": {
+                "department_code": {
+                    "type": "string",
+                    "example": "88"
+                },
+                "insee_code": {
+                    "type": "string",
+                    "example": "88160"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Épinal"
+                },
+                "population": {
+                    "description": "municipal population, when known",
+                    "type": "integer",
+                    "example": 32251
+                },
+                "postal_codes": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "88000"
+                    ]
+                },
+                "region_code": {
+                    "type": "string",
+                    "example": "44"
+                }
+            }
         },
         "Contact": {
             "type": "object",
@@ -2627,6 +2927,28 @@ const docTemplate = `{
                 }
             }
         },
+        "Term": {
+            "type": "object",
+            "required": [
+                "description",
+                "label",
+                "value"
+            ],
+            "properties": {
+                "description": {
+                    "type": "string",
+                    "example": "Association loi 1901 (ou de droit local en Alsace-Moselle)."
+                },
+                "label": {
+                    "type": "string",
+                    "example": "Association"
+                },
+                "value": {
+                    "type": "string",
+                    "example": "association"
+                }
+            }
+        },
         "TokenRequest": {
             "type": "object",
             "required": [
@@ -2670,6 +2992,39 @@ const docTemplate = `{
                     "example": "Bearer"
                 }
             }
+        },
+        "Vocabulary": {
+            "type": "object",
+            "required": [
+                "name",
+                "terms"
+            ],
+            "properties": {
+                "name": {
+                    "type": "string",
+                    "example": "legal_forms"
+                },
+                "terms": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Term"
+                    }
+                }
+            }
+        },
+        "VocabularyList": {
+            "type": "object",
+            "required": [
+                "data"
+            ],
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Vocabulary"
+                    }
+                }
+            }
         }
     },
     "securityDefinitions": {
@@ -2688,6 +3043,14 @@ const docTemplate = `{
         {
             "description": "What structures do, and for whom.",
             "name": "activities"
+        },
+        {
+            "description": "The official geography (COG): communes, EPCI, départements, régions.",
+            "name": "geography"
+        },
+        {
+            "description": "The codes of every coded field, with their French labels.",
+            "name": "vocabularies"
         },
         {
             "description": "OAuth 2 tokens and the authenticated caller.",

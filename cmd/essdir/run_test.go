@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"regexp"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/essdir/essdir/internal/auth"
 	"github.com/essdir/essdir/internal/pgtest"
+	"github.com/essdir/essdir/migrations"
 )
 
 var testDSN string
@@ -79,16 +81,32 @@ func TestMigrateDownUp(t *testing.T) {
 		}
 	})
 	getenv := testEnv(map[string]string{"ESSDIR_DATABASE_URL": dsn})
+	files, err := fs.Glob(migrations.FS, "*.sql")
+	if err != nil || len(files) < 2 {
+		t.Fatalf("migrations: %v %v", files, err)
+	}
+	first, last := regexp.QuoteMeta(files[0]), regexp.QuoteMeta(files[len(files)-1])
 	steps := []struct {
 		args []string
 		want *regexp.Regexp
 	}{
-		{[]string{"migrate", "status"}, regexp.MustCompile(`00001_init\.sql\s+pending`)},
-		{[]string{"migrate", "up"}, regexp.MustCompile(`migrated up 00001_init\.sql`)},
-		{[]string{"migrate", "down"}, regexp.MustCompile(`migrated down 00001_init\.sql`)},
-		{[]string{"migrate", "status"}, regexp.MustCompile(`00001_init\.sql\s+pending`)},
-		{[]string{"migrate"}, regexp.MustCompile(`migrated up 00001_init\.sql`)},
+		{[]string{"migrate", "status"}, regexp.MustCompile(first + `\s+pending`)},
+		{[]string{"migrate", "up"}, regexp.MustCompile(`(?s)migrated up ` + first + `.*loaded the geography`)},
+		{[]string{"migrate", "down"}, regexp.MustCompile(`migrated down ` + last)},
+		{[]string{"migrate", "status"}, regexp.MustCompile(last + `\s+pending`)},
+		{[]string{"migrate"}, regexp.MustCompile(`migrated up ` + last)},
 	}
+	// Then every migration down, newest first, and the schema is empty.
+	for i := len(files) - 1; i >= 0; i-- {
+		steps = append(steps, struct {
+			args []string
+			want *regexp.Regexp
+		}{[]string{"migrate", "down"}, regexp.MustCompile(`migrated down ` + regexp.QuoteMeta(files[i]))})
+	}
+	steps = append(steps, struct {
+		args []string
+		want *regexp.Regexp
+	}{[]string{"migrate", "status"}, regexp.MustCompile(first + `\s+pending`)})
 	for _, step := range steps {
 		out, err := runCLI(t, getenv, "", step.args...)
 		if err != nil || !step.want.MatchString(out) {

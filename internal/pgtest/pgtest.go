@@ -18,6 +18,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/essdir/essdir/internal/geo"
 	"github.com/essdir/essdir/internal/store"
 	"github.com/essdir/essdir/migrations"
 )
@@ -129,8 +130,8 @@ func buildTemplate(ctx context.Context, conn *pgx.Conn, tmpl string) error {
 	return nil
 }
 
-// templateName changes whenever a migration changes, so a stale template is
-// never cloned.
+// templateName changes whenever a migration or the embedded geography
+// changes, so a stale template is never cloned.
 func templateName() (string, error) {
 	h := sha256.New()
 	err := fs.WalkDir(migrations.FS, ".", func(path string, d fs.DirEntry, err error) error {
@@ -148,6 +149,7 @@ func templateName() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	fmt.Fprintf(h, "geography\x00%s", geo.EmbeddedDigest()) // loaded by store.Migrate too
 	return "essdir_tmpl_" + hex.EncodeToString(h.Sum(nil))[:12], nil
 }
 

@@ -14,6 +14,8 @@ import (
 
 // Migrate runs a goose command ("up", "down" or "status") with the embedded
 // migrations. A session lock keeps two processes from migrating at once.
+// "up" then loads the official geography embedded in the binary when the
+// database lacks it or holds an older copy, so a migrated database is complete.
 func Migrate(ctx context.Context, db *sql.DB, command string, out io.Writer) error {
 	locker, err := lock.NewPostgresSessionLocker()
 	if err != nil {
@@ -29,7 +31,10 @@ func Migrate(ctx context.Context, db *sql.DB, command string, out io.Writer) err
 		for _, r := range results {
 			fmt.Fprintf(out, "migrated up %s (%s)\n", r.Source.Path, r.Duration)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return ensureGeography(ctx, db, out)
 	case "down":
 		r, err := p.Down(ctx)
 		if r != nil {
