@@ -196,3 +196,43 @@ func TestLongNamesGetShortSlugs(t *testing.T) {
 		t.Errorf("slugs = %v", slugs)
 	}
 }
+
+// TestAddressAgainstTheGeography: codes must exist in the official
+// geography; a former commune's code names its successor.
+func TestAddressAgainstTheGeography(t *testing.T) {
+	e := newEnv(t)
+	editor := e.user(essdir.RoleEditor)
+	before := e.countStructures()
+	for _, tc := range []struct {
+		name    string
+		address map[string]any
+		field   string
+		message string
+	}{
+		{"ErrUnknownINSEE", map[string]any{"insee_code": "99999"}, "address.insee_code", "not the INSEE code"},
+		{"ErrFormerCommune", map[string]any{"insee_code": "88422"}, "address.insee_code", "88160"},
+		{"ErrUnknownPostalCode", map[string]any{"postal_code": "21999"}, "address.postal_code", "no commune"},
+		{"ErrPostalCodeOfAnotherCommune", map[string]any{"insee_code": "21231", "postal_code": "75001"}, "address.postal_code", "Dijon"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := champ(newSource("geo"))
+			in["address"] = tc.address
+			r := e.do(req{method: "POST", path: "/v1/structures", token: editor, body: in})
+			wantStatus(t, r, http.StatusUnprocessableEntity)
+			wantFields(t, r, tc.field)
+			if !strings.Contains(string(r.body), tc.message) {
+				t.Errorf("the problem does not say %q: %s", tc.message, r.body)
+			}
+		})
+	}
+	if e.countStructures() != before {
+		t.Error("a refused address was stored")
+	}
+	in := champ(newSource("geo"))
+	in["address"] = map[string]any{"insee_code": "75101", "city": "Paris 1er"}
+	r := e.do(req{method: "POST", path: "/v1/structures", token: editor, body: in})
+	wantStatus(t, r, http.StatusCreated)
+	if got := r.json(t); got["department_code"] != "75" || got["region_code"] != "11" {
+		t.Errorf("an arrondissement's territory: %s", r.body)
+	}
+}

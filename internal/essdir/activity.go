@@ -20,7 +20,7 @@ type Activity struct {
 
 // Derive puts the activity in its stored form; an update that leaves out the
 // structure keeps the stored one.
-func (a *Activity) Derive(stored *Activity, _ *Violations) {
+func (a *Activity) Derive(_ context.Context, _ Geography, stored *Activity, _ *Violations) error {
 	a.Name = CleanText(a.Name)
 	a.Description = CleanText(a.Description)
 	a.Sectors = dedupe(a.Sectors, func(v Sector) Sector { return Sector(CleanText(string(v))) })
@@ -28,6 +28,7 @@ func (a *Activity) Derive(stored *Activity, _ *Violations) {
 	if stored != nil && a.StructureID == uuid.Nil {
 		a.StructureID = stored.StructureID
 	}
+	return nil
 }
 
 // Validate checks every rule and reports all broken ones at once.

@@ -1,6 +1,7 @@
 package essdir
 
 import (
+	"context"
 	"fmt"
 	"reflect"
 	"time"
@@ -63,14 +64,16 @@ func (e Echo) check(stored *Record, v *Violations) error {
 
 // Writable is what a record type gives the write rule: its header, its
 // canonical form and its checks. Derive puts the record in its stored form
-// (normalised text, derived fields) and, on an update, carries over from the
-// stored record what the write may not change or did not name (a slug once
-// given, a status left out), recording an echoed derived value that matches
-// neither the stored nor the new one. Validate then judges the result.
+// (normalised text, derived fields, territorial codes checked against the
+// official geography when geo is given) and, on an update, carries over from
+// the stored record what the write may not change or did not name (a slug
+// once given, a status left out), recording an echoed derived value that
+// matches neither the stored nor the new one; its error is only for a
+// failing lookup. Validate then judges the result.
 type Writable[T any] interface {
 	*T
 	Head() *Record
-	Derive(stored *T, v *Violations)
+	Derive(ctx context.Context, geo Geography, stored *T, v *Violations) error
 	Validate() error
 }
 
@@ -81,7 +84,7 @@ type Writable[T any] interface {
 // same updated_at, no change-feed entry).
 //
 // The store then, for a real change, calls Touch exactly once.
-func Prepare[T any, P Writable[T]](stored, next P, echo Echo) (changed bool, err error) {
+func Prepare[T any, P Writable[T]](ctx context.Context, geo Geography, stored, next P, echo Echo) (changed bool, err error) {
 	var v Violations
 	var head *Record
 	if stored != nil {
@@ -93,7 +96,9 @@ func Prepare[T any, P Writable[T]](stored, next P, echo Echo) (changed bool, err
 	if stored != nil {
 		*next.Head() = *head
 	}
-	next.Derive(stored, &v)
+	if err := next.Derive(ctx, geo, stored, &v); err != nil {
+		return false, err
+	}
 	if err := v.Err(); err != nil {
 		return false, err
 	}

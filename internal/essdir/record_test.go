@@ -1,6 +1,7 @@
 package essdir_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -16,7 +17,7 @@ func stored(t *testing.T) *essdir.Structure {
 		Name: "Le Champ des Sourires", SIRET: "73282932000074", Status: essdir.StatusDraft,
 		Address: essdir.Address{City: "Longvic", PostalCode: "21600", INSEECode: "21355"},
 	}
-	if _, err := essdir.Prepare(nil, s, essdir.Echo{}); err != nil {
+	if _, err := essdir.Prepare(ctx, nil, nil, s, essdir.Echo{}); err != nil {
 		t.Fatal(err)
 	}
 	s.ID, s.Slug = uuid.New(), "le-champ-des-sourires"
@@ -97,7 +98,7 @@ func TestPrepare(t *testing.T) {
 			next.Record = essdir.Record{}
 			echo := echoOf(cur)
 			tc.edit(&next, &echo)
-			changed, err := essdir.Prepare(cur, &next, echo)
+			changed, err := essdir.Prepare(ctx, nil, cur, &next, echo)
 			if got := codeOf(err); got != tc.code {
 				t.Fatalf("code = %q, want %q (%v)", got, tc.code, err)
 			}
@@ -119,11 +120,11 @@ func TestPrepare(t *testing.T) {
 
 func TestPrepareCreate(t *testing.T) {
 	s := &essdir.Structure{Name: "La Boucle"}
-	if _, err := essdir.Prepare(nil, s, essdir.Echo{}); err != nil || s.Status != essdir.StatusPublished {
+	if _, err := essdir.Prepare(ctx, nil, nil, s, essdir.Echo{}); err != nil || s.Status != essdir.StatusPublished {
 		t.Errorf("create: status %q, err %v", s.Status, err)
 	}
 	v := 1
-	_, err := essdir.Prepare(nil, &essdir.Structure{Name: "x"}, essdir.Echo{Version: &v})
+	_, err := essdir.Prepare(ctx, nil, nil, &essdir.Structure{Name: "x"}, essdir.Echo{Version: &v})
 	if codeOf(err) != essdir.EINVALID {
 		t.Errorf("a version on create: %v", err)
 	}
@@ -142,7 +143,7 @@ func TestTextRules(t *testing.T) {
 	for name, text := range cases {
 		t.Run("Err"+name, func(t *testing.T) {
 			s := &essdir.Structure{Name: text}
-			_, err := essdir.Prepare(nil, s, essdir.Echo{})
+			_, err := essdir.Prepare(ctx, nil, nil, s, essdir.Echo{})
 			if codeOf(err) != essdir.EINVALID {
 				t.Fatalf("name %q accepted", text)
 			}
@@ -150,7 +151,7 @@ func TestTextRules(t *testing.T) {
 	}
 	for _, ok := range []string{"L'Écrit\u2019ure", "Ĳssel – 🌻", "Tiers-lieu\tLa\nFabrique", "עברית and العربية"} {
 		s := &essdir.Structure{Name: ok}
-		if _, err := essdir.Prepare(nil, s, essdir.Echo{}); err != nil {
+		if _, err := essdir.Prepare(ctx, nil, nil, s, essdir.Echo{}); err != nil {
 			t.Errorf("name %q refused: %v", ok, err)
 		}
 	}
@@ -165,6 +166,8 @@ func TestSlugifyStaysWithinLength(t *testing.T) {
 		t.Errorf("slug %q", s)
 	}
 }
+
+var ctx = context.Background()
 
 func codeOf(err error) string {
 	if err == nil {

@@ -94,7 +94,7 @@ type Structure struct {
 // from the SIRET, département and région from the address) and, on an update,
 // keeps the slug and the status the write did not change. Validate judges the
 // result.
-func (s *Structure) Derive(stored *Structure, v *Violations) {
+func (s *Structure) Derive(ctx context.Context, geo Geography, stored *Structure, v *Violations) error {
 	s.normalize()
 	var was Structure
 	if stored != nil {
@@ -109,12 +109,34 @@ func (s *Structure) Derive(stored *Structure, v *Violations) {
 	} else {
 		keepStatus(&s.Status, nil)
 	}
-	dept, region := DeriveTerritory(s.Address)
+	dept, region, err := Territory(ctx, geo, "address", s.Address.INSEECode, s.Address.PostalCode, v)
+	if err != nil {
+		return err
+	}
 	s.DepartmentCode = derived(v, "department_code", s.DepartmentCode, was.DepartmentCode, dept, "from the address")
 	s.RegionCode = derived(v, "region_code", s.RegionCode, was.RegionCode, region, "from the address")
 	if ValidSIRET(s.SIRET) {
 		s.SIREN = derived(v, "siren", s.SIREN, was.SIREN, s.SIRET[:9], "from the SIRET")
 	}
+	return nil
+}
+
+// Territory checks an address's commune codes and derives its département
+// and région: against the official geography when geo is given (the
+// server's case), else from the form of the codes alone (pure rules, for
+// callers without a database).
+func Territory(ctx context.Context, geo Geography, field, insee, postal string, v *Violations) (department, region string, err error) {
+	if geo != nil {
+		return CheckTerritory(ctx, geo, field, insee, postal, v)
+	}
+	if insee != "" && !ValidINSEECode(insee) {
+		v.Add(field+".insee_code", "must be the INSEE code of a commune (5 characters, 2A/2B in Corsica)")
+	}
+	if postal != "" && !ValidPostalCode(postal) {
+		v.Add(field+".postal_code", "must be a French postal code of 5 digits")
+	}
+	department, region = DeriveTerritory(Address{INSEECode: insee, PostalCode: postal})
+	return department, region, nil
 }
 
 // normalize puts the fields a client writes in their stored form. It never
@@ -199,12 +221,6 @@ func (s *Structure) Validate() error {
 	checkCodes(&v, "labels", s.Labels, Labels)
 	checkText(&v, "address.street", s.Address.Street, 200, false)
 	checkText(&v, "address.city", s.Address.City, 100, false)
-	if s.Address.PostalCode != "" && !ValidPostalCode(s.Address.PostalCode) {
-		v.Add("address.postal_code", "must be a French postal code of 5 digits")
-	}
-	if s.Address.INSEECode != "" && !ValidINSEECode(s.Address.INSEECode) {
-		v.Add("address.insee_code", "must be the INSEE code of a commune (5 characters, 2A/2B in Corsica)")
-	}
 	if s.Location != nil {
 		if !(s.Location.Lat >= -90 && s.Location.Lat <= 90) {
 			v.Add("location.lat", "must be between -90 and 90")

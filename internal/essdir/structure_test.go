@@ -1,6 +1,7 @@
 package essdir_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -42,7 +43,9 @@ func TestNormalize(t *testing.T) {
 		Email:   "Contact@Example.ORG",
 	}
 	var v essdir.Violations
-	s.Derive(nil, &v)
+	if err := s.Derive(context.Background(), nil, nil, &v); err != nil {
+		t.Fatal(err)
+	}
 	if v.Err() != nil {
 		t.Fatal(v.Err())
 	}

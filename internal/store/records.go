@@ -92,6 +92,15 @@ func (t *table[D, R]) write(tx *gorm.DB, rec *D, statement func() error) error {
 	return nil
 }
 
+// within is the store bound to a transaction: lookups made while a write
+// holds its connection (the geography of a derived field) must use that
+// connection, or writers waiting on a row lock exhaust the pool.
+func (s *Store) within(tx *gorm.DB) *Store {
+	bound := *s
+	bound.db = tx
+	return &bound
+}
+
 // findByID reads one live record.
 func findByID[D, R any](ctx context.Context, s *Store, t *table[D, R], id uuid.UUID) (*D, error) {
 	return t.find(s.db.WithContext(ctx), id, false)
@@ -100,7 +109,7 @@ func findByID[D, R any](ctx context.Context, s *Store, t *table[D, R], id uuid.U
 // create applies the write rule to a new record, gives it its id, version 1
 // and timestamps, derives its slug when it has none, and inserts it.
 func create[D any, P essdir.Writable[D], R any](ctx context.Context, s *Store, t *table[D, R], rec P, echo essdir.Echo) error {
-	if _, err := essdir.Prepare[D, P](nil, rec, echo); err != nil {
+	if _, err := essdir.Prepare[D, P](ctx, s, nil, rec, echo); err != nil {
 		return err
 	}
 	head := rec.Head()
@@ -148,7 +157,7 @@ func update[D any, P essdir.Writable[D], R any](ctx context.Context, s *Store, t
 		if err != nil {
 			return err
 		}
-		changed, err := essdir.Prepare[D, P](stored, next, echo)
+		changed, err := essdir.Prepare[D, P](ctx, s.within(tx), stored, next, echo)
 		if err != nil || !changed {
 			out = stored
 			return err
