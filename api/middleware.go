@@ -89,7 +89,7 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		if route == "" || (status == http.StatusNotFound && strings.HasSuffix(route, "*") && route != "/swagger/*") {
 			route = "unmatched"
 		}
-		labels := prometheus.Labels{"method": c.Request().Method, "route": route, "status": strconv.Itoa(status)}
+		labels := prometheus.Labels{"method": methodLabel(c.Request().Method), "route": route, "status": statusLabel(status)}
 		s.metrics.requests.With(labels).Inc()
 		s.metrics.duration.With(labels).Observe(elapsed.Seconds())
 		level := slog.LevelInfo
@@ -104,6 +104,43 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		return nil
 	}
 }
+
+// methodLabel keeps the method label in a fixed set: a client may send any
+// token as a method, and each new label value would be a new series kept
+// for the life of the process.
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions:
+		return m
+	}
+	return "other"
+}
+
+// labelledStatuses are the statuses the server answers, each its own label;
+// anything else is counted by class ("5xx") so the set stays fixed.
+var labelledStatuses = func() map[int]string {
+	m := map[int]string{}
+	for _, s := range []int{200, 201, 204, 301, 304, 400, 401, 403, 404, 405, 409, 412, 413, 415, 422, 429,
+		statusClientClosed, 500, 503} {
+		m[s] = strconv.Itoa(s)
+	}
+	return m
+}()
+
+func statusLabel(status int) string {
+	if l, ok := labelledStatuses[status]; ok {
+		return l
+	}
+	if status < 100 || status > 599 {
+		return "other"
+	}
+	return strconv.Itoa(status/100) + "xx"
+}
+
+// statusClientClosed is nginx's 499: the client hung up before the answer.
+// It is only logged and counted; the client is gone and reads nothing.
+const statusClientClosed = 499
 
 // recoverPanics turns a panic into an internal error, logged with its stack.
 func (s *Server) recoverPanics() echo.MiddlewareFunc {
