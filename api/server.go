@@ -97,7 +97,7 @@ func New(o Options) *Server {
 		e.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
 	}
 
-	e.Use(s.requestID, s.observe, s.recoverPanics())
+	e.Use(s.requestID, securityHeaders, s.observe, s.recoverPanics())
 	e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
 		AllowOrigins:  o.CORSOrigins,
 		AllowMethods:  []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete},
