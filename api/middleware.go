@@ -177,19 +177,27 @@ func (s *Server) recoverPanics() echo.MiddlewareFunc {
 
 // authenticate reads a Bearer token when there is one. A missing token makes
 // an anonymous caller; a present but invalid one is refused (401), even on
-// public routes, so that a client learns at once that its token is bad.
+// public routes, so that a client learns at once that its token is bad. Each
+// failed authentication spends the client IP's anonymous budget, so that
+// guessing tokens is as slow as any anonymous traffic (429 beyond it).
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		header := c.Request().Header.Get(echo.HeaderAuthorization)
-		if header == "" {
-			return next(c)
+		if header == "" || !strings.HasPrefix(c.Request().URL.Path, "/v1/") {
+			return next(c) // probes, metrics and docs take no credentials
 		}
 		scheme, token, ok := strings.Cut(header, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+			if err := s.anonLimit.allow("ip:" + c.RealIP()); err != nil {
+				return err
+			}
 			return unauthorized("invalid_request", "the Authorization header must be: Bearer <token>")
 		}
 		p, err := s.tokens.Verify(strings.TrimSpace(token))
 		if err != nil {
+			if err := s.anonLimit.allow("ip:" + c.RealIP()); err != nil {
+				return err
+			}
 			reason := "the token is invalid"
 			if e, ok := err.(*auth.ErrInvalidToken); ok {
 				reason = e.Reason
@@ -262,9 +270,10 @@ func (l *limiter) allow(key string) error {
 }
 
 // rateLimit applies the per-minute budgets of /v1: per IP for anonymous
-// callers, per subject for authenticated ones.
-func (s *Server) rateLimit(anonPerMinute, authPerMinute int) echo.MiddlewareFunc {
-	anon, authed := newLimiter(anonPerMinute), newLimiter(authPerMinute)
+// callers (s.anonLimit, which failed authentications also spend), per
+// subject for authenticated ones.
+func (s *Server) rateLimit(authPerMinute int) echo.MiddlewareFunc {
+	anon, authed := s.anonLimit, newLimiter(authPerMinute)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if !strings.HasPrefix(c.Request().URL.Path, "/v1/") {

@@ -64,6 +64,7 @@ type Server struct {
 	db         Pinger
 	log        *slog.Logger
 	metrics    *metrics
+	anonLimit  *limiter // per client IP: anonymous requests and failed authentications
 	draining   atomic.Bool
 }
 
@@ -83,7 +84,7 @@ func New(o Options) *Server {
 	}
 	s := &Server{
 		echo: echo.New(), structures: o.Structures, users: o.Users, tokens: o.Tokens,
-		db: o.DB, log: o.Logger, metrics: newMetrics(o.Registry),
+		db: o.DB, log: o.Logger, metrics: newMetrics(o.Registry), anonLimit: newLimiter(o.RateLimitAnon),
 	}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
@@ -105,7 +106,7 @@ func New(o Options) *Server {
 		ExposeHeaders: []string{headerETag, echo.HeaderLocation, "Link", "Retry-After", echo.HeaderXRequestID, echo.HeaderWWWAuthenticate},
 		MaxAge:        3600,
 	}))
-	e.Use(withTimeout(o.RequestTimeout), s.authenticate, s.rateLimit(o.RateLimitAnon, o.RateLimitAuth),
+	e.Use(withTimeout(o.RequestTimeout), s.authenticate, s.rateLimit(o.RateLimitAuth),
 		middleware.BodyLimit(strconv.FormatInt(o.BodyLimit, 10)))
 
 	e.GET("/healthz", s.healthz)
