@@ -1170,10 +1170,16 @@ const docTemplate = `{
                     "example": "the record is invalid"
                 },
                 "errors": {
+                    "description": "Errors names the bad fields, at most 20 of them.",
                     "type": "array",
                     "items": {
                         "$ref": "#/definitions/FieldError"
                     }
+                },
+                "errors_truncated": {
+                    "description": "ErrorsTruncated counts the bad fields left out of errors beyond the 20\nlisted, so that an error is never much larger than its request.",
+                    "type": "integer",
+                    "example": 3
                 },
                 "instance": {
                     "type": "string",
