@@ -326,6 +326,27 @@ func requireJSON(next echo.HandlerFunc) echo.HandlerFunc {
 
 const mimeMergePatch = "application/merge-patch+json"
 
+// refuseContentEncoding answers 415 to a body in any Content-Encoding but
+// identity: essdir decodes none, and reading a compressed body as if it were
+// plain would store garbage or fail with a misleading message.
+func refuseContentEncoding(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if r.ContentLength == 0 && len(r.TransferEncoding) == 0 {
+			return next(c)
+		}
+		for _, v := range r.Header.Values("Content-Encoding") {
+			for _, coding := range strings.Split(v, ",") {
+				if coding = strings.TrimSpace(coding); coding != "" && !strings.EqualFold(coding, "identity") {
+					return newHTTPError(http.StatusUnsupportedMediaType,
+						"unsupported Content-Encoding: send the body uncompressed (identity)")
+				}
+			}
+		}
+		return next(c)
+	}
+}
+
 // withTimeout bounds the work of one request so that a slow query cannot
 // hold a connection forever.
 func withTimeout(d time.Duration) echo.MiddlewareFunc {

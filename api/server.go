@@ -107,7 +107,7 @@ func New(o Options) *Server {
 		MaxAge:        3600,
 	}))
 	e.Use(withTimeout(o.RequestTimeout), s.authenticate, s.rateLimit(o.RateLimitAuth),
-		middleware.BodyLimit(strconv.FormatInt(o.BodyLimit, 10)))
+		middleware.BodyLimit(strconv.FormatInt(o.BodyLimit, 10)), refuseContentEncoding)
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
