@@ -218,12 +218,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	h.Set("Cache-Control", "no-store")
 	body, _ := json.Marshal(p)
-	if c.Request().Method == http.MethodHead {
-		c.Response().Header().Set(echo.HeaderContentType, mimeProblem)
-		_ = c.NoContent(p.Status)
-		return
-	}
-	_ = c.Blob(p.Status, mimeProblem, body)
+	_ = c.Blob(p.Status, mimeProblem, body) // for HEAD, net/http sends the headers only
 }
 
 const mimeProblem = "application/problem+json"

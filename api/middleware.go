@@ -112,7 +112,7 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		if route == "" || (status == http.StatusNotFound && strings.HasSuffix(route, "*") && route != "/swagger/*") {
 			route = "unmatched"
 		}
-		labels := prometheus.Labels{"method": methodLabel(c.Request().Method), "route": route, "status": statusLabel(status)}
+		labels := prometheus.Labels{"method": methodLabel(methodOf(c)), "route": route, "status": statusLabel(status)}
 		s.metrics.requests.With(labels).Inc()
 		s.metrics.duration.With(labels).Observe(elapsed.Seconds())
 		level := slog.LevelInfo
@@ -120,12 +120,35 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 			level = slog.LevelWarn
 		}
 		loggerFrom(c).LogAttrs(c.Request().Context(), level, "request",
-			slog.String("method", c.Request().Method), slog.String("path", c.Request().URL.Path),
+			slog.String("method", methodOf(c)), slog.String("path", c.Request().URL.Path),
 			slog.String("route", route), slog.Int("status", status),
 			slog.Int64("bytes", c.Response().Size), slog.Duration("duration", elapsed),
 			slog.String("ip", c.RealIP()))
 		return nil
 	}
+}
+
+// headKey marks, in a request's context, a HEAD that is being served as a
+// GET (see Server.ServeHTTP).
+type headKey struct{}
+
+// asGet answers HEAD wherever GET is answered (RFC 9110 §9.3.2), in one
+// place: the request is routed and handled as a GET, and net/http, which
+// still holds the original HEAD request, sends the same status and headers
+// (Content-Length included when the body fits its buffer) and discards the
+// body.
+func asGet(r *http.Request) *http.Request {
+	get := r.WithContext(context.WithValue(r.Context(), headKey{}, true)) // a shallow copy
+	get.Method = http.MethodGet
+	return get
+}
+
+// methodOf is the method the client sent.
+func methodOf(c echo.Context) string {
+	if c.Request().Context().Value(headKey{}) != nil {
+		return http.MethodHead
+	}
+	return c.Request().Method
 }
 
 // methodLabel keeps the method label in a fixed set: a client may send any

@@ -1629,7 +1629,7 @@ var SwaggerInfo = &swag.Spec{
 	BasePath:         "/",
 	Schemes:          []string{},
 	Title:            "essdir API",
-	Description:      "Directory of French social and solidarity economy (ESS) structures, the support local authorities give them, support schemes and events. Reads are public and see published records only; writes need a Bearer access token from POST /v1/auth/token. Errors are RFC 9457 problem documents.",
+	Description:      "Directory of French social and solidarity economy (ESS) structures, the support local authorities give them, support schemes and events. Reads are public and see published records only; writes need a Bearer access token from POST /v1/auth/token. Errors are RFC 9457 problem documents. HEAD is answered wherever GET is, with the same status and headers and no body.",
 	InfoInstanceName: "swagger",
 	SwaggerTemplate:  docTemplate,
 	LeftDelim:        "{{",
