@@ -84,13 +84,27 @@ type env struct {
 	store  *store.Store
 	tokens *auth.Issuer
 	logs   *bytes.Buffer
+	logw   *lockedWriter
+}
+
+// logText is what the server has logged so far (safe while it runs).
+func (e *env) logText() string {
+	e.logw.mu.Lock()
+	defer e.logw.mu.Unlock()
+	return e.logs.String()
 }
 
 type envOption func(*api.Options)
 
 func newEnv(t testing.TB, opts ...envOption) *env {
 	t.Helper()
-	st, err := store.Open(context.Background(), testDSN, store.Options{MaxOpenConns: 4})
+	return newEnvOn(t, testDSN, store.Options{MaxOpenConns: 4}, opts...)
+}
+
+// newEnvOn is newEnv with its own database URL and pool settings.
+func newEnvOn(t testing.TB, dsn string, so store.Options, opts ...envOption) *env {
+	t.Helper()
+	st, err := store.Open(context.Background(), dsn, so)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,9 +114,10 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 		t.Fatal(err)
 	}
 	logs := &bytes.Buffer{}
+	logw := &lockedWriter{w: logs}
 	o := api.Options{
 		Structures: st, Users: st, Tokens: tokens, DB: st,
-		Logger:   slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, nil)),
+		Logger:   slog.New(slog.NewJSONHandler(logw, nil)),
 		Registry: prometheus.NewRegistry(), CORSOrigins: []string{"*"},
 	}
 	for _, opt := range opts {
@@ -111,7 +126,7 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	handler := api.New(o)
 	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
-	return &env{t: t, srv: srv, api: handler, store: st, tokens: tokens, logs: logs}
+	return &env{t: t, srv: srv, api: handler, store: st, tokens: tokens, logs: logs, logw: logw}
 }
 
 type lockedWriter struct {

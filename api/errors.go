@@ -201,8 +201,14 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	p, headers, internal := toProblem(err)
 	log := loggerFrom(c)
+	if clientClosed(c, err) {
+		// Not a failure of the server: counted and logged as 499, at info.
+		log.LogAttrs(c.Request().Context(), slog.LevelInfo, "client closed the request", slog.String("error", err.Error()))
+		_ = c.NoContent(statusClientClosed)
+		return
+	}
+	p, headers, internal := toProblem(err)
 	if internal {
 		log.LogAttrs(c.Request().Context(), slog.LevelError, "request failed",
 			slog.Int("status", p.Status), slog.String("error", err.Error()))
@@ -222,3 +228,15 @@ func (s *Server) handleError(err error, c echo.Context) {
 }
 
 const mimeProblem = "application/problem+json"
+
+// clientClosed reports whether err comes of the client hanging up: the
+// request's context was cancelled (not timed out: withTimeout's deadline is
+// a 503) and the error is that cancellation, directly or as the database's
+// cancelled statement (SQLSTATE 57014).
+func clientClosed(c echo.Context, err error) bool {
+	if !errors.Is(c.Request().Context().Err(), context.Canceled) {
+		return false
+	}
+	var pgErr interface{ SQLState() string }
+	return errors.Is(err, context.Canceled) || (errors.As(err, &pgErr) && pgErr.SQLState() == "57014")
+}

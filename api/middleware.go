@@ -375,10 +375,16 @@ func refuseContentEncoding(next echo.HandlerFunc) echo.HandlerFunc {
 func withTimeout(d time.Duration) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			ctx, cancel := context.WithTimeout(c.Request().Context(), d)
+			orig := c.Request()
+			ctx, cancel := context.WithTimeout(orig.Context(), d)
 			defer cancel()
-			c.SetRequest(c.Request().WithContext(ctx))
-			return next(c)
+			c.SetRequest(orig.WithContext(ctx))
+			err := next(c)
+			// The error handler runs after this returns, when ctx is cancelled
+			// anyway: it must see the client's context, which is cancelled
+			// only when the client hangs up.
+			c.SetRequest(orig)
+			return err
 		}
 	}
 }
