@@ -26,6 +26,8 @@ type Config struct {
 	DBMaxConns         int
 	StatementTimeout   time.Duration // PostgreSQL statement_timeout of the request pool
 	Addr               string
+	MaxConns           int // connections served at once (plus a reserve for the probes)
+	MaxConnsPerIP      int // connections from one client address; 0 = no cap, off behind trusted proxies
 	JWTSecret          []byte
 	JWTPreviousSecrets [][]byte
 	JWTIssuer          string
@@ -57,6 +59,8 @@ var Vars = []Var{
 	{"ESSDIR_DB_MAX_CONNS", "8", "size of the connection pool"},
 	{"ESSDIR_STATEMENT_TIMEOUT", "5s", "longest an SQL statement of a request may run (PostgreSQL statement_timeout); beyond, the answer is 503"},
 	{"ESSDIR_ADDR", ":8080", "address the API listens on"},
+	{"ESSDIR_MAX_CONNS", "512", "HTTP connections served at once; beyond, 16 more are kept for /healthz and /readyz, then new connections are closed"},
+	{"ESSDIR_MAX_CONNS_PER_IP", "32", "HTTP connections from one client address (0 = no cap; not applied when ESSDIR_TRUSTED_PROXIES is set)"},
 	{"ESSDIR_JWT_SECRET", "(random, with a warning)", "HS256 key of access tokens, at least 32 bytes"},
 	{"ESSDIR_JWT_PREVIOUS_SECRETS", "", "comma-separated former secrets that still verify tokens (rotation)"},
 	{"ESSDIR_JWT_ISSUER", "essdir", "iss claim issued and required"},
@@ -112,6 +116,8 @@ func Load(getenv func(string) string) (*Config, error) {
 		DBMaxConns:       int(integer("ESSDIR_DB_MAX_CONNS", 1, 1000)),
 		StatementTimeout: duration("ESSDIR_STATEMENT_TIMEOUT"),
 		Addr:             get("ESSDIR_ADDR"),
+		MaxConns:         int(integer("ESSDIR_MAX_CONNS", 1, 1_000_000)),
+		MaxConnsPerIP:    int(integer("ESSDIR_MAX_CONNS_PER_IP", 0, 1_000_000)),
 		JWTIssuer:        get("ESSDIR_JWT_ISSUER"),
 		JWTAudience:      get("ESSDIR_JWT_AUDIENCE"),
 		AccessTokenTTL:   duration("ESSDIR_ACCESS_TOKEN_TTL"),
