@@ -13,6 +13,11 @@ import (
 // a server that is only busy.
 const probeReserve = 16
 
+// reservePerIP is how many reserve slots one client address may hold (when
+// the per-IP cap is on), so that one client cannot take the whole reserve
+// with connections that never send a request.
+const reservePerIP = 2
+
 // connLimiter caps the connections a listener hands to the HTTP server, so
 // that idle keep-alive connections cannot exhaust the process's open files
 // and make the server unreachable.
@@ -20,7 +25,8 @@ const probeReserve = 16
 //   - At most max connections in general, and at most perIP from one client
 //     address (0 = no per-IP cap; behind a reverse proxy every connection
 //     comes from the proxy, so the per-IP cap is then off).
-//   - A connection over either cap takes one of probeReserve reserve slots.
+//   - A connection over either cap takes one of probeReserve reserve slots
+//     (at most reservePerIP per client address while the per-IP cap is on).
 //     On a reserve connection only /healthz and /readyz are served; any
 //     other request gets a 503, and the connection closes after one answer.
 //   - With the reserve full too, a new connection is closed at once.
@@ -34,10 +40,12 @@ type connLimiter struct {
 	total    int            // connections under the general cap
 	reserved int            // reserve connections
 	byIP     map[string]int // connections under the general cap, per client address
+	rsvByIP  map[string]int // reserve connections, per client address
 }
 
 func newConnLimiter(ln net.Listener, max, perIP int) *connLimiter {
-	return &connLimiter{Listener: ln, max: max, perIP: perIP, reserve: probeReserve, byIP: map[string]int{}}
+	return &connLimiter{Listener: ln, max: max, perIP: perIP, reserve: probeReserve,
+		byIP: map[string]int{}, rsvByIP: map[string]int{}}
 }
 
 // Accept hands out the next connection within the caps; connections beyond
@@ -56,10 +64,11 @@ func (l *connLimiter) Accept() (net.Conn, error) {
 			l.byIP[ip]++
 			l.mu.Unlock()
 			return &limitedConn{Conn: c, release: func() { l.releaseGeneral(ip) }}, nil
-		case l.reserved < l.reserve:
+		case l.reserved < l.reserve && (l.perIP <= 0 || l.rsvByIP[ip] < reservePerIP):
 			l.reserved++
+			l.rsvByIP[ip]++
 			l.mu.Unlock()
-			return &limitedConn{Conn: c, reserve: true, release: l.releaseReserve}, nil
+			return &limitedConn{Conn: c, reserve: true, release: func() { l.releaseReserve(ip) }}, nil
 		}
 		l.mu.Unlock()
 		_ = c.Close()
@@ -75,10 +84,13 @@ func (l *connLimiter) releaseGeneral(ip string) {
 	}
 }
 
-func (l *connLimiter) releaseReserve() {
+func (l *connLimiter) releaseReserve(ip string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.reserved--
+	if l.rsvByIP[ip]--; l.rsvByIP[ip] <= 0 {
+		delete(l.rsvByIP, ip)
+	}
 }
 
 func clientIP(a net.Addr) string {

@@ -74,6 +74,14 @@ func TestConnLimiter(t *testing.T) {
 	if d, raw := accept("203.0.113.9"); d != nil || !raw.closed {
 		t.Fatal("a connection beyond the reserve was not closed at once")
 	}
+	l.reserve = 4
+	if a4, _ := accept("192.0.2.1"); a4 == nil || !a4.reserve {
+		t.Fatal("a second reserve slot was refused")
+	}
+	if d, raw := accept("192.0.2.1"); d != nil || !raw.closed {
+		t.Fatal("one address took more than its share of the reserve")
+	}
+	l.reserve = 3
 	a1.Close()
 	a1.Close() // a second Close gives nothing back twice
 	if c, _ := accept("192.0.2.1"); c == nil || c.reserve {
@@ -151,7 +159,7 @@ func TestIdleConnectionsLeaveProbes(t *testing.T) {
 		res.Header.Get("Content-Type") != "application/problem+json" {
 		t.Fatalf("/v1/structures over the per-address cap: %v %v", res, err)
 	}
-	for range probeReserve { // idle connections that fill the reserve
+	for range reservePerIP { // idle connections that fill this address's reserve
 		c, err := net.Dial("tcp", addr)
 		if err != nil {
 			t.Fatal(err)
@@ -164,7 +172,7 @@ func TestIdleConnectionsLeaveProbes(t *testing.T) {
 		refused = err != nil && !strings.Contains(err.Error(), "Timeout")
 	}
 	if !refused {
-		t.Fatal("a connection beyond the reserve was served")
+		t.Fatal("a connection beyond the address's reserve was served")
 	}
 	for _, c := range idle {
 		c.Close()
