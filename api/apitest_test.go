@@ -84,13 +84,27 @@ type env struct {
 	store  *store.Store
 	tokens *auth.Issuer
 	logs   *bytes.Buffer
+	logw   *lockedWriter
+}
+
+// logText is what the server has logged so far (safe while it runs).
+func (e *env) logText() string {
+	e.logw.mu.Lock()
+	defer e.logw.mu.Unlock()
+	return e.logs.String()
 }
 
 type envOption func(*api.Options)
 
 func newEnv(t testing.TB, opts ...envOption) *env {
 	t.Helper()
-	st, err := store.Open(context.Background(), testDSN, store.Options{MaxOpenConns: 4})
+	return newEnvOn(t, testDSN, store.Options{MaxOpenConns: 4}, opts...)
+}
+
+// newEnvOn is newEnv with its own database URL and pool settings.
+func newEnvOn(t testing.TB, dsn string, so store.Options, opts ...envOption) *env {
+	t.Helper()
+	st, err := store.Open(context.Background(), dsn, so)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,9 +114,10 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 		t.Fatal(err)
 	}
 	logs := &bytes.Buffer{}
+	logw := &lockedWriter{w: logs}
 	o := api.Options{
 		Structures: st, Activities: st, Users: st, Tokens: tokens, DB: st,
-		Logger:   slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, nil)),
+		Logger:   slog.New(slog.NewJSONHandler(logw, nil)),
 		Registry: prometheus.NewRegistry(), CORSOrigins: []string{"*"},
 	}
 	o.Geography = st
@@ -112,7 +127,7 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	handler := api.New(o)
 	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
-	return &env{t: t, srv: srv, api: handler, store: st, tokens: tokens, logs: logs}
+	return &env{t: t, srv: srv, api: handler, store: st, tokens: tokens, logs: logs, logw: logw}
 }
 
 type lockedWriter struct {
@@ -239,7 +254,16 @@ func checkResponse(hr *http.Request, r *resp) error {
 	if specErr != nil {
 		return specErr
 	}
-	vr, err := http.NewRequest(hr.Method, specHost+hr.URL.RequestURI(), nil)
+	method, head := hr.Method, hr.Method == http.MethodHead
+	if head {
+		// HEAD is GET without the body: the status and headers are checked
+		// against the GET operation, and there must be no body.
+		if len(r.body) > 0 {
+			return fmt.Errorf("HEAD answered a body of %d bytes", len(r.body))
+		}
+		method = http.MethodGet
+	}
+	vr, err := http.NewRequest(method, specHost+hr.URL.RequestURI(), nil)
 	if err != nil {
 		return err
 	}
@@ -249,7 +273,7 @@ func checkResponse(hr *http.Request, r *resp) error {
 		if r.status < 400 {
 			return fmt.Errorf("answered %d but is not in the spec", r.status)
 		}
-		return checkProblem(r)
+		return checkProblem(r, head)
 	}
 	in := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{
@@ -259,21 +283,25 @@ func checkResponse(hr *http.Request, r *resp) error {
 		Status:  r.status,
 		Header:  r.header,
 		Body:    io.NopCloser(bytes.NewReader(r.body)),
-		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true, ExcludeResponseBody: head},
 	}
 	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
 		return fmt.Errorf("response does not match docs/swagger.json: %w", err)
 	}
 	if r.status >= 400 && hr.URL.Path != "/v1/auth/token" {
-		return checkProblem(r)
+		return checkProblem(r, head)
 	}
 	return nil
 }
 
-// checkProblem asserts the RFC 9457 shape and that nothing internal leaks.
-func checkProblem(r *resp) error {
+// checkProblem asserts the RFC 9457 shape and that nothing internal leaks;
+// for HEAD, only the content type (there is no body).
+func checkProblem(r *resp, head bool) error {
 	if ct := r.header.Get("Content-Type"); ct != "application/problem+json" {
 		return fmt.Errorf("error %d has Content-Type %q, want application/problem+json", r.status, ct)
+	}
+	if head {
+		return nil
 	}
 	var v any
 	if err := json.Unmarshal(r.body, &v); err != nil {

@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -64,6 +65,7 @@ type Me struct {
 //	@Success		200		{object}	TokenResponse
 //	@Failure		400		{object}	OAuthError
 //	@Failure		413		{object}	Problem
+//	@Failure		415		{object}	Problem	"a Content-Encoding other than identity"
 //	@Failure		429		{object}	Problem
 //	@Failure		503		{object}	Problem
 //	@Failure		500		{object}	Problem	"internal error, logged with the request id"
@@ -132,10 +134,16 @@ func tokenParams(c echo.Context) (url.Values, *OAuthError, error) {
 		}
 		return values, nil, nil
 	case echo.MIMEApplicationJSON:
+		if err := checkJSON(body); err != nil {
+			return nil, &OAuthError{"invalid_request", shapeMessage(err)}, nil
+		}
 		var obj map[string]any
 		dec := json.NewDecoder(bytes.NewReader(body))
 		if err := dec.Decode(&obj); err != nil || obj == nil {
 			return nil, &OAuthError{"invalid_request", "the body must be a JSON object"}, nil
+		}
+		if _, err := dec.Token(); err != io.EOF {
+			return nil, &OAuthError{"invalid_request", "the body has data after the JSON object"}, nil
 		}
 		values := url.Values{}
 		for k, v := range obj {

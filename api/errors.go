@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -15,13 +16,17 @@ import (
 
 // Problem is an RFC 9457 problem document, the body of every error answer.
 type Problem struct {
-	Type      string       `json:"type" example:"urn:essdir:problem:validation-failed"`
-	Title     string       `json:"title" example:"Unprocessable Entity"`
-	Status    int          `json:"status" example:"422"`
-	Detail    string       `json:"detail,omitempty" example:"the record is invalid"`
-	Instance  string       `json:"instance,omitempty" example:"/v1/structures"`
-	RequestID string       `json:"request_id,omitempty" example:"01JDX3M6Q1V7G0N5T8YB2C4E6F"`
-	Errors    []FieldError `json:"errors,omitempty"`
+	Type      string `json:"type" example:"urn:essdir:problem:validation-failed"`
+	Title     string `json:"title" example:"Unprocessable Entity"`
+	Status    int    `json:"status" example:"422"`
+	Detail    string `json:"detail,omitempty" example:"the record is invalid"`
+	Instance  string `json:"instance,omitempty" example:"/v1/structures"`
+	RequestID string `json:"request_id,omitempty" example:"01JDX3M6Q1V7G0N5T8YB2C4E6F"`
+	// Errors names the bad fields, at most 20 of them.
+	Errors []FieldError `json:"errors,omitempty"`
+	// ErrorsTruncated counts the bad fields left out of errors beyond the 20
+	// listed, so that an error is never much larger than its request.
+	ErrorsTruncated int `json:"errors_truncated,omitempty" example:"3"`
 } // @name Problem
 
 // FieldError names one bad input field by its JSON path.
@@ -130,12 +135,47 @@ func toProblem(err error) (p Problem, headers map[string]string, internal bool) 
 			headers = map[string]string{"Retry-After": "5"}
 		}
 	}
+	bound(&p)
 	p.Type = problemTypes[p.Status]
 	if p.Type == "" {
 		p.Type = "about:blank"
 	}
 	p.Title = http.StatusText(p.Status)
 	return p, headers, internal
+}
+
+// Bounds of a problem: an error names at most maxProblemErrors fields and
+// clips the texts it repeats from the request (field names, values), so that
+// a request cannot make its answer larger than itself.
+const (
+	maxProblemErrors = 20
+	maxFieldBytes    = 128
+	maxMessageBytes  = 512
+)
+
+func bound(p *Problem) {
+	if n := len(p.Errors); n > maxProblemErrors {
+		p.ErrorsTruncated = n - maxProblemErrors
+		p.Errors = p.Errors[:maxProblemErrors]
+	}
+	p.Detail = clip(p.Detail, maxMessageBytes)
+	for i := range p.Errors {
+		p.Errors[i].Field = clip(p.Errors[i].Field, maxFieldBytes)
+		p.Errors[i].Message = clip(p.Errors[i].Message, maxMessageBytes)
+	}
+}
+
+// clip cuts s to at most max bytes on a character boundary, marking the cut.
+func clip(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	const mark = "…"
+	cut := max - len(mark)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + mark
 }
 
 func echoDetail(status int) string {
@@ -161,8 +201,14 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	p, headers, internal := toProblem(err)
 	log := loggerFrom(c)
+	if clientClosed(c, err) {
+		// Not a failure of the server: counted and logged as 499, at info.
+		log.LogAttrs(c.Request().Context(), slog.LevelInfo, "client closed the request", slog.String("error", err.Error()))
+		_ = c.NoContent(statusClientClosed)
+		return
+	}
+	p, headers, internal := toProblem(err)
 	if internal {
 		log.LogAttrs(c.Request().Context(), slog.LevelError, "request failed",
 			slog.Int("status", p.Status), slog.String("error", err.Error()))
@@ -178,12 +224,19 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	h.Set("Cache-Control", "no-store")
 	body, _ := json.Marshal(p)
-	if c.Request().Method == http.MethodHead {
-		c.Response().Header().Set(echo.HeaderContentType, mimeProblem)
-		_ = c.NoContent(p.Status)
-		return
-	}
-	_ = c.Blob(p.Status, mimeProblem, body)
+	_ = c.Blob(p.Status, mimeProblem, body) // for HEAD, net/http sends the headers only
 }
 
 const mimeProblem = "application/problem+json"
+
+// clientClosed reports whether err comes of the client hanging up: the
+// request's context was cancelled (not timed out: withTimeout's deadline is
+// a 503) and the error is that cancellation, directly or as the database's
+// cancelled statement (SQLSTATE 57014).
+func clientClosed(c echo.Context, err error) bool {
+	if !errors.Is(c.Request().Context().Err(), context.Canceled) {
+		return false
+	}
+	var pgErr interface{ SQLState() string }
+	return errors.Is(err, context.Canceled) || (errors.As(err, &pgErr) && pgErr.SQLState() == "57014")
+}

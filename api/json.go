@@ -29,6 +29,9 @@ func readBody(c echo.Context) ([]byte, error) {
 // data and anything that is not an object, each with a message that says
 // what to fix.
 func decodeStrict(body []byte, v any) error {
+	if err := checkJSON(body); err != nil {
+		return err
+	}
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
 		return malformed("", "the request body is empty")

@@ -46,6 +46,29 @@ func (s *Server) requestID(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// Content security policies: JSON answers load nothing and are framed by no
+// one; the Swagger UI needs its own inline script and styles.
+const (
+	cspAPI     = "default-src 'none'; frame-ancestors 'none'"
+	cspSwagger = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'"
+)
+
+// securityHeaders marks every answer, errors included, so that a browser
+// never sniffs a JSON body into HTML nor frames a page of the server.
+func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		csp := cspAPI
+		if p := c.Request().URL.Path; p == "/swagger" || strings.HasPrefix(p, "/swagger/") {
+			csp = cspSwagger
+		}
+		h.Set("Content-Security-Policy", csp)
+		return next(c)
+	}
+}
+
 func loggerFrom(c echo.Context) *slog.Logger {
 	if l, ok := c.Get(ctxLogger).(*slog.Logger); ok {
 		return l
@@ -89,7 +112,7 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		if route == "" || (status == http.StatusNotFound && strings.HasSuffix(route, "*") && route != "/swagger/*") {
 			route = "unmatched"
 		}
-		labels := prometheus.Labels{"method": c.Request().Method, "route": route, "status": strconv.Itoa(status)}
+		labels := prometheus.Labels{"method": methodLabel(methodOf(c)), "route": route, "status": statusLabel(status)}
 		s.metrics.requests.With(labels).Inc()
 		s.metrics.duration.With(labels).Observe(elapsed.Seconds())
 		level := slog.LevelInfo
@@ -97,13 +120,73 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 			level = slog.LevelWarn
 		}
 		loggerFrom(c).LogAttrs(c.Request().Context(), level, "request",
-			slog.String("method", c.Request().Method), slog.String("path", c.Request().URL.Path),
+			slog.String("method", methodOf(c)), slog.String("path", c.Request().URL.Path),
 			slog.String("route", route), slog.Int("status", status),
 			slog.Int64("bytes", c.Response().Size), slog.Duration("duration", elapsed),
 			slog.String("ip", c.RealIP()))
 		return nil
 	}
 }
+
+// headKey marks, in a request's context, a HEAD that is being served as a
+// GET (see Server.ServeHTTP).
+type headKey struct{}
+
+// asGet answers HEAD wherever GET is answered (RFC 9110 §9.3.2), in one
+// place: the request is routed and handled as a GET, and net/http, which
+// still holds the original HEAD request, sends the same status and headers
+// (Content-Length included when the body fits its buffer) and discards the
+// body.
+func asGet(r *http.Request) *http.Request {
+	get := r.WithContext(context.WithValue(r.Context(), headKey{}, true)) // a shallow copy
+	get.Method = http.MethodGet
+	return get
+}
+
+// methodOf is the method the client sent.
+func methodOf(c echo.Context) string {
+	if c.Request().Context().Value(headKey{}) != nil {
+		return http.MethodHead
+	}
+	return c.Request().Method
+}
+
+// methodLabel keeps the method label in a fixed set: a client may send any
+// token as a method, and each new label value would be a new series kept
+// for the life of the process.
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions:
+		return m
+	}
+	return "other"
+}
+
+// labelledStatuses are the statuses the server answers, each its own label;
+// anything else is counted by class ("5xx") so the set stays fixed.
+var labelledStatuses = func() map[int]string {
+	m := map[int]string{}
+	for _, s := range []int{200, 201, 204, 301, 304, 400, 401, 403, 404, 405, 409, 412, 413, 415, 422, 429,
+		statusClientClosed, 500, 503} {
+		m[s] = strconv.Itoa(s)
+	}
+	return m
+}()
+
+func statusLabel(status int) string {
+	if l, ok := labelledStatuses[status]; ok {
+		return l
+	}
+	if status < 100 || status > 599 {
+		return "other"
+	}
+	return strconv.Itoa(status/100) + "xx"
+}
+
+// statusClientClosed is nginx's 499: the client hung up before the answer.
+// It is only logged and counted; the client is gone and reads nothing.
+const statusClientClosed = 499
 
 // recoverPanics turns a panic into an internal error, logged with its stack.
 func (s *Server) recoverPanics() echo.MiddlewareFunc {
@@ -117,19 +200,27 @@ func (s *Server) recoverPanics() echo.MiddlewareFunc {
 
 // authenticate reads a Bearer token when there is one. A missing token makes
 // an anonymous caller; a present but invalid one is refused (401), even on
-// public routes, so that a client learns at once that its token is bad.
+// public routes, so that a client learns at once that its token is bad. Each
+// failed authentication spends the client IP's anonymous budget, so that
+// guessing tokens is as slow as any anonymous traffic (429 beyond it).
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		header := c.Request().Header.Get(echo.HeaderAuthorization)
-		if header == "" {
-			return next(c)
+		if header == "" || !strings.HasPrefix(c.Request().URL.Path, "/v1/") {
+			return next(c) // probes, metrics and docs take no credentials
 		}
 		scheme, token, ok := strings.Cut(header, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+			if err := s.anonLimit.allow("ip:" + c.RealIP()); err != nil {
+				return err
+			}
 			return unauthorized("invalid_request", "the Authorization header must be: Bearer <token>")
 		}
 		p, err := s.tokens.Verify(strings.TrimSpace(token))
 		if err != nil {
+			if err := s.anonLimit.allow("ip:" + c.RealIP()); err != nil {
+				return err
+			}
 			reason := "the token is invalid"
 			if e, ok := err.(*auth.ErrInvalidToken); ok {
 				reason = e.Reason
@@ -202,9 +293,10 @@ func (l *limiter) allow(key string) error {
 }
 
 // rateLimit applies the per-minute budgets of /v1: per IP for anonymous
-// callers, per subject for authenticated ones.
-func (s *Server) rateLimit(anonPerMinute, authPerMinute int) echo.MiddlewareFunc {
-	anon, authed := newLimiter(anonPerMinute), newLimiter(authPerMinute)
+// callers (s.anonLimit, which failed authentications also spend), per
+// subject for authenticated ones.
+func (s *Server) rateLimit(authPerMinute int) echo.MiddlewareFunc {
+	anon, authed := s.anonLimit, newLimiter(authPerMinute)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if !strings.HasPrefix(c.Request().URL.Path, "/v1/") {
@@ -257,15 +349,42 @@ func requireJSON(next echo.HandlerFunc) echo.HandlerFunc {
 
 const mimeMergePatch = "application/merge-patch+json"
 
+// refuseContentEncoding answers 415 to a body in any Content-Encoding but
+// identity: essdir decodes none, and reading a compressed body as if it were
+// plain would store garbage or fail with a misleading message.
+func refuseContentEncoding(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if r.ContentLength == 0 && len(r.TransferEncoding) == 0 {
+			return next(c)
+		}
+		for _, v := range r.Header.Values("Content-Encoding") {
+			for _, coding := range strings.Split(v, ",") {
+				if coding = strings.TrimSpace(coding); coding != "" && !strings.EqualFold(coding, "identity") {
+					return newHTTPError(http.StatusUnsupportedMediaType,
+						"unsupported Content-Encoding: send the body uncompressed (identity)")
+				}
+			}
+		}
+		return next(c)
+	}
+}
+
 // withTimeout bounds the work of one request so that a slow query cannot
 // hold a connection forever.
 func withTimeout(d time.Duration) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			ctx, cancel := context.WithTimeout(c.Request().Context(), d)
+			orig := c.Request()
+			ctx, cancel := context.WithTimeout(orig.Context(), d)
 			defer cancel()
-			c.SetRequest(c.Request().WithContext(ctx))
-			return next(c)
+			c.SetRequest(orig.WithContext(ctx))
+			err := next(c)
+			// The error handler runs after this returns, when ctx is cancelled
+			// anyway: it must see the client's context, which is cancelled
+			// only when the client hangs up.
+			c.SetRequest(orig)
+			return err
 		}
 	}
 }

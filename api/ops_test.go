@@ -23,24 +23,6 @@ func TestHealth(t *testing.T) {
 	wantStatus(t, e.do(req{method: "GET", path: "/healthz"}), http.StatusOK)
 }
 
-// TestDatabaseGone: when the pool is gone, readiness fails and requests fail
-// without telling the client anything about the database.
-func TestDatabaseGone(t *testing.T) {
-	e := newEnv(t)
-	e.store.Close()
-	wantStatus(t, e.do(req{method: "GET", path: "/readyz"}), http.StatusServiceUnavailable)
-	r := e.do(req{method: "GET", path: "/v1/structures/01930000-0000-7000-8000-000000000000"})
-	wantStatus(t, r, http.StatusInternalServerError)
-	p := r.json(t)
-	if p["detail"] != "an internal error occurred; it has been logged" || p["request_id"] == "" {
-		t.Errorf("problem = %s", r.body)
-	}
-	logs := e.logs.String()
-	if !strings.Contains(logs, `"request_id":"`+p["request_id"].(string)+`"`) || !strings.Contains(logs, "database is closed") {
-		t.Errorf("the internal error is not logged with its request id:\n%s", logs)
-	}
-}
-
 func TestRoutingErrorsAreProblems(t *testing.T) {
 	e := newEnv(t)
 	wantStatus(t, e.do(req{method: "GET", path: "/v1/nowhere"}), http.StatusNotFound)

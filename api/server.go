@@ -3,7 +3,7 @@
 //
 //	@title						essdir API
 //	@version					1.0
-//	@description				Directory of French social and solidarity economy (ESS) structures, the support local authorities give them, support schemes and events. Reads are public and see published records only; writes need a Bearer access token from POST /v1/auth/token. Errors are RFC 9457 problem documents.
+//	@description				Directory of French social and solidarity economy (ESS) structures, the support local authorities give them, support schemes and events. Reads are public and see published records only; writes need a Bearer access token from POST /v1/auth/token. Errors are RFC 9457 problem documents. HEAD is answered wherever GET is, with the same status and headers and no body.
 //	@contact.name				essdir
 //	@license.name				AGPL-3.0-or-later
 //	@BasePath					/
@@ -80,6 +80,7 @@ type Server struct {
 	db         Pinger
 	log        *slog.Logger
 	metrics    *metrics
+	anonLimit  *limiter // per client IP: anonymous requests and failed authentications
 	draining   atomic.Bool
 }
 
@@ -99,7 +100,7 @@ func New(o Options) *Server {
 	}
 	s := &Server{
 		echo: echo.New(), structures: o.Structures, activities: o.Activities, users: o.Users, tokens: o.Tokens,
-		db: o.DB, log: o.Logger, metrics: newMetrics(o.Registry),
+		db: o.DB, log: o.Logger, metrics: newMetrics(o.Registry), anonLimit: newLimiter(o.RateLimitAnon),
 		geography: o.Geography,
 	}
 	e := s.echo
@@ -114,16 +115,16 @@ func New(o Options) *Server {
 		e.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
 	}
 
-	e.Use(s.requestID, s.observe, s.recoverPanics())
+	e.Use(s.requestID, securityHeaders, s.observe, s.recoverPanics())
 	e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
 		AllowOrigins:  o.CORSOrigins,
-		AllowMethods:  []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete},
+		AllowMethods:  []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete},
 		AllowHeaders:  []string{echo.HeaderAuthorization, echo.HeaderContentType, headerIfMatch, headerIfNoneMatch, "Idempotency-Key", echo.HeaderXRequestID},
 		ExposeHeaders: []string{headerETag, echo.HeaderLocation, "Link", "Retry-After", echo.HeaderXRequestID, echo.HeaderWWWAuthenticate},
 		MaxAge:        3600,
 	}))
-	e.Use(withTimeout(o.RequestTimeout), s.authenticate, s.rateLimit(o.RateLimitAnon, o.RateLimitAuth),
-		middleware.BodyLimit(strconv.FormatInt(o.BodyLimit, 10)))
+	e.Use(withTimeout(o.RequestTimeout), s.authenticate, s.rateLimit(o.RateLimitAuth),
+		middleware.BodyLimit(strconv.FormatInt(o.BodyLimit, 10)), refuseContentEncoding)
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
@@ -144,7 +145,12 @@ func New(o Options) *Server {
 }
 
 // ServeHTTP serves one request.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodHead {
+		r = asGet(r) // HEAD wherever GET: net/http drops the body
+	}
+	s.echo.ServeHTTP(w, r)
+}
 
 // Drain makes /readyz answer 503 so that load balancers stop sending
 // traffic while in-flight requests finish.

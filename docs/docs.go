@@ -839,6 +839,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "415": {
+                        "description": "a Content-Encoding other than identity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
                     "429": {
                         "description": "Too Many Requests",
                         "schema": {
@@ -2542,10 +2548,16 @@ const docTemplate = `{
                     "example": "the record is invalid"
                 },
                 "errors": {
+                    "description": "Errors names the bad fields, at most 20 of them.",
                     "type": "array",
                     "items": {
                         "$ref": "#/definitions/FieldError"
                     }
+                },
+                "errors_truncated": {
+                    "description": "ErrorsTruncated counts the bad fields left out of errors beyond the 20\nlisted, so that an error is never much larger than its request.",
+                    "type": "integer",
+                    "example": 3
                 },
                 "instance": {
                     "type": "string",
@@ -3070,7 +3082,7 @@ var SwaggerInfo = &swag.Spec{
 	BasePath:         "/",
 	Schemes:          []string{},
 	Title:            "essdir API",
-	Description:      "Directory of French social and solidarity economy (ESS) structures, the support local authorities give them, support schemes and events. Reads are public and see published records only; writes need a Bearer access token from POST /v1/auth/token. Errors are RFC 9457 problem documents.",
+	Description:      "Directory of French social and solidarity economy (ESS) structures, the support local authorities give them, support schemes and events. Reads are public and see published records only; writes need a Bearer access token from POST /v1/auth/token. Errors are RFC 9457 problem documents. HEAD is answered wherever GET is, with the same status and headers and no body.",
 	InfoInstanceName: "swagger",
 	SwaggerTemplate:  docTemplate,
 	LeftDelim:        "{{",

@@ -24,7 +24,7 @@ const (
 	readHeaderTimeout = 5 * time.Second
 	readTimeout       = 30 * time.Second
 	writeTimeout      = 2 * time.Minute
-	idleTimeout       = 2 * time.Minute
+	idleTimeout       = 45 * time.Second // an idle keep-alive connection holds a file descriptor
 	requestTimeout    = 30 * time.Second
 )
 
@@ -64,7 +64,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, logOu
 		RequestTimeout: requestTimeout,
 	})
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           probesOnly(handler),
+		ConnContext:       markReserve,
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
@@ -72,10 +73,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, logOu
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
+	tcp, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
 	}
+	perIP := cfg.MaxConnsPerIP
+	if len(cfg.TrustedProxies) > 0 {
+		perIP = 0 // every connection comes from the proxy
+	}
+	ln := newConnLimiter(tcp, cfg.MaxConns, perIP)
 	log.Info("listening", "addr", ln.Addr().String(), "version", version, "swagger", "/swagger/index.html")
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -5,6 +5,7 @@ package auth
 
 import (
 	"errors"
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
@@ -37,16 +38,42 @@ func HashPassword(password string) (string, error) {
 	return string(h), err
 }
 
-// dummyHash is compared against when the user does not exist, so that an
-// unknown e-mail costs the same time as a wrong password.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("essdir-timing-equaliser"), bcrypt.MinCost)
+// dummy is the hash compared against when the user does not exist, so that
+// an unknown e-mail costs one comparison at the configured cost, exactly as
+// a wrong password does. It is made lazily (BcryptCost may be changed after
+// start, by tests or a future setting) and made again when the cost changes.
+var dummy struct {
+	mu   sync.Mutex
+	hash []byte
+}
+
+func dummyHash() []byte {
+	dummy.mu.Lock()
+	defer dummy.mu.Unlock()
+	if cost, err := bcrypt.Cost(dummy.hash); err != nil || cost != BcryptCost {
+		h, err := bcrypt.GenerateFromPassword([]byte("essdir-timing-equaliser"), BcryptCost)
+		if err != nil {
+			panic("auth: cannot make the timing hash: " + err.Error()) // only for a cost outside 4–31
+		}
+		dummy.hash = h
+	}
+	return dummy.hash
+}
 
 // CheckPassword reports whether password matches hash. An empty hash (no such
-// user) still spends a comparison.
+// user) still spends a comparison at the configured cost, and so does a
+// password longer than MaxPasswordBytes, which never matches: bcrypt reads
+// only the first 72 bytes, so without this check "password+GARBAGE" would
+// pass for "password".
 func CheckPassword(hash, password string) bool {
+	h := []byte(hash)
 	if hash == "" {
-		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
-		return false
+		h = dummyHash()
 	}
-	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
+	tooLong := len(password) > MaxPasswordBytes
+	if tooLong {
+		password = password[:MaxPasswordBytes]
+	}
+	ok := bcrypt.CompareHashAndPassword(h, []byte(password)) == nil
+	return ok && hash != "" && !tooLong
 }

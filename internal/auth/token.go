@@ -114,6 +114,9 @@ func (i *Issuer) Verify(raw string) (*Principal, error) {
 	)
 	var claims Claims
 	_, err := parser.ParseWithClaims(raw, &claims, func(t *jwt.Token) (any, error) {
+		if _, ok := t.Header["crit"]; ok {
+			return nil, errCritical
+		}
 		kid, _ := t.Header["kid"].(string)
 		secret, ok := i.keys[kid]
 		if !ok {
@@ -134,8 +137,14 @@ func (i *Issuer) Verify(raw string) (*Principal, error) {
 	return &Principal{Subject: sub, Role: claims.Role, Email: claims.Email}, nil
 }
 
+// errCritical refuses a token with a "crit" header: it names extensions the
+// recipient must understand (RFC 7515 §4.1.11), and essdir understands none.
+var errCritical = errors.New("critical header extensions are not supported")
+
 func reason(err error) string {
 	switch {
+	case errors.Is(err, errCritical):
+		return "the token names critical extensions this server does not support"
 	case errors.Is(err, jwt.ErrTokenExpired):
 		return "the token has expired"
 	case errors.Is(err, jwt.ErrTokenNotValidYet), errors.Is(err, jwt.ErrTokenUsedBeforeIssued):

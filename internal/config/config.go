@@ -24,7 +24,10 @@ const MinSecretBytes = 32
 type Config struct {
 	DatabaseURL        string
 	DBMaxConns         int
+	StatementTimeout   time.Duration // PostgreSQL statement_timeout of the request pool
 	Addr               string
+	MaxConns           int // connections served at once (plus a reserve for the probes)
+	MaxConnsPerIP      int // connections from one client address; 0 = no cap, off behind trusted proxies
 	JWTSecret          []byte
 	JWTPreviousSecrets [][]byte
 	JWTIssuer          string
@@ -54,7 +57,10 @@ type Var struct {
 var Vars = []Var{
 	{"ESSDIR_DATABASE_URL", DefaultDatabaseURL, "PostgreSQL URL; the database is created if missing"},
 	{"ESSDIR_DB_MAX_CONNS", "8", "size of the connection pool"},
+	{"ESSDIR_STATEMENT_TIMEOUT", "5s", "longest an SQL statement of a request may run (PostgreSQL statement_timeout); beyond, the answer is 503"},
 	{"ESSDIR_ADDR", ":8080", "address the API listens on"},
+	{"ESSDIR_MAX_CONNS", "512", "HTTP connections served at once; beyond, 16 more are kept for /healthz and /readyz, then new connections are closed"},
+	{"ESSDIR_MAX_CONNS_PER_IP", "32", "HTTP connections from one client address (0 = no cap; not applied when ESSDIR_TRUSTED_PROXIES is set)"},
 	{"ESSDIR_JWT_SECRET", "(random, with a warning)", "HS256 key of access tokens, at least 32 bytes"},
 	{"ESSDIR_JWT_PREVIOUS_SECRETS", "", "comma-separated former secrets that still verify tokens (rotation)"},
 	{"ESSDIR_JWT_ISSUER", "essdir", "iss claim issued and required"},
@@ -106,19 +112,22 @@ func Load(getenv func(string) string) (*Config, error) {
 	duration := func(name string) time.Duration { return durationFrom(name, time.Millisecond) }
 
 	c := &Config{
-		DatabaseURL:     get("ESSDIR_DATABASE_URL"),
-		DBMaxConns:      int(integer("ESSDIR_DB_MAX_CONNS", 1, 1000)),
-		Addr:            get("ESSDIR_ADDR"),
-		JWTIssuer:       get("ESSDIR_JWT_ISSUER"),
-		JWTAudience:     get("ESSDIR_JWT_AUDIENCE"),
-		AccessTokenTTL:  duration("ESSDIR_ACCESS_TOKEN_TTL"),
-		BodyLimit:       integer("ESSDIR_BODY_LIMIT", 1024, 1<<30),
-		RateLimitAnon:   int(integer("ESSDIR_RATE_LIMIT_ANON", 0, 1_000_000)),
-		RateLimitAuth:   int(integer("ESSDIR_RATE_LIMIT_AUTH", 0, 1_000_000)),
-		RateLimitToken:  int(integer("ESSDIR_RATE_LIMIT_TOKEN", 0, 1_000_000)),
-		LogLevel:        strings.ToLower(get("ESSDIR_LOG_LEVEL")),
-		ShutdownTimeout: duration("ESSDIR_SHUTDOWN_TIMEOUT"),
-		DrainDelay:      durationFrom("ESSDIR_DRAIN_DELAY", 0),
+		DatabaseURL:      get("ESSDIR_DATABASE_URL"),
+		DBMaxConns:       int(integer("ESSDIR_DB_MAX_CONNS", 1, 1000)),
+		StatementTimeout: duration("ESSDIR_STATEMENT_TIMEOUT"),
+		Addr:             get("ESSDIR_ADDR"),
+		MaxConns:         int(integer("ESSDIR_MAX_CONNS", 1, 1_000_000)),
+		MaxConnsPerIP:    int(integer("ESSDIR_MAX_CONNS_PER_IP", 0, 1_000_000)),
+		JWTIssuer:        get("ESSDIR_JWT_ISSUER"),
+		JWTAudience:      get("ESSDIR_JWT_AUDIENCE"),
+		AccessTokenTTL:   duration("ESSDIR_ACCESS_TOKEN_TTL"),
+		BodyLimit:        integer("ESSDIR_BODY_LIMIT", 1024, 1<<30),
+		RateLimitAnon:    int(integer("ESSDIR_RATE_LIMIT_ANON", 0, 1_000_000)),
+		RateLimitAuth:    int(integer("ESSDIR_RATE_LIMIT_AUTH", 0, 1_000_000)),
+		RateLimitToken:   int(integer("ESSDIR_RATE_LIMIT_TOKEN", 0, 1_000_000)),
+		LogLevel:         strings.ToLower(get("ESSDIR_LOG_LEVEL")),
+		ShutdownTimeout:  duration("ESSDIR_SHUTDOWN_TIMEOUT"),
+		DrainDelay:       durationFrom("ESSDIR_DRAIN_DELAY", 0),
 	}
 	if !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		bad("ESSDIR_DATABASE_URL", "must be a postgres:// URL")

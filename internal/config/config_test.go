@@ -19,7 +19,8 @@ func TestDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Addr != ":8080" || c.DatabaseURL != config.DefaultDatabaseURL || c.AccessTokenTTL != 15*time.Minute ||
-		c.BodyLimit != 1<<20 || !c.SecretGenerated || len(c.JWTSecret) != 32 {
+		c.BodyLimit != 1<<20 || !c.SecretGenerated || len(c.JWTSecret) != 32 ||
+		c.MaxConns != 512 || c.MaxConnsPerIP != 32 || c.StatementTimeout != 5*time.Second {
 		t.Errorf("defaults = %+v", c)
 	}
 }
@@ -37,6 +38,9 @@ func TestInvalid(t *testing.T) {
 		{"ErrBadTTL", map[string]string{"ESSDIR_ACCESS_TOKEN_TTL": "forever"}, "ESSDIR_ACCESS_TOKEN_TTL"},
 		{"ErrBadProxy", map[string]string{"ESSDIR_TRUSTED_PROXIES": "10.0.0.1"}, "ESSDIR_TRUSTED_PROXIES"},
 		{"ErrBadRate", map[string]string{"ESSDIR_RATE_LIMIT_ANON": "-1"}, "ESSDIR_RATE_LIMIT_ANON"},
+		{"ErrBadMaxConns", map[string]string{"ESSDIR_MAX_CONNS": "0"}, "ESSDIR_MAX_CONNS"},
+		{"ErrBadMaxConnsPerIP", map[string]string{"ESSDIR_MAX_CONNS_PER_IP": "-1"}, "ESSDIR_MAX_CONNS_PER_IP"},
+		{"ErrBadStatementTimeout", map[string]string{"ESSDIR_STATEMENT_TIMEOUT": "soon"}, "ESSDIR_STATEMENT_TIMEOUT"},
 		{"ErrBadLevel", map[string]string{"ESSDIR_LOG_LEVEL": "loud"}, "ESSDIR_LOG_LEVEL"},
 	}
 	for _, tt := range tests {

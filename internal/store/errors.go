@@ -49,7 +49,7 @@ func translate(err error) error {
 			return &essdir.Error{Code: essdir.ECONFLICT, Message: "the record conflicts with an existing one", Err: err}
 		case pgErr.Code == "23503", pgErr.Code == "23514", strings.HasPrefix(pgErr.Code, "22"):
 			return &essdir.Error{Code: essdir.EINVALID, Message: "the record breaks a rule of the database", Err: err}
-		case pgErr.Code == "57014": // query_canceled: statement timeout or cancelled request
+		case pgErr.Code == "57014": // query_canceled: the statement timeout, or a cancel request
 			return &essdir.Error{Code: essdir.EUNAVAILABLE, Message: "the database did not answer in time", Err: err}
 		case strings.HasPrefix(pgErr.Code, "08"), strings.HasPrefix(pgErr.Code, "53"),
 			strings.HasPrefix(pgErr.Code, "57P"):
@@ -57,16 +57,30 @@ func translate(err error) error {
 		}
 		return essdir.Internal(err)
 	}
+	// A cancelled context is the caller's doing (a client that hung up), not
+	// the database's: the transport tells the two apart through Err, which
+	// keeps context.Canceled for errors.Is. A deadline is the database being
+	// too slow for the request's time budget.
+	if errors.Is(err, context.Canceled) {
+		return &essdir.Error{Code: essdir.EUNAVAILABLE, Message: "the request was cancelled", Err: err}
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return &essdir.Error{Code: essdir.EUNAVAILABLE, Message: "the database did not answer in time", Err: err}
+	}
 	if unavailable(err) {
 		return &essdir.Error{Code: essdir.EUNAVAILABLE, Message: "the database is unavailable", Err: err}
 	}
 	return essdir.Internal(err)
 }
 
+// errPoolClosed is database/sql's (unexported) error of a closed pool: the
+// database is out of reach of this process, as when it is shutting down.
+const errPoolClosed = "sql: database is closed"
+
 func unavailable(err error) bool {
 	var connErr *pgconn.ConnectError
 	var netErr net.Error
-	return errors.As(err, &connErr) || errors.As(err, &netErr) ||
+	return errors.As(err, &connErr) || errors.As(err, &netErr) || err.Error() == errPoolClosed ||
 		errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
 		pgconn.SafeToRetry(err)

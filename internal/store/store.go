@@ -8,10 +8,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -21,6 +23,9 @@ import (
 type Store struct {
 	db  *gorm.DB
 	sql *sql.DB
+	// probe is readiness's own connection, outside the request pool, so that
+	// a pool busy with slow requests is not reported as a database down.
+	probe *sql.DB
 	// Now is the clock; tests may replace it. Times are truncated to the
 	// microsecond, PostgreSQL's precision, so that what is written reads back equal.
 	Now func() time.Time
@@ -29,7 +34,14 @@ type Store struct {
 // Options tune the connection pool.
 type Options struct {
 	MaxOpenConns int // also the number of idle connections kept
+	// StatementTimeout bounds every statement of the pool (PostgreSQL's
+	// statement_timeout; 0 keeps the server's). A path that needs longer,
+	// such as an export, raises it with SET LOCAL in its transaction.
+	StatementTimeout time.Duration
 }
+
+// probeTimeout bounds the statements of the readiness connection.
+const probeTimeout = 2 * time.Second
 
 // Open connects to the database named in dsn, creating the database first if
 // it does not exist (local use should need no manual step).
@@ -37,18 +49,29 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if err := EnsureDatabase(ctx, dsn); err != nil {
 		return nil, err
 	}
-	db, err := gorm.Open(postgres.New(postgres.Config{DSN: dsn}), &gorm.Config{
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("ESSDIR_DATABASE_URL is not a valid PostgreSQL URL: %w", err)
+	}
+	if opts.StatementTimeout > 0 {
+		cfg.RuntimeParams["statement_timeout"] = strconv.FormatInt(opts.StatementTimeout.Milliseconds(), 10)
+	}
+	sqlDB := stdlib.OpenDB(*cfg)
+	db, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), &gorm.Config{
 		Logger:                 logger.Discard,
 		SkipDefaultTransaction: true,
 		PrepareStmt:            false,
 	})
 	if err != nil {
+		_ = sqlDB.Close()
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	sqlDB, err := db.DB()
-	if err != nil {
-		return nil, fmt.Errorf("open database: %w", err)
-	}
+	probeCfg := cfg.Copy()
+	probeCfg.RuntimeParams["statement_timeout"] = strconv.FormatInt(probeTimeout.Milliseconds(), 10)
+	probeCfg.ConnectTimeout = probeTimeout
+	probe := stdlib.OpenDB(*probeCfg)
+	probe.SetMaxOpenConns(1)
+	probe.SetMaxIdleConns(1)
 	if opts.MaxOpenConns > 0 {
 		sqlDB.SetMaxOpenConns(opts.MaxOpenConns)
 		sqlDB.SetMaxIdleConns(opts.MaxOpenConns)
@@ -58,20 +81,24 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	defer cancel()
 	if err := sqlDB.PingContext(pingCtx); err != nil {
 		_ = sqlDB.Close()
+		_ = probe.Close()
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
-	return &Store{db: db, sql: sqlDB, Now: time.Now}, nil
+	return &Store{db: db, sql: sqlDB, probe: probe, Now: time.Now}, nil
 }
 
 // SQL exposes the pool for migrations and pool metrics.
 func (s *Store) SQL() *sql.DB { return s.sql }
 
-// Close releases the pool.
-func (s *Store) Close() error { return s.sql.Close() }
+// Close releases the pool and the readiness connection.
+func (s *Store) Close() error { return errors.Join(s.sql.Close(), s.probe.Close()) }
 
-// Ping reports whether the database answers.
+// Ping reports whether the database answers, on readiness's own connection:
+// it neither waits for nor takes a connection of the request pool.
 func (s *Store) Ping(ctx context.Context) error {
-	if err := s.sql.PingContext(ctx); err != nil {
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	if err := s.probe.PingContext(ctx); err != nil {
 		return translate(err)
 	}
 	return nil

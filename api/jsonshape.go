@@ -1,0 +1,261 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"strconv"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/essdir/essdir/internal/essdir"
+)
+
+// maxJSONDepth is the deepest nesting of objects and arrays a body may have.
+const maxJSONDepth = 32
+
+// errNotJSON stops the shape check at a syntax error: the decoder that
+// reads the body next reports it, with its offset.
+var errNotJSON = errors.New("not JSON")
+
+// checkJSON refuses the bodies that encoding/json would read ambiguously or
+// at a cost out of proportion: a key twice in one object (the decoder keeps
+// the last, a proxy or a log may have believed the first; keys that differ
+// only by case count as the same, since the decoder matches fields so),
+// nesting deeper than maxJSONDepth, invalid UTF-8, and \u escapes of lone
+// surrogates (both of which the decoder silently turns into U+FFFD). It reads
+// the first JSON value of body in one pass, never deeper than maxJSONDepth
+// calls, so a body of 8,000 brackets costs 33 steps. Syntax errors are left
+// to the decoder.
+func checkJSON(body []byte) error {
+	s := shapeScanner{b: body}
+	if err := s.value("", 0); err != nil && !errors.Is(err, errNotJSON) {
+		return err
+	}
+	return nil
+}
+
+type shapeScanner struct {
+	b []byte
+	i int
+}
+
+func (s *shapeScanner) space() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+// value checks the value at s.i; path names it for error messages and
+// depth counts the containers around it.
+func (s *shapeScanner) value(path string, depth int) error {
+	s.space()
+	if s.i >= len(s.b) {
+		return errNotJSON
+	}
+	switch s.b[s.i] {
+	case '{', '[':
+		if depth >= maxJSONDepth {
+			return malformed(fieldOrBody(path), "the JSON nests deeper than %d levels", maxJSONDepth)
+		}
+		if s.b[s.i] == '{' {
+			return s.object(path, depth+1)
+		}
+		return s.array(path, depth+1)
+	case '"':
+		_, err := s.str(path)
+		return err
+	}
+	// A number or a literal: the decoder checks its syntax.
+	for s.i < len(s.b) {
+		switch c := s.b[s.i]; {
+		case c >= '0' && c <= '9', c >= 'a' && c <= 'z', c == '-', c == '+', c == '.', c == 'E':
+			s.i++
+		default:
+			return nil
+		}
+	}
+	return nil
+}
+
+func (s *shapeScanner) object(path string, depth int) error {
+	s.i++ // {
+	seen := map[string]bool{}
+	for first := true; ; first = false {
+		s.space()
+		if s.i >= len(s.b) {
+			return errNotJSON
+		}
+		if s.b[s.i] == '}' && first {
+			s.i++
+			return nil
+		}
+		if s.b[s.i] != '"' {
+			return errNotJSON
+		}
+		key, err := s.str(path)
+		if err != nil {
+			return err
+		}
+		field := key
+		if path != "" {
+			field = path + "." + key
+		}
+		folded := foldKey(key)
+		if seen[folded] {
+			return malformed(field, "the key %q appears more than once in the same object", key)
+		}
+		seen[folded] = true
+		s.space()
+		if s.i >= len(s.b) || s.b[s.i] != ':' {
+			return errNotJSON
+		}
+		s.i++
+		if err := s.value(field, depth); err != nil {
+			return err
+		}
+		s.space()
+		if s.i >= len(s.b) {
+			return errNotJSON
+		}
+		switch s.b[s.i] {
+		case ',':
+			s.i++
+		case '}':
+			s.i++
+			return nil
+		default:
+			return errNotJSON
+		}
+	}
+}
+
+func (s *shapeScanner) array(path string, depth int) error {
+	s.i++ // [
+	for n := 0; ; n++ {
+		s.space()
+		if s.i >= len(s.b) {
+			return errNotJSON
+		}
+		if s.b[s.i] == ']' && n == 0 {
+			s.i++
+			return nil
+		}
+		if err := s.value(path+"["+strconv.Itoa(n)+"]", depth); err != nil {
+			return err
+		}
+		s.space()
+		if s.i >= len(s.b) {
+			return errNotJSON
+		}
+		switch s.b[s.i] {
+		case ',':
+			s.i++
+		case ']':
+			s.i++
+			return nil
+		default:
+			return errNotJSON
+		}
+	}
+}
+
+// str checks the string at s.i and returns its decoded text.
+func (s *shapeScanner) str(path string) (string, error) {
+	start := s.i
+	s.i++ // "
+	escaped := false
+	for s.i < len(s.b) {
+		c := s.b[s.i]
+		switch {
+		case c == '"':
+			s.i++
+			raw := s.b[start:s.i]
+			if !escaped {
+				return string(raw[1 : len(raw)-1]), nil
+			}
+			var out string
+			if err := json.Unmarshal(raw, &out); err != nil {
+				return "", errNotJSON
+			}
+			return out, nil
+		case c == '\\':
+			escaped = true
+			if s.i+1 >= len(s.b) {
+				return "", errNotJSON
+			}
+			if s.b[s.i+1] != 'u' {
+				s.i += 2
+				continue
+			}
+			r, ok := s.hex4(s.i + 2)
+			if !ok {
+				return "", errNotJSON
+			}
+			s.i += 6
+			switch {
+			case r >= 0xDC00 && r <= 0xDFFF:
+				return "", malformed(fieldOrBody(path), "a string has a lone surrogate (\\u%04x)", r)
+			case r >= 0xD800 && r <= 0xDBFF:
+				low, ok := rune(0), false
+				if s.i+1 < len(s.b) && s.b[s.i] == '\\' && s.b[s.i+1] == 'u' {
+					low, ok = s.hex4(s.i + 2)
+				}
+				if !ok || low < 0xDC00 || low > 0xDFFF {
+					return "", malformed(fieldOrBody(path), "a string has a lone surrogate (\\u%04x)", r)
+				}
+				s.i += 6
+			}
+		case c < 0x20:
+			return "", errNotJSON
+		case c < utf8.RuneSelf:
+			s.i++
+		default:
+			r, size := utf8.DecodeRune(s.b[s.i:])
+			if r == utf8.RuneError && size == 1 {
+				return "", malformed(fieldOrBody(path), "a string is not valid UTF-8 (byte %d)", s.i)
+			}
+			s.i += size
+		}
+	}
+	return "", errNotJSON
+}
+
+// hex4 reads the four hex digits of a \u escape at b[at:].
+func (s *shapeScanner) hex4(at int) (rune, bool) {
+	if at+4 > len(s.b) {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(s.b[at:at+4]), 16, 32)
+	return rune(n), err == nil
+}
+
+// foldKey is the form under which encoding/json matches a key to a field
+// (case-insensitively, with Unicode simple folding).
+func foldKey(k string) string {
+	out := make([]rune, 0, len(k))
+	for _, r := range k {
+		out = append(out, unicode.ToUpper(unicode.ToLower(r)))
+	}
+	return string(out)
+}
+
+func fieldOrBody(path string) string {
+	if path == "" {
+		return "(body)"
+	}
+	return path
+}
+
+// shapeMessage is the client-safe text of a checkJSON refusal.
+func shapeMessage(err error) string {
+	var e *essdir.Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "the body is not valid JSON"
+}
