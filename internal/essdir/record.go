@@ -129,7 +129,11 @@ func derived(v *Violations, field, given, stored, want, why string) string {
 
 // keepStatus carries the lifecycle state over: an update never changes
 // status unless it names the new one. A create without one is published.
-func keepStatus(next *Status, stored *Status) {
+func keepStatus(next *Status, stored *Status) { keepState(next, stored, StatusPublished) }
+
+// keepState is keepStatus for any lifecycle (an event's status): the
+// stored state unless the write names one, initial on a create.
+func keepState[S ~string](next, stored *S, initial S) {
 	if *next != "" {
 		return
 	}
@@ -137,5 +141,5 @@ func keepStatus(next *Status, stored *Status) {
 		*next = *stored
 		return
 	}
-	*next = StatusPublished
+	*next = initial
 }
