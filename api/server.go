@@ -9,6 +9,8 @@
 //	@BasePath					/
 //	@tag.name					structures
 //	@tag.description			ESS structures: associations, cooperatives, mutuelles, chantiers d'insertion, recycleries, tiers-lieux…
+//	@tag.name					events
+//	@tag.description			Events where the directory's actors meet (forums, workshops, round tables), as JSON and as iCalendar feeds.
 //	@tag.name					auth
 //	@tag.description			OAuth 2 tokens and the authenticated caller.
 //	@tag.name					operations
@@ -47,6 +49,7 @@ type Pinger interface {
 // Options are the dependencies and settings of the HTTP layer.
 type Options struct {
 	Structures     essdir.StructureService
+	Events         essdir.EventService
 	Users          essdir.UserService
 	Tokens         *auth.Issuer
 	DB             Pinger
@@ -65,6 +68,7 @@ type Options struct {
 type Server struct {
 	echo       *echo.Echo
 	structures essdir.StructureService
+	events     essdir.EventService
 	users      essdir.UserService
 	tokens     *auth.Issuer
 	db         Pinger
@@ -88,7 +92,7 @@ func New(o Options) *Server {
 		o.RequestTimeout = 30 * time.Second
 	}
 	s := &Server{
-		echo: echo.New(), structures: o.Structures, users: o.Users, tokens: o.Tokens,
+		echo: echo.New(), structures: o.Structures, events: o.Events, users: o.Users, tokens: o.Tokens,
 		db: o.DB, log: o.Logger, metrics: newMetrics(o.Registry),
 	}
 	e := s.echo
@@ -126,6 +130,7 @@ func New(o Options) *Server {
 	editor := requireRole(essdir.RoleEditor)
 	s.authRoutes(v1, limitPerIP(o.RateLimitToken))
 	s.structureRoutes(v1, editor)
+	s.eventRoutes(v1, editor)
 	return s
 }
 

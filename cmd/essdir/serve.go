@@ -57,7 +57,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, logOu
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(st.SQL(), "essdir"))
 	handler := api.New(api.Options{
-		Structures: st, Users: st, Tokens: tokens, DB: st, Logger: log, Registry: registry,
+		Structures: st, Events: st, Users: st, Tokens: tokens, DB: st, Logger: log, Registry: registry,
 		BodyLimit: cfg.BodyLimit, CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies,
 		RateLimitAnon: cfg.RateLimitAnon, RateLimitAuth: cfg.RateLimitAuth, RateLimitToken: cfg.RateLimitToken,
 		RequestTimeout: requestTimeout,

@@ -34,15 +34,15 @@ type ParticipantRole string // @name ParticipantRole
 
 // Participant roles.
 const (
-	RoleSpeaker   ParticipantRole = "speaker"
-	RoleExhibitor ParticipantRole = "exhibitor"
-	RoleModerator ParticipantRole = "moderator"
-	RoleOrganizer ParticipantRole = "organizer"
+	ParticipantSpeaker   ParticipantRole = "speaker"
+	ParticipantExhibitor ParticipantRole = "exhibitor"
+	ParticipantModerator ParticipantRole = "moderator"
+	ParticipantOrganizer ParticipantRole = "organizer"
 )
 
 // Valid reports whether r is a known participant role.
 func (r ParticipantRole) Valid() bool {
-	return r == RoleSpeaker || r == RoleExhibitor || r == RoleModerator || r == RoleOrganizer
+	return r == ParticipantSpeaker || r == ParticipantExhibitor || r == ParticipantModerator || r == ParticipantOrganizer
 }
 
 // DefaultTimezone is the zone of an event that names none, and the zone in

@@ -51,7 +51,7 @@ func TestEventRoundTrip(t *testing.T) {
 	draft := createStructure(t, ctx, st, tag, essdir.StatusDraft)
 	e := forum(tag)
 	e.Organizers = []essdir.Organizer{{StructureID: published}, {StructureID: draft}}
-	e.Participants = []essdir.Participant{{StructureID: draft, Role: essdir.RoleSpeaker}, {StructureID: published, Role: essdir.RoleExhibitor}}
+	e.Participants = []essdir.Participant{{StructureID: draft, Role: essdir.ParticipantSpeaker}, {StructureID: published, Role: essdir.ParticipantExhibitor}}
 	if err := st.CreateEvent(ctx, e, essdir.Echo{}); err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func TestEventDeletedReferencesLeftOut(t *testing.T) {
 	kept := createStructure(t, ctx, st, tag, essdir.StatusPublished)
 	e := forum(tag)
 	e.Organizers = []essdir.Organizer{{StructureID: gone}, {StructureID: kept}}
-	e.Participants = []essdir.Participant{{StructureID: gone, Role: essdir.RoleSpeaker}}
+	e.Participants = []essdir.Participant{{StructureID: gone, Role: essdir.ParticipantSpeaker}}
 	if err := st.CreateEvent(ctx, e, essdir.Echo{}); err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestEventReferencesMustBeLive(t *testing.T) {
 	tag := newTag("evref")
 	e := forum(tag)
 	e.Organizers = []essdir.Organizer{{CollectivityID: uuid.New()}}
-	e.Participants = []essdir.Participant{{StructureID: uuid.New(), Role: essdir.RoleSpeaker}}
+	e.Participants = []essdir.Participant{{StructureID: uuid.New(), Role: essdir.ParticipantSpeaker}}
 	err := st.CreateEvent(ctx, e, essdir.Echo{})
 	wantCode(t, err, essdir.EINVALID)
 	fields := map[string]bool{}
