@@ -3,6 +3,7 @@ module github.com/essdir/essdir
 go 1.26.8
 
 require (
+	github.com/arran4/golang-ical v0.3.4
 	github.com/evanphx/json-patch/v5 v5.9.11
 	github.com/getkin/kin-openapi v0.153.0
 	github.com/golang-jwt/jwt/v5 v5.3.1

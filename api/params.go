@@ -123,19 +123,33 @@ func (q *query) boolean(name string) bool {
 	return false
 }
 
-// timestamp accepts an RFC 3339 timestamp or a date (midnight UTC).
+// timestamp reads a date filter (updated_since, from): an RFC 3339
+// timestamp, or a date meaning the start of that day in Europe/Paris.
 func (q *query) timestamp(name string) *time.Time {
+	start, _ := q.period(name)
+	return start
+}
+
+// period reads a date filter as an interval: a timestamp is an instant
+// (start = end), a date is that whole day in Europe/Paris, from its first
+// instant to the first instant of the next day (end excluded), whatever its
+// length (23 or 25 hours on the days the clocks change).
+func (q *query) period(name string) (start, end *time.Time) {
 	s := q.single(name)
 	if s == "" {
-		return nil
+		return nil, nil
 	}
-	for _, layout := range []string{time.RFC3339Nano, time.DateOnly} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return &t
-		}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return &t, &t
+	}
+	if d, err := time.Parse(time.DateOnly, s); err == nil {
+		paris := essdir.Paris()
+		first := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, paris)
+		next := time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, paris)
+		return &first, &next
 	}
 	q.errs.Add(name, "must be an RFC 3339 timestamp or a date (2024-11-28)")
-	return nil
+	return nil, nil
 }
 
 // codes checks each value of a coded parameter against its vocabulary.

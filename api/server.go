@@ -15,6 +15,8 @@
 //	@tag.description			The official geography (COG): communes, EPCI, départements, régions.
 //	@tag.name					vocabularies
 //	@tag.description			The codes of every coded field, with their French labels.
+//	@tag.name					events
+//	@tag.description			Events where the directory's actors meet (forums, workshops, round tables), as JSON and as iCalendar feeds.
 //	@tag.name					auth
 //	@tag.description			OAuth 2 tokens and the authenticated caller.
 //	@tag.name					operations
@@ -55,6 +57,7 @@ type Options struct {
 	Structures     essdir.StructureService
 	Activities     essdir.ActivityService
 	Geography      essdir.Geography
+	Events         essdir.EventService
 	Users          essdir.UserService
 	Tokens         *auth.Issuer
 	DB             Pinger
@@ -75,6 +78,7 @@ type Server struct {
 	structures essdir.StructureService
 	activities essdir.ActivityService
 	geography  essdir.Geography
+	events     essdir.EventService
 	users      essdir.UserService
 	tokens     *auth.Issuer
 	db         Pinger
@@ -99,7 +103,7 @@ func New(o Options) *Server {
 		o.RequestTimeout = 30 * time.Second
 	}
 	s := &Server{
-		echo: echo.New(), structures: o.Structures, activities: o.Activities, users: o.Users, tokens: o.Tokens,
+		echo: echo.New(), structures: o.Structures, activities: o.Activities, events: o.Events, users: o.Users, tokens: o.Tokens,
 		db: o.DB, log: o.Logger, metrics: newMetrics(o.Registry), anonLimit: newLimiter(o.RateLimitAnon),
 		geography: o.Geography,
 	}
@@ -141,6 +145,7 @@ func New(o Options) *Server {
 	s.activityRoutes(v1, editor)
 	s.geographyRoutes(v1)
 	s.vocabularyRoutes(v1)
+	s.eventRoutes(v1, editor)
 	return s
 }
 

@@ -866,6 +866,877 @@ const docTemplate = `{
                 }
             }
         },
+        "/v1/events": {
+            "get": {
+                "description": "Every live event, cancelled and postponed ones included (events have no editorial state), paginated by cursor. ` + "`" + `from` + "`" + ` and ` + "`" + `to` + "`" + ` select the events that overlap the interval: those ending at or after ` + "`" + `from` + "`" + ` and starting before ` + "`" + `to` + "`" + `; a date means its whole day in Europe/Paris (` + "`" + `from=2024-11-28\u0026to=2024-11-28` + "`" + ` is that day). Anonymous callers do not see organizers and participants that are unpublished structures.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "events"
+                ],
+                "summary": "List events",
+                "operationId": "listEvents",
+                "parameters": [
+                    {
+                        "maximum": 100,
+                        "minimum": 1,
+                        "type": "integer",
+                        "default": 20,
+                        "description": "page size",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    },
+                    {
+                        "type": "boolean",
+                        "description": "count every match in meta.total",
+                        "name": "include_total",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "starts_at",
+                            "-updated_at"
+                        ],
+                        "type": "string",
+                        "default": "starts_at",
+                        "description": "order",
+                        "name": "sort",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "RFC 3339 timestamp or date: events ending at or after it",
+                        "name": "from",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "RFC 3339 timestamp or date (its whole day): events starting before its end",
+                        "name": "to",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "département codes of the venue",
+                        "name": "department_code",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "campaign names (case-insensitive)",
+                        "name": "campaign",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "event statuses (default all)",
+                        "name": "status",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "RFC 3339 timestamp or date",
+                        "name": "updated_since",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "sources",
+                        "name": "source",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/EventList"
+                        },
+                        "headers": {
+                            "Link": {
+                                "type": "string",
+                                "description": "\u003c...\u003e; rel=\\\"next\\\" when there is a next page"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "bad parameter",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "invalid token",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The server chooses the id and derives the venue's département and région. ` + "`" + `timezone` + "`" + ` defaults to Europe/Paris, ` + "`" + `status` + "`" + ` to scheduled. ` + "`" + `price_eur` + "`" + ` is a decimal string (\"12.50\"). Organizers and participants must be live records of the directory.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "events"
+                ],
+                "summary": "Create an event",
+                "operationId": "createEvent",
+                "parameters": [
+                    {
+                        "description": "the event",
+                        "name": "event",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/EventInput"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/Event"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "strong entity tag"
+                            },
+                            "Location": {
+                                "type": "string",
+                                "description": "URL of the new event"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "malformed JSON, unknown field or wrong JSON type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "duplicate external id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "invalid fields, one entry each",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/events.ics": {
+            "get": {
+                "description": "A calendar to subscribe to, with the filters of the list: every matching event as a VEVENT (cancelled ones kept, with STATUS:CANCELLED, so that subscribers learn of the cancellation). Without ` + "`" + `from` + "`" + `, the feed starts a year ago; it holds at most 1000 events, the soonest first: narrow it with ` + "`" + `from` + "`" + ` and ` + "`" + `to` + "`" + `.",
+                "produces": [
+                    "text/calendar",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "events"
+                ],
+                "summary": "Events as an iCalendar feed",
+                "operationId": "listEventsICS",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "RFC 3339 timestamp or date: events ending at or after it (default: a year ago)",
+                        "name": "from",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "RFC 3339 timestamp or date (its whole day): events starting before its end",
+                        "name": "to",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "département codes of the venue",
+                        "name": "department_code",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "campaign names (case-insensitive)",
+                        "name": "campaign",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "event statuses (default all)",
+                        "name": "status",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "RFC 3339 timestamp or date",
+                        "name": "updated_since",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "sources",
+                        "name": "source",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "the iCalendar document",
+                        "schema": {
+                            "type": "string"
+                        }
+                    },
+                    "400": {
+                        "description": "bad parameter",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "invalid token",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/events/{id}": {
+            "get": {
+                "description": "Anonymous callers do not see organizers and participants that are unpublished structures. ` + "`" + `If-None-Match` + "`" + ` answers 304 when the copy is current.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "events"
+                ],
+                "summary": "Get an event",
+                "operationId": "getEvent",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "event id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the copy the client holds",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Event"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "strong entity tag"
+                            }
+                        }
+                    },
+                    "304": {
+                        "description": "not modified"
+                    },
+                    "400": {
+                        "description": "the id is not a UUID",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "invalid token",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "put": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "PUT replaces the whole record: an omitted optional field is cleared, an omitted status is kept. A body made from a GET may be sent back as is; sending the stored record again changes nothing (same version).",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "events"
+                ],
+                "summary": "Replace an event",
+                "operationId": "replaceEvent",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "event id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag the change is based on",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the whole event",
+                        "name": "event",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/EventInput"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Event"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "strong entity tag"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "malformed JSON, unknown field, or body id ≠ path id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "duplicate, or stale version in the body",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "If-Match does not match",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Soft delete: the event disappears from every read and from the calendar feeds (to tell calendars of a cancellation, set ` + "`" + `status` + "`" + ` to cancelled instead).",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "events"
+                ],
+                "summary": "Delete an event",
+                "operationId": "deleteEvent",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "event id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag the deletion is based on",
+                        "name": "If-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "deleted"
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "JSON Merge Patch (RFC 7396): members set replace, ` + "`" + `null` + "`" + ` removes, objects merge, lists (organizers, participants) are replaced whole. The result is checked like a PUT.",
+                "consumes": [
+                    "application/json",
+                    "application/merge-patch+json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "events"
+                ],
+                "summary": "Patch an event",
+                "operationId": "patchEvent",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "event id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag the change is based on",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the members of Event to change (null removes)",
+                        "name": "patch",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "type": "object"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Event"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "strong entity tag"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/events/{id}.ics": {
+            "get": {
+                "description": "The event as an RFC 5545 calendar: one VEVENT with a stable UID (` + "`" + `\u003cid\u003e@essdir` + "`" + `), SEQUENCE bumped on each change, DTSTART/DTEND in the event's time zone (with its VTIMEZONE) and STATUS (CONFIRMED, TENTATIVE when postponed, CANCELLED).",
+                "produces": [
+                    "text/calendar",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "events"
+                ],
+                "summary": "Get an event as iCalendar",
+                "operationId": "getEventICS",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "event id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "the iCalendar document",
+                        "schema": {
+                            "type": "string"
+                        }
+                    },
+                    "400": {
+                        "description": "the id is not a UUID",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "invalid token",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/v1/geography/communes": {
             "get": {
                 "description": "Current communes and municipal arrondissements of the official geography whose name starts with ` + "`" + `q` + "`" + `, or has a word that does; accent- and case-insensitive (` + "`" + `epinal` + "`" + ` finds Épinal, ` + "`" + `st-etienne` + "`" + ` Saint-Étienne). The exact name first, then name prefixes, then the most populated.",
@@ -2370,6 +3241,302 @@ const docTemplate = `{
                 }
             }
         },
+        "Event": {
+            "type": "object",
+            "required": [
+                "audiences",
+                "created_at",
+                "ends_at",
+                "formats",
+                "id",
+                "organizers",
+                "participants",
+                "starts_at",
+                "status",
+                "timezone",
+                "title",
+                "updated_at",
+                "version"
+            ],
+            "properties": {
+                "audiences": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Audience"
+                    }
+                },
+                "campaign": {
+                    "type": "string",
+                    "example": "Mois de l'ESS"
+                },
+                "created_at": {
+                    "type": "string",
+                    "readOnly": true
+                },
+                "description": {
+                    "type": "string"
+                },
+                "edition": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "example": 3
+                },
+                "ends_at": {
+                    "type": "string",
+                    "example": "2024-11-28T18:00:00+01:00"
+                },
+                "external_id": {
+                    "type": "string",
+                    "example": "rtes-forum-2024"
+                },
+                "formats": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/EventFormat"
+                    }
+                },
+                "id": {
+                    "type": "string",
+                    "format": "uuid",
+                    "readOnly": true
+                },
+                "is_free": {
+                    "type": "boolean"
+                },
+                "organizers": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/EventOrganizer"
+                    }
+                },
+                "participants": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/EventParticipant"
+                    }
+                },
+                "price_eur": {
+                    "type": "string",
+                    "example": "12.50"
+                },
+                "registration_url": {
+                    "type": "string",
+                    "example": "https://www.rtes.fr/forum"
+                },
+                "source": {
+                    "type": "string",
+                    "example": "rtes"
+                },
+                "starts_at": {
+                    "type": "string",
+                    "example": "2024-11-28T14:00:00+01:00"
+                },
+                "status": {
+                    "$ref": "#/definitions/EventStatus"
+                },
+                "timezone": {
+                    "type": "string",
+                    "example": "Europe/Paris"
+                },
+                "title": {
+                    "type": "string",
+                    "example": "Forum ESS et collectivités"
+                },
+                "updated_at": {
+                    "type": "string",
+                    "readOnly": true
+                },
+                "venue": {
+                    "$ref": "#/definitions/Venue"
+                },
+                "version": {
+                    "type": "integer",
+                    "readOnly": true,
+                    "example": 1
+                }
+            }
+        },
+        "EventFormat": {
+            "type": "string",
+            "enum": [
+                "round_table",
+                "workshop",
+                "forum",
+                "stands",
+                "conference",
+                "webinar",
+                "training",
+                "visit",
+                "other"
+            ],
+            "x-enum-varnames": [
+                "FormatRoundTable",
+                "FormatWorkshop",
+                "FormatForum",
+                "FormatStands",
+                "FormatConference",
+                "FormatWebinar",
+                "FormatTraining",
+                "FormatVisit",
+                "FormatOther"
+            ]
+        },
+        "EventInput": {
+            "type": "object",
+            "required": [
+                "ends_at",
+                "starts_at",
+                "title"
+            ],
+            "properties": {
+                "audiences": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Audience"
+                    }
+                },
+                "campaign": {
+                    "type": "string"
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "description": {
+                    "type": "string"
+                },
+                "edition": {
+                    "type": "integer",
+                    "minimum": 1
+                },
+                "ends_at": {
+                    "type": "string",
+                    "example": "2024-11-28T18:00:00+01:00"
+                },
+                "external_id": {
+                    "type": "string"
+                },
+                "formats": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/EventFormat"
+                    }
+                },
+                "id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "is_free": {
+                    "type": "boolean"
+                },
+                "organizers": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/EventOrganizer"
+                    }
+                },
+                "participants": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/EventParticipant"
+                    }
+                },
+                "price_eur": {
+                    "type": "string",
+                    "example": "12.50"
+                },
+                "registration_url": {
+                    "type": "string"
+                },
+                "source": {
+                    "type": "string"
+                },
+                "starts_at": {
+                    "type": "string",
+                    "example": "2024-11-28T14:00:00+01:00"
+                },
+                "status": {
+                    "$ref": "#/definitions/EventStatus"
+                },
+                "timezone": {
+                    "type": "string",
+                    "default": "Europe/Paris",
+                    "example": "Europe/Paris"
+                },
+                "title": {
+                    "type": "string",
+                    "example": "Forum ESS et collectivités"
+                },
+                "updated_at": {
+                    "type": "string"
+                },
+                "venue": {
+                    "$ref": "#/definitions/Venue"
+                },
+                "version": {
+                    "type": "integer"
+                }
+            }
+        },
+        "EventList": {
+            "type": "object",
+            "required": [
+                "data",
+                "meta"
+            ],
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Event"
+                    }
+                },
+                "meta": {
+                    "$ref": "#/definitions/ListMeta"
+                }
+            }
+        },
+        "EventOrganizer": {
+            "type": "object",
+            "properties": {
+                "collectivity_id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "structure_id": {
+                    "type": "string",
+                    "format": "uuid"
+                }
+            }
+        },
+        "EventParticipant": {
+            "type": "object",
+            "required": [
+                "role",
+                "structure_id"
+            ],
+            "properties": {
+                "role": {
+                    "$ref": "#/definitions/ParticipantRole"
+                },
+                "structure_id": {
+                    "type": "string",
+                    "format": "uuid"
+                }
+            }
+        },
+        "EventStatus": {
+            "type": "string",
+            "enum": [
+                "scheduled",
+                "cancelled",
+                "postponed"
+            ],
+            "x-enum-varnames": [
+                "EventScheduled",
+                "EventCancelled",
+                "EventPostponed"
+            ]
+        },
         "FieldError": {
             "type": "object",
             "properties": {
@@ -2539,6 +3706,21 @@ const docTemplate = `{
                     "type": "string"
                 }
             }
+        },
+        "ParticipantRole": {
+            "type": "string",
+            "enum": [
+                "speaker",
+                "exhibitor",
+                "moderator",
+                "organizer"
+            ],
+            "x-enum-varnames": [
+                "ParticipantSpeaker",
+                "ParticipantExhibitor",
+                "ParticipantModerator",
+                "ParticipantOrganizer"
+            ]
         },
         "Problem": {
             "type": "object",
@@ -3005,6 +4187,44 @@ const docTemplate = `{
                 }
             }
         },
+        "Venue": {
+            "type": "object",
+            "properties": {
+                "city": {
+                    "type": "string",
+                    "example": "Dijon"
+                },
+                "department_code": {
+                    "type": "string",
+                    "readOnly": true,
+                    "example": "21"
+                },
+                "insee_code": {
+                    "type": "string",
+                    "example": "21231"
+                },
+                "location": {
+                    "$ref": "#/definitions/Location"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Maison des associations"
+                },
+                "postal_code": {
+                    "type": "string",
+                    "example": "21000"
+                },
+                "region_code": {
+                    "type": "string",
+                    "readOnly": true,
+                    "example": "27"
+                },
+                "street": {
+                    "type": "string",
+                    "example": "2 rue des Corroyeurs"
+                }
+            }
+        },
         "Vocabulary": {
             "type": "object",
             "required": [
@@ -3063,6 +4283,10 @@ const docTemplate = `{
         {
             "description": "The codes of every coded field, with their French labels.",
             "name": "vocabularies"
+        },
+        {
+            "description": "Events where the directory's actors meet (forums, workshops, round tables), as JSON and as iCalendar feeds.",
+            "name": "events"
         },
         {
             "description": "OAuth 2 tokens and the authenticated caller.",

@@ -2,6 +2,7 @@ package essdir
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"time"
@@ -99,10 +100,15 @@ func Prepare[T any, P Writable[T]](ctx context.Context, geo Geography, stored, n
 	if err := next.Derive(ctx, geo, stored, &v); err != nil {
 		return false, err
 	}
-	if err := v.Err(); err != nil {
-		return false, err
-	}
+	// Every broken rule at once: what deriving found, then what Validate does.
 	if err := next.Validate(); err != nil {
+		var e *Error
+		if !errors.As(err, &e) || e.Code != EINVALID {
+			return false, err
+		}
+		v = append(v, e.Fields...)
+	}
+	if err := v.Err(); err != nil {
 		return false, err
 	}
 	return stored == nil || !reflect.DeepEqual(stored, next), nil
@@ -134,7 +140,11 @@ func derived(v *Violations, field, given, stored, want, why string) string {
 
 // keepStatus carries the lifecycle state over: an update never changes
 // status unless it names the new one. A create without one is published.
-func keepStatus(next *Status, stored *Status) {
+func keepStatus(next *Status, stored *Status) { keepState(next, stored, StatusPublished) }
+
+// keepState is keepStatus for any lifecycle (an event's status): the
+// stored state unless the write names one, initial on a create.
+func keepState[S ~string](next, stored *S, initial S) {
 	if *next != "" {
 		return
 	}
@@ -142,5 +152,5 @@ func keepStatus(next *Status, stored *Status) {
 		*next = *stored
 		return
 	}
-	*next = StatusPublished
+	*next = initial
 }
