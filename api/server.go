@@ -11,6 +11,8 @@
 //	@tag.description			ESS structures: associations, cooperatives, mutuelles, chantiers d'insertion, recycleries, tiers-lieux…
 //	@tag.name					activities
 //	@tag.description			What structures do, and for whom.
+//	@tag.name					collectivities
+//	@tag.description			Local authorities and public bodies that support the ESS.
 //	@tag.name					geography
 //	@tag.description			The official geography (COG): communes, EPCI, départements, régions.
 //	@tag.name					vocabularies
@@ -56,6 +58,7 @@ type Pinger interface {
 type Options struct {
 	Structures     essdir.StructureService
 	Activities     essdir.ActivityService
+	Collectivities essdir.CollectivityService
 	Geography      essdir.Geography
 	Events         essdir.EventService
 	Users          essdir.UserService
@@ -74,18 +77,19 @@ type Options struct {
 
 // Server is the API as an http.Handler.
 type Server struct {
-	echo       *echo.Echo
-	structures essdir.StructureService
-	activities essdir.ActivityService
-	geography  essdir.Geography
-	events     essdir.EventService
-	users      essdir.UserService
-	tokens     *auth.Issuer
-	db         Pinger
-	log        *slog.Logger
-	metrics    *metrics
-	anonLimit  *limiter // per client IP: anonymous requests and failed authentications
-	draining   atomic.Bool
+	echo           *echo.Echo
+	structures     essdir.StructureService
+	activities     essdir.ActivityService
+	collectivities essdir.CollectivityService
+	geography      essdir.Geography
+	events         essdir.EventService
+	users          essdir.UserService
+	tokens         *auth.Issuer
+	db             Pinger
+	log            *slog.Logger
+	metrics        *metrics
+	anonLimit      *limiter // per client IP: anonymous requests and failed authentications
+	draining       atomic.Bool
 }
 
 // New builds the server and its route table.
@@ -103,7 +107,7 @@ func New(o Options) *Server {
 		o.RequestTimeout = 30 * time.Second
 	}
 	s := &Server{
-		echo: echo.New(), structures: o.Structures, activities: o.Activities, events: o.Events, users: o.Users, tokens: o.Tokens,
+		echo: echo.New(), structures: o.Structures, activities: o.Activities, collectivities: o.Collectivities, events: o.Events, users: o.Users, tokens: o.Tokens,
 		db: o.DB, log: o.Logger, metrics: newMetrics(o.Registry), anonLimit: newLimiter(o.RateLimitAnon),
 		geography: o.Geography,
 	}
@@ -143,6 +147,7 @@ func New(o Options) *Server {
 	s.authRoutes(v1, limitPerIP(o.RateLimitToken))
 	s.structureRoutes(v1, editor)
 	s.activityRoutes(v1, editor)
+	s.collectivityRoutes(v1, editor)
 	s.geographyRoutes(v1)
 	s.vocabularyRoutes(v1)
 	s.eventRoutes(v1, editor)

@@ -866,6 +866,709 @@ const docTemplate = `{
                 }
             }
         },
+        "/v1/collectivities": {
+            "get": {
+                "description": "Local authorities and public bodies, filtered and paginated by cursor.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "collectivities"
+                ],
+                "summary": "List collectivities",
+                "operationId": "listCollectivities",
+                "parameters": [
+                    {
+                        "maximum": 100,
+                        "minimum": 1,
+                        "type": "integer",
+                        "default": 20,
+                        "description": "page size",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    },
+                    {
+                        "type": "boolean",
+                        "description": "count every match in meta.total",
+                        "name": "include_total",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "name",
+                            "-updated_at"
+                        ],
+                        "type": "string",
+                        "default": "name",
+                        "description": "order",
+                        "name": "sort",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "kinds (commune, epci, departement, region…)",
+                        "name": "kind",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "département codes",
+                        "name": "department_code",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "région codes",
+                        "name": "region_code",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "official territory codes",
+                        "name": "insee_code",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "SIRENs",
+                        "name": "siren",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "sources",
+                        "name": "source",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "RFC 3339 timestamp or date (a date is that day in Europe/Paris)",
+                        "name": "updated_since",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/CollectivityList"
+                        },
+                        "headers": {
+                            "Link": {
+                                "type": "string",
+                                "description": "\u003c...\u003e; rel=\\\"next\\\" when there is a next page"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "bad parameter",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "invalid token",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The official code is checked against the geography (a commune's INSEE code, a département's or a région's code; an EPCI's SIREN) and gives the département and the région. Codes are unique per kind.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "collectivities"
+                ],
+                "summary": "Create a collectivity",
+                "operationId": "createCollectivity",
+                "parameters": [
+                    {
+                        "description": "the collectivity",
+                        "name": "collectivity",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/CollectivityInput"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/Collectivity"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "strong entity tag"
+                            },
+                            "Location": {
+                                "type": "string",
+                                "description": "URL of the new collectivity"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "malformed JSON or unknown field",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "a collectivity of this kind with this code exists",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "invalid fields, one entry each",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/collectivities/{id}": {
+            "get": {
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "collectivities"
+                ],
+                "summary": "Get an collectivity",
+                "operationId": "getCollectivity",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "collectivity id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the copy the client holds",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Collectivity"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "strong entity tag"
+                            }
+                        }
+                    },
+                    "304": {
+                        "description": "not modified"
+                    },
+                    "400": {
+                        "description": "the id is not a UUID, or an unknown parameter",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "invalid token",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "put": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "PUT replaces the whole record. A GET body may be sent back as is.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "collectivities"
+                ],
+                "summary": "Replace an collectivity",
+                "operationId": "replaceCollectivity",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "collectivity id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag the change is based on",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the whole collectivity",
+                        "name": "collectivity",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/CollectivityInput"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Collectivity"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "strong entity tag"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "malformed JSON, unknown field, or body id ≠ path id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "duplicate code, or stale version in the body",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "If-Match does not match",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "collectivities"
+                ],
+                "summary": "Delete an collectivity",
+                "operationId": "deleteCollectivity",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "collectivity id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag the deletion is based on",
+                        "name": "If-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "deleted"
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "still referenced",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "JSON Merge Patch (RFC 7396): members set replace, ` + "`" + `null` + "`" + ` removes. The result is checked like a PUT.",
+                "consumes": [
+                    "application/json",
+                    "application/merge-patch+json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "collectivities"
+                ],
+                "summary": "Patch an collectivity",
+                "operationId": "patchCollectivity",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "collectivity id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag the change is based on",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the members of Collectivity to change (null removes)",
+                        "name": "patch",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "type": "object"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Collectivity"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "strong entity tag"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/v1/events": {
             "get": {
                 "description": "Every live event, cancelled and postponed ones included (events have no editorial state), paginated by cursor. ` + "`" + `from` + "`" + ` and ` + "`" + `to` + "`" + ` select the events that overlap the interval: those ending at or after ` + "`" + `from` + "`" + ` and starting before ` + "`" + `to` + "`" + `; a date means its whole day in Europe/Paris (` + "`" + `from=2024-11-28\u0026to=2024-11-28` + "`" + ` is that day). Anonymous callers do not see organizers and participants that are unpublished structures.",
@@ -3162,6 +3865,173 @@ const docTemplate = `{
                 "AudiencePatientsCarers"
             ]
         },
+        "Collectivity": {
+            "type": "object",
+            "required": [
+                "created_at",
+                "id",
+                "kind",
+                "name",
+                "updated_at",
+                "version"
+            ],
+            "properties": {
+                "created_at": {
+                    "type": "string",
+                    "readOnly": true
+                },
+                "department_code": {
+                    "type": "string",
+                    "example": "21"
+                },
+                "email": {
+                    "type": "string"
+                },
+                "external_id": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "string",
+                    "format": "uuid",
+                    "readOnly": true
+                },
+                "insee_code": {
+                    "type": "string",
+                    "example": "21355"
+                },
+                "kind": {
+                    "$ref": "#/definitions/CollectivityKind"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Ville de Longvic"
+                },
+                "phone": {
+                    "type": "string"
+                },
+                "region_code": {
+                    "type": "string",
+                    "example": "27"
+                },
+                "siren": {
+                    "type": "string",
+                    "example": "242100410"
+                },
+                "source": {
+                    "type": "string",
+                    "example": "rtes"
+                },
+                "updated_at": {
+                    "type": "string",
+                    "readOnly": true
+                },
+                "version": {
+                    "type": "integer",
+                    "readOnly": true,
+                    "example": 1
+                },
+                "website": {
+                    "type": "string",
+                    "example": "https://www.longvic.fr/"
+                }
+            }
+        },
+        "CollectivityInput": {
+            "type": "object",
+            "required": [
+                "kind",
+                "name"
+            ],
+            "properties": {
+                "created_at": {
+                    "type": "string"
+                },
+                "department_code": {
+                    "type": "string"
+                },
+                "email": {
+                    "type": "string"
+                },
+                "external_id": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "insee_code": {
+                    "type": "string",
+                    "example": "21355"
+                },
+                "kind": {
+                    "$ref": "#/definitions/CollectivityKind"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Ville de Longvic"
+                },
+                "phone": {
+                    "type": "string"
+                },
+                "region_code": {
+                    "type": "string"
+                },
+                "siren": {
+                    "type": "string"
+                },
+                "source": {
+                    "type": "string"
+                },
+                "updated_at": {
+                    "type": "string"
+                },
+                "version": {
+                    "type": "integer"
+                },
+                "website": {
+                    "type": "string"
+                }
+            }
+        },
+        "CollectivityKind": {
+            "type": "string",
+            "enum": [
+                "commune",
+                "epci",
+                "departement",
+                "region",
+                "syndicat",
+                "state_service",
+                "other"
+            ],
+            "x-enum-varnames": [
+                "CollectivityCommune",
+                "CollectivityEPCI",
+                "CollectivityDepartement",
+                "CollectivityRegion",
+                "CollectivitySyndicat",
+                "CollectivityStateService",
+                "CollectivityOther"
+            ]
+        },
+        "CollectivityList": {
+            "type": "object",
+            "required": [
+                "data",
+                "meta"
+            ],
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Collectivity"
+                    }
+                },
+                "meta": {
+                    "$ref": "#/definitions/ListMeta"
+                }
+            }
+        },
         "CommuneList": {
             "type": "object",
             "required": [
@@ -4275,6 +5145,10 @@ const docTemplate = `{
         {
             "description": "What structures do, and for whom.",
             "name": "activities"
+        },
+        {
+            "description": "Local authorities and public bodies that support the ESS.",
+            "name": "collectivities"
         },
         {
             "description": "The official geography (COG): communes, EPCI, départements, régions.",

@@ -255,13 +255,7 @@ func (e *Event) Validate() error {
 	if !e.Status.Valid() {
 		v.Add("status", "must be one of scheduled, cancelled, postponed")
 	}
-	if e.Source != "" && (!sourcePattern.MatchString(e.Source) || len(e.Source) > 64) {
-		v.Add("source", "must be lower-case letters, digits, '.', '_' or '-', at most 64 characters")
-	}
-	checkText(&v, "external_id", e.ExternalID, 200, false)
-	if e.ExternalID != "" && e.Source == "" {
-		v.Add("external_id", "needs a source: an external id is unique within its source")
-	}
+	checkOrigin(&v, e.Source, e.ExternalID)
 	return v.Err()
 }
 

@@ -265,13 +265,7 @@ func (s *Structure) Validate() error {
 	if !s.Status.Valid() {
 		v.Add("status", "must be one of draft, pending, published, archived")
 	}
-	if s.Source != "" && (!sourcePattern.MatchString(s.Source) || len(s.Source) > 64) {
-		v.Add("source", "must be lower-case letters, digits, '.', '_' or '-', at most 64 characters")
-	}
-	checkText(&v, "external_id", s.ExternalID, 200, false)
-	if s.ExternalID != "" && s.Source == "" {
-		v.Add("external_id", "needs a source: an external id is unique within its source")
-	}
+	checkOrigin(&v, s.Source, s.ExternalID)
 	return v.Err()
 }
 

@@ -60,3 +60,15 @@ func dedupe[T comparable](in []T, clean func(T) T) []T {
 	}
 	return out
 }
+
+// checkOrigin checks where a record comes from: a partner's source code and
+// its id there, unique within the source.
+func checkOrigin(v *Violations, source, externalID string) {
+	if source != "" && (!sourcePattern.MatchString(source) || len(source) > 64) {
+		v.Add("source", "must be lower-case letters, digits, '.', '_' or '-', at most 64 characters")
+	}
+	checkText(v, "external_id", externalID, 200, false)
+	if externalID != "" && source == "" {
+		v.Add("external_id", "needs a source: an external id is unique within its source")
+	}
+}

@@ -92,14 +92,9 @@ func (s *Store) FindActivities(ctx context.Context, f essdir.ActivityFilter) (*e
 	if len(f.StructureIDs) > 0 {
 		q = q.Where("activities.structure_id IN ?", f.StructureIDs)
 	}
-	if len(f.Audiences) > 0 {
-		q = q.Where("activities.audiences && ?::text[]", toStrings(f.Audiences))
-	}
-	if f.UpdatedSince != nil {
-		q = q.Where("activities.updated_at >= ?", *f.UpdatedSince)
-	}
-	if len(f.Sectors) > 0 {
-		q = q.Where("activities.sectors && ?::text[]", toStrings(f.Sectors))
-	}
+	q = (&filter{q}).
+		overlaps("activities.audiences", toStrings(f.Audiences)).
+		overlaps("activities.sectors", toStrings(f.Sectors)).
+		since("activities.updated_at", f.UpdatedSince).q
 	return findPage(q, activities, f.List)
 }

@@ -19,15 +19,18 @@ import (
 // resource's database errors. An unknown constraint still yields a generic
 // conflict or invalid record.
 var constraints = map[string]struct{ code, field, message string }{
-	"structures_siret_key":               {essdir.ECONFLICT, "siret", "a structure with this SIRET already exists"},
-	"structures_slug_key":                {essdir.ECONFLICT, "slug", "this slug is already taken"},
-	"structures_source_external_id_key":  {essdir.ECONFLICT, "external_id", "a structure with this external_id already exists in this source"},
-	"users_email_key":                    {essdir.ECONFLICT, "email", "a user with this e-mail already exists"},
-	"events_source_external_id_key":      {essdir.ECONFLICT, "external_id", "an event with this external_id already exists in this source"},
-	"events_period_check":                {essdir.EINVALID, "ends_at", "must not be before starts_at"},
-	"event_organizers_structure_fkey":    {essdir.EINVALID, "organizers", "an organizer is not a structure of the directory"},
-	"event_organizers_collectivity_fkey": {essdir.EINVALID, "organizers", "an organizer is not a collectivity of the directory"},
-	"event_participants_structure_fkey":  {essdir.EINVALID, "participants", "a participant is not a structure of the directory"},
+	"structures_siret_key":                  {essdir.ECONFLICT, "siret", "a structure with this SIRET already exists"},
+	"structures_slug_key":                   {essdir.ECONFLICT, "slug", "this slug is already taken"},
+	"structures_source_external_id_key":     {essdir.ECONFLICT, "external_id", "a structure with this external_id already exists in this source"},
+	"users_email_key":                       {essdir.ECONFLICT, "email", "a user with this e-mail already exists"},
+	"events_source_external_id_key":         {essdir.ECONFLICT, "external_id", "an event with this external_id already exists in this source"},
+	"events_period_check":                   {essdir.EINVALID, "ends_at", "must not be before starts_at"},
+	"event_organizers_structure_fkey":       {essdir.EINVALID, "organizers", "an organizer is not a structure of the directory"},
+	"event_organizers_collectivity_fkey":    {essdir.EINVALID, "organizers", "an organizer is not a collectivity of the directory"},
+	"event_participants_structure_fkey":     {essdir.EINVALID, "participants", "a participant is not a structure of the directory"},
+	"collectivities_kind_insee_key":         {essdir.ECONFLICT, "insee_code", "a collectivity of this kind with this code already exists"},
+	"collectivities_kind_siren_key":         {essdir.ECONFLICT, "siren", "a collectivity of this kind with this SIREN already exists"},
+	"collectivities_source_external_id_key": {essdir.ECONFLICT, "external_id", "a collectivity with this external_id already exists in this source"},
 }
 
 // translate turns a database error into an *essdir.Error. Unknown failures

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -270,31 +269,14 @@ func (s *Store) FindEvents(ctx context.Context, f essdir.EventFilter) (*essdir.P
 // eventFilterQuery adds f's conditions. Values are always bound parameters;
 // column names come from this code only.
 func eventFilterQuery(q *gorm.DB, f essdir.EventFilter) *gorm.DB {
-	in := func(col string, vals []string) {
-		if len(vals) > 0 {
-			q = q.Where(col+" IN ?", vals)
-		}
-	}
-	in("status", toStrings(f.Statuses))
-	in("venue_department_code", f.DepartmentCodes)
-	in("source", f.Sources)
-	if len(f.Campaigns) > 0 {
-		lowered := make([]string, len(f.Campaigns))
-		for i, c := range f.Campaigns {
-			lowered[i] = strings.ToLower(c)
-		}
-		q = q.Where("lower(campaign) IN ?", lowered)
-	}
 	// Overlap with [From, To): the event has not ended before From and has
 	// started before To.
-	if f.From != nil {
-		q = q.Where("ends_at >= ?", *f.From)
-	}
-	if f.To != nil {
-		q = q.Where("starts_at < ?", *f.To)
-	}
-	if f.UpdatedSince != nil {
-		q = q.Where("updated_at >= ?", *f.UpdatedSince)
-	}
-	return q
+	return (&filter{q}).
+		in("status", toStrings(f.Statuses)).
+		in("venue_department_code", f.DepartmentCodes).
+		in("source", f.Sources).
+		inFolded("campaign", f.Campaigns).
+		since("ends_at", f.From).
+		before("starts_at", f.To).
+		since("updated_at", f.UpdatedSince).q
 }

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -194,39 +193,22 @@ func (s *Store) FindStructures(ctx context.Context, f essdir.StructureFilter) (*
 // structureFilterQuery adds f's conditions. Values are always bound
 // parameters; column names come from this code only.
 func structureFilterQuery(q *gorm.DB, f essdir.StructureFilter) *gorm.DB {
-	in := func(col string, vals []string) {
-		if len(vals) > 0 {
-			q = q.Where(col+" IN ?", vals)
-		}
-	}
-	overlaps := func(col string, vals []string) {
-		if len(vals) > 0 {
-			q = q.Where(col+" && ?::text[]", textArray(vals))
-		}
-	}
-	in("status", toStrings(f.Statuses))
-	in("legal_form", toStrings(f.LegalForms))
-	overlaps("sectors", toStrings(f.Sectors))
-	overlaps("labels", toStrings(f.Labels))
-	in("department_code", f.DepartmentCodes)
-	in("region_code", f.RegionCodes)
-	in("insee_code", f.INSEECodes)
-	in("postal_code", f.PostalCodes)
-	overlaps("networks", f.Networks)
-	in("source", f.Sources)
-	if len(f.Cities) > 0 {
-		lowered := make([]string, len(f.Cities))
-		for i, c := range f.Cities {
-			lowered[i] = strings.ToLower(c)
-		}
-		q = q.Where("lower(city) IN ?", lowered)
-	}
-	if f.UpdatedSince != nil {
-		q = q.Where("updated_at >= ?", *f.UpdatedSince)
-	}
+	w := (&filter{q}).
+		in("status", toStrings(f.Statuses)).
+		in("legal_form", toStrings(f.LegalForms)).
+		overlaps("sectors", toStrings(f.Sectors)).
+		overlaps("labels", toStrings(f.Labels)).
+		in("department_code", f.DepartmentCodes).
+		in("region_code", f.RegionCodes).
+		in("insee_code", f.INSEECodes).
+		in("postal_code", f.PostalCodes).
+		overlaps("networks", f.Networks).
+		in("source", f.Sources).
+		inFolded("city", f.Cities).
+		since("updated_at", f.UpdatedSince)
 	if len(f.Audiences) > 0 {
-		q = q.Where(`EXISTS (SELECT 1 FROM activities a WHERE a.structure_id = structures.id
+		w.q = w.q.Where(`EXISTS (SELECT 1 FROM activities a WHERE a.structure_id = structures.id
 			AND a.deleted_at IS NULL AND a.audiences && ?::text[])`, toStrings(f.Audiences))
 	}
-	return q
+	return w.q
 }
