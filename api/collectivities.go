@@ -223,7 +223,9 @@ func (s *Server) patchCollectivity(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	load := func() (*essdir.Collectivity, error) { return s.collectivities.FindCollectivityByID(c.Request().Context(), id) }
+	load := func() (*essdir.Collectivity, error) {
+		return s.collectivities.FindCollectivityByID(c.Request().Context(), id)
+	}
 	view := func(rec *essdir.Collectivity) any { return toCollectivity(rec) }
 	change, err := patchChange[essdir.Collectivity, *essdir.Collectivity, CollectivityInput](c, body, load, view)
 	if err != nil {
