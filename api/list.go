@@ -57,10 +57,12 @@ var listParamNames = []string{"limit", "cursor", "include_total", "sort"}
 // next page in a Link header (RFC 8288), and Vary on the credentials, since
 // editors see more than anonymous callers.
 func writeList[D, V any](c echo.Context, page *essdir.Page[D], view func(*D) V, envelope func([]V, ListMeta) any) error {
-	data := make([]V, len(page.Items))
-	for i, item := range page.Items {
-		data[i] = view(item)
-	}
+	return writePage(c, page, mapAll(page.Items, view), envelope)
+}
+
+// writePage is writeList for views the handler has completed itself
+// (structures with their included relations).
+func writePage[D, V any](c echo.Context, page *essdir.Page[D], data []V, envelope func([]V, ListMeta) any) error {
 	meta := ListMeta{NextCursor: page.NextCursor, Total: page.Total, TotalIsLowerBound: page.TotalIsLowerBound}
 	if next := page.NextCursor; next != "" {
 		u := *c.Request().URL

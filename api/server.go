@@ -59,6 +59,7 @@ type Options struct {
 	Structures     essdir.StructureService
 	Activities     essdir.ActivityService
 	Collectivities essdir.CollectivityService
+	Relations      essdir.StructureRelations
 	Geography      essdir.Geography
 	Events         essdir.EventService
 	Users          essdir.UserService
@@ -81,6 +82,7 @@ type Server struct {
 	structures     essdir.StructureService
 	activities     essdir.ActivityService
 	collectivities essdir.CollectivityService
+	relations      essdir.StructureRelations
 	geography      essdir.Geography
 	events         essdir.EventService
 	users          essdir.UserService
@@ -107,7 +109,7 @@ func New(o Options) *Server {
 		o.RequestTimeout = 30 * time.Second
 	}
 	s := &Server{
-		echo: echo.New(), structures: o.Structures, activities: o.Activities, collectivities: o.Collectivities, events: o.Events, users: o.Users, tokens: o.Tokens,
+		echo: echo.New(), structures: o.Structures, activities: o.Activities, collectivities: o.Collectivities, relations: o.Relations, events: o.Events, users: o.Users, tokens: o.Tokens,
 		db: o.DB, log: o.Logger, metrics: newMetrics(o.Registry), anonLimit: newLimiter(o.RateLimitAnon),
 		geography: o.Geography,
 	}

@@ -48,6 +48,7 @@ var structureFilterParams = []string{
 //	@Param			source			query		[]string	false	"sources"	collectionFormat(multi)
 //	@Param			updated_since	query		string		false	"RFC 3339 timestamp or date"
 //	@Param			status			query		[]string	false	"statuses (editors only; default published)"	collectionFormat(multi)
+//	@Param			include			query		[]string	false	"related records to embed in each structure"	collectionFormat(csv)	Enums(activities, events)
 //	@Success		200				{object}	StructureList
 //	@Header			200				{string}	Link	"<...>; rel=\"next\" when there is a next page"
 //	@Failure		400				{object}	Problem	"bad parameter"
@@ -57,11 +58,12 @@ var structureFilterParams = []string{
 //	@Failure		500				{object}	Problem	"internal error, logged with the request id"
 //	@Router			/v1/structures [get]
 func (s *Server) listStructures(c echo.Context) error {
-	q := newQuery(c, append(listParamNames, structureFilterParams...)...)
+	q := newQuery(c, append(listParamNames, append(structureFilterParams, "include")...)...)
 	f := structureFilter(c, q)
 	f.Sectors = codes[essdir.Sector](q, "sector", essdir.Sectors)
 	f.UpdatedSince = q.timestamp("updated_since")
 	f.List = listParams(q, essdir.StructureSorts)
+	include := q.includes()
 	if err := q.err(); err != nil {
 		return err
 	}
@@ -70,8 +72,11 @@ func (s *Server) listStructures(c echo.Context) error {
 		return err
 	}
 	editor := canSeeUnpublished(c)
-	return writeList(c, page, func(st *essdir.Structure) Structure { return toStructure(st, editor) },
-		func(data []Structure, meta ListMeta) any { return StructureList{Data: data, Meta: meta} })
+	views := mapAll(page.Items, func(st *essdir.Structure) Structure { return toStructure(st, editor) })
+	if err := s.embed(c.Request().Context(), include, views, editor); err != nil {
+		return err
+	}
+	return writePage(c, page, views, func(data []Structure, meta ListMeta) any { return StructureList{Data: data, Meta: meta} })
 }
 
 // structureFilter reads the filters that select structures, shared by the
@@ -100,6 +105,7 @@ func structureFilter(c echo.Context, q *query) essdir.StructureFilter {
 //	@Tags			structures
 //	@Produce		json,application/problem+json
 //	@Param			id				path		string	true	"structure id"	format(uuid)
+//	@Param			include			query		[]string	false	"related records to embed"	collectionFormat(csv)	Enums(activities, events)
 //	@Param			If-None-Match	header		string	false	"ETag of the copy the client holds"
 //	@Success		200				{object}	Structure
 //	@Header			200				{string}	ETag	"strong entity tag"
@@ -116,7 +122,9 @@ func (s *Server) getStructure(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := newQuery(c).err(); err != nil {
+	q := newQuery(c, "include")
+	include := q.includes()
+	if err := q.err(); err != nil {
 		return err
 	}
 	st, err := s.structures.FindStructureByID(c.Request().Context(), id)
@@ -126,7 +134,12 @@ func (s *Server) getStructure(c echo.Context) error {
 	if err := visible(c, st.Status, "structure"); err != nil {
 		return err
 	}
-	return writeRecord(c, http.StatusOK, &st.Record, toStructure(st, canSeeUnpublished(c)))
+	editor := canSeeUnpublished(c)
+	views := []Structure{toStructure(st, editor)}
+	if err := s.embed(c.Request().Context(), include, views, editor); err != nil {
+		return err
+	}
+	return writeRecord(c, http.StatusOK, &st.Record, views[0])
 }
 
 // createStructure godoc

@@ -38,6 +38,9 @@ type Structure struct {
 	CreatedAt      time.Time        `json:"created_at" readonly:"true" validate:"required"`
 	UpdatedAt      time.Time        `json:"updated_at" readonly:"true" validate:"required"`
 	Version        int              `json:"version" example:"1" readonly:"true" validate:"required"`
+	// Related records, present when ?include= names them.
+	Activities *[]Activity `json:"activities,omitempty" readonly:"true"`
+	Events     *[]Event    `json:"events,omitempty" readonly:"true"`
 } // @name Structure
 
 // Address is a postal address.

@@ -2682,6 +2682,20 @@ const docTemplate = `{
                         "description": "statuses (editors only; default published)",
                         "name": "status",
                         "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "enum": [
+                                "activities",
+                                "events"
+                            ],
+                            "type": "string"
+                        },
+                        "collectionFormat": "csv",
+                        "description": "related records to embed in each structure",
+                        "name": "include",
+                        "in": "query"
                     }
                 ],
                 "responses": {
@@ -2859,6 +2873,20 @@ const docTemplate = `{
                         "name": "id",
                         "in": "path",
                         "required": true
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "enum": [
+                                "activities",
+                                "events"
+                            ],
+                            "type": "string"
+                        },
+                        "collectionFormat": "csv",
+                        "description": "related records to embed",
+                        "name": "include",
+                        "in": "query"
                     },
                     {
                         "type": "string",
@@ -4737,6 +4765,14 @@ const docTemplate = `{
                 "version"
             ],
             "properties": {
+                "activities": {
+                    "description": "Related records, present when ?include= names them.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Activity"
+                    },
+                    "readOnly": true
+                },
                 "address": {
                     "$ref": "#/definitions/Address"
                 },
@@ -4762,6 +4798,13 @@ const docTemplate = `{
                 "email": {
                     "type": "string",
                     "example": "contact@example.org"
+                },
+                "events": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Event"
+                    },
+                    "readOnly": true
                 },
                 "external_id": {
                     "type": "string",

@@ -292,6 +292,14 @@ type StructureFilter struct {
 	List
 }
 
+// StructureRelations reads the records related to structures for a whole
+// page of structures at once (include=), keyed by structure id: a fixed
+// number of queries whatever the number of structures.
+type StructureRelations interface {
+	ActivitiesOf(ctx context.Context, structureIDs []uuid.UUID) (map[uuid.UUID][]*Activity, error)
+	EventsOf(ctx context.Context, structureIDs []uuid.UUID) (map[uuid.UUID][]*Event, error)
+}
+
 // StructureService is what the transport needs from the store.
 type StructureService interface {
 	FindStructureByID(ctx context.Context, id uuid.UUID) (*Structure, error)

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -29,6 +30,27 @@ type Store struct {
 	// Now is the clock; tests may replace it. Times are truncated to the
 	// microsecond, PostgreSQL's precision, so that what is written reads back equal.
 	Now func() time.Time
+	// statements counts the statements the store sent (see Statements).
+	statements *atomic.Int64
+}
+
+// Statements is the number of SQL statements the store has sent so far: the
+// measure that proves a read costs a fixed number of queries, whatever the
+// number of records it returns (no N+1).
+func (s *Store) Statements() int64 { return s.statements.Load() }
+
+// countStatements registers GORM callbacks that count every statement.
+func countStatements(db *gorm.DB, n *atomic.Int64) error {
+	count := func(*gorm.DB) { n.Add(1) }
+	cb := db.Callback()
+	return errors.Join(
+		cb.Query().After("gorm:query").Register("essdir:count", count),
+		cb.Row().After("gorm:row").Register("essdir:count", count),
+		cb.Raw().After("gorm:raw").Register("essdir:count", count),
+		cb.Create().After("gorm:create").Register("essdir:count", count),
+		cb.Update().After("gorm:update").Register("essdir:count", count),
+		cb.Delete().After("gorm:delete").Register("essdir:count", count),
+	)
 }
 
 // Options tune the connection pool.
@@ -84,7 +106,13 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		_ = probe.Close()
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
-	return &Store{db: db, sql: sqlDB, probe: probe, Now: time.Now}, nil
+	statements := new(atomic.Int64)
+	if err := countStatements(db, statements); err != nil {
+		_ = sqlDB.Close()
+		_ = probe.Close()
+		return nil, err
+	}
+	return &Store{db: db, sql: sqlDB, probe: probe, Now: time.Now, statements: statements}, nil
 }
 
 // SQL exposes the pool for migrations and pool metrics.

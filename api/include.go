@@ -1,0 +1,72 @@
+package api
+
+import (
+	"context"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/essdir/essdir/internal/essdir"
+)
+
+// includable are the relations ?include= may embed in structures.
+var includable = []string{"activities", "events"}
+
+// includes reads ?include=: a set of relation names; an unknown one is a 400.
+func (q *query) includes() map[string]bool {
+	out := map[string]bool{}
+	for _, name := range q.list("include") {
+		known := false
+		for _, k := range includable {
+			known = known || k == name
+		}
+		if !known {
+			q.errs.Add("include", "%q cannot be included (allowed: %s)", name, strings.Join(includable, ", "))
+			continue
+		}
+		out[name] = true
+	}
+	return out
+}
+
+// embed adds the included relations to structures already mapped to their
+// views, reading each relation once for all of them.
+func (s *Server) embed(ctx context.Context, include map[string]bool, views []Structure, editor bool) error {
+	if len(include) == 0 || len(views) == 0 {
+		return nil
+	}
+	ids := make([]uuid.UUID, len(views))
+	for i := range views {
+		ids[i] = views[i].ID
+	}
+	if include["activities"] {
+		byStructure, err := s.relations.ActivitiesOf(ctx, ids)
+		if err != nil {
+			return err
+		}
+		for i := range views {
+			list := mapAll(byStructure[views[i].ID], toActivity)
+			views[i].Activities = &list
+		}
+	}
+	if include["events"] {
+		byStructure, err := s.relations.EventsOf(ctx, ids)
+		if err != nil {
+			return err
+		}
+		for i := range views {
+			list := mapAll(byStructure[views[i].ID], func(e *essdir.Event) Event { return toEvent(e, editor) })
+			views[i].Events = &list
+		}
+	}
+	return nil
+}
+
+// mapAll maps records to their views; never nil, so an empty relation is [].
+func mapAll[D, V any](in []*D, view func(*D) V) []V {
+	out := make([]V, len(in))
+	for i, x := range in {
+		out[i] = view(x)
+	}
+	return out
+}

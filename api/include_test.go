@@ -1,0 +1,111 @@
+package api_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/essdir/essdir/internal/essdir"
+)
+
+// TestIncludeWithoutNPlusOne: include= embeds related records, and a page
+// costs the same number of statements whether its structures have one
+// related record or many.
+func TestIncludeWithoutNPlusOne(t *testing.T) {
+	e := newEnv(t)
+	editor := e.user(essdir.RoleEditor)
+	source := newSource("include")
+	small := e.create(editor, champ(source))["id"].(string)
+	var bigs []string
+	for range 4 {
+		bigs = append(bigs, e.create(editor, champ(source))["id"].(string))
+	}
+	addActivity := func(sid, name string) {
+		r := e.do(req{method: "POST", path: "/v1/structures/" + sid + "/activities", token: editor, body: map[string]any{"name": name}})
+		wantStatus(t, r, http.StatusCreated)
+	}
+	addEvent := func(sid string) {
+		ev := forumEvent(source)
+		ev["participants"] = []map[string]any{{"structure_id": sid, "role": "exhibitor"}}
+		ev["organizers"] = []map[string]any{{"structure_id": sid}}
+		e.createEvent(editor, ev)
+	}
+	addActivity(small, "Atelier")
+	addEvent(small)
+	for _, sid := range bigs {
+		for _, name := range []string{"Bouquets", "Semis", "Abonnements"} {
+			addActivity(sid, name)
+		}
+		addEvent(sid)
+		addEvent(sid)
+	}
+
+	cost := func(path string) (int64, *resp) {
+		before := e.store.Statements()
+		r := e.do(req{method: "GET", path: path})
+		wantStatus(t, r, http.StatusOK)
+		return e.store.Statements() - before, r
+	}
+	one, r := cost("/v1/structures/" + small + "?include=activities,events")
+	got := r.json(t)
+	if n := len(got["activities"].([]any)); n != 1 {
+		t.Errorf("%d activities embedded, want 1", n)
+	}
+	if n := len(got["events"].([]any)); n != 1 {
+		t.Errorf("%d events embedded, want 1", n)
+	}
+	many, r := cost("/v1/structures/" + bigs[0] + "?include=activities,events")
+	if got := r.json(t); len(got["activities"].([]any)) != 3 || len(got["events"].([]any)) != 2 {
+		t.Errorf("big structure: %s", r.body)
+	}
+	if one < 3 { // the structure, its activities, its events and their rows
+		t.Fatalf("only %d statements counted: the counter misses queries", one)
+	}
+	if one != many {
+		t.Errorf("a structure with 1 related record cost %d statements, one with 5 cost %d", one, many)
+	}
+
+	pageOf1, _ := cost("/v1/structures?limit=1&include=activities,events&source=" + source)
+	pageOf5, r := cost("/v1/structures?limit=5&include=activities,events&source=" + source)
+	if pageOf1 != pageOf5 {
+		t.Errorf("a page of 1 cost %d statements, a page of 5 cost %d", pageOf1, pageOf5)
+	}
+	for _, item := range r.json(t)["data"].([]any) {
+		if _, ok := item.(map[string]any)["activities"]; !ok {
+			t.Errorf("a listed structure lacks its activities: %v", item)
+		}
+	}
+	plain := e.do(req{method: "GET", path: "/v1/structures/" + small}).json(t)
+	if _, ok := plain["activities"]; ok {
+		t.Error("activities embedded without include")
+	}
+	r = e.do(req{method: "GET", path: "/v1/structures/" + small + "?include=bogus"})
+	wantStatus(t, r, http.StatusBadRequest)
+	wantFields(t, r, "include")
+}
+
+// TestIncludedEventsHideDrafts: an included event never shows an anonymous
+// caller a structure that is not published.
+func TestIncludedEventsHideDrafts(t *testing.T) {
+	e := newEnv(t)
+	editor := e.user(essdir.RoleEditor)
+	source := newSource("incdraft")
+	pub := e.create(editor, champ(source))["id"].(string)
+	in := champ(source)
+	in["status"] = "draft"
+	draft := e.create(editor, in)["id"].(string)
+	ev := forumEvent(source)
+	ev["participants"] = []map[string]any{{"structure_id": pub, "role": "speaker"}, {"structure_id": draft, "role": "exhibitor"}}
+	e.createEvent(editor, ev)
+
+	got := e.do(req{method: "GET", path: "/v1/structures/" + pub + "?include=events"}).json(t)
+	events := got["events"].([]any)
+	if len(events) != 1 {
+		t.Fatalf("%d events", len(events))
+	}
+	for _, p := range events[0].(map[string]any)["participants"].([]any) {
+		if p.(map[string]any)["structure_id"] == draft {
+			t.Errorf("an anonymous caller sees the draft participant: %v", events[0])
+		}
+	}
+	wantStatus(t, e.do(req{method: "GET", path: "/v1/structures/" + draft + "?include=events"}), http.StatusNotFound)
+}
