@@ -13,7 +13,9 @@ all: build
 build:
 	go build -o $(BIN) ./cmd/essdir
 
+## run: the API on :8080 with a migrated database holding the demo data set.
 run: build
+	./$(BIN) seed demo
 	./$(BIN) serve
 
 ## docs: regenerate the OpenAPI document in docs/ from the swag annotations.

@@ -31,6 +31,8 @@ Usage:
   essdir import geography DIR                 load the official communes, EPCI, départements
                                               and régions from the data/ folder of the npm
                                               package @etalab/decoupage-administratif
+  essdir seed demo                            load the demo data set (the Dijon forum
+                                              report's records); running it again changes nothing
   essdir version                              print the version
 
 Configuration comes from ESSDIR_* environment variables (see README.md).
@@ -52,6 +54,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return user(ctx, args[1:], getenv, stdin, stdout, stderr)
 	case "import":
 		return importData(ctx, args[1:], getenv, stdout)
+	case "seed":
+		return seedData(ctx, args[1:], getenv, stdout)
 	case "version":
 		fmt.Fprintln(stdout, versionString())
 		return nil

@@ -271,3 +271,29 @@ func TestServeGracefulShutdown(t *testing.T) {
 		t.Errorf("no stop log:\n%s", logs.String())
 	}
 }
+
+// TestSeedDemo: `essdir seed demo` loads the forum's records into a fresh
+// database with no other step, and a second run changes nothing.
+func TestSeedDemo(t *testing.T) {
+	name := "essdir_seed_" + strings.ReplaceAll(uuid.NewString()[:8], "-", "")
+	dsn := strings.Replace(testDSN, testDSN[strings.LastIndex(testDSN, "/")+1:strings.Index(testDSN, "?")], name, 1)
+	t.Cleanup(func() {
+		conn, err := pgx.Connect(context.Background(), pgtest.AdminURL())
+		if err == nil {
+			_, _ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+			conn.Close(context.Background())
+		}
+	})
+	getenv := testEnv(map[string]string{"ESSDIR_DATABASE_URL": dsn})
+	out, err := runCLI(t, getenv, "", "seed", "demo")
+	if err != nil || !regexp.MustCompile(`demo data: \d{2} created, 0 updated, 0 unchanged`).MatchString(out) {
+		t.Fatalf("first run: %q, %v", out, err)
+	}
+	out, err = runCLI(t, getenv, "", "seed", "demo")
+	if err != nil || !regexp.MustCompile(`demo data: 0 created, 0 updated, \d{2} unchanged`).MatchString(out) {
+		t.Fatalf("second run: %q, %v", out, err)
+	}
+	if _, err := runCLI(t, getenv, "", "seed", "everything"); err == nil {
+		t.Error("an unknown data set was accepted")
+	}
+}

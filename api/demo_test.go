@@ -1,0 +1,66 @@
+package api_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/essdir/essdir/internal/seed"
+)
+
+// TestDemoDataReadBack loads the demo data set twice (the second run changes
+// nothing) and reads it back through the API as a new user would.
+func TestDemoDataReadBack(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	services := seed.Services{Structures: e.store, Activities: e.store, Collectivities: e.store, Events: e.store}
+	if _, err := seed.Demo(ctx, services); err != nil {
+		t.Fatal(err)
+	}
+	forum := "/v1/events/" + seed.ID("event:forum-2024-11-28").String()
+	before := e.do(req{method: "GET", path: forum}).header.Get("ETag")
+	again, err := seed.Demo(ctx, services)
+	if err != nil || again.Created != 0 || again.Updated != 0 {
+		t.Fatalf("a second run changed something: %v, %v", again, err)
+	}
+	if after := e.do(req{method: "GET", path: forum}).header.Get("ETag"); after != before {
+		t.Error("a second run changed the forum")
+	}
+
+	list := e.do(req{method: "GET", path: "/v1/structures?source=demo&limit=100&include_total=true"})
+	wantStatus(t, list, http.StatusOK)
+	if total := list.json(t)["meta"].(map[string]any)["total"].(float64); total < 13 {
+		t.Errorf("%v demo structures, want the forum's 13", total)
+	}
+	if strings.Contains(string(list.body), "Geillon") {
+		t.Error("a personal name reached an anonymous caller")
+	}
+
+	champ := e.do(req{method: "GET", path: "/v1/structures/" + seed.ID("structure:champ").String() + "?include=activities,events"}).json(t)
+	if champ["department_code"] != "21" || len(champ["activities"].([]any)) != 3 || len(champ["events"].([]any)) != 1 {
+		t.Errorf("Le Champ des Sourires: %v", champ)
+	}
+
+	ev := e.do(req{method: "GET", path: forum}).json(t)
+	roles := map[string]int{}
+	for _, p := range ev["participants"].([]any) {
+		roles[p.(map[string]any)["role"].(string)]++
+	}
+	if roles["speaker"] != 3 || roles["moderator"] != 2 || roles["exhibitor"] < 9 {
+		t.Errorf("the forum's participants by role: %v", roles)
+	}
+	if ev["starts_at"] != "2024-11-28T14:00:00+01:00" || len(ev["organizers"].([]any)) != 3 {
+		t.Errorf("the forum: %v", ev)
+	}
+	ics := e.do(req{method: "GET", path: forum + ".ics"})
+	wantStatus(t, ics, http.StatusOK)
+	if !strings.Contains(string(ics.body), "DTSTART;TZID=Europe/Paris:20241128T140000") {
+		t.Errorf("the forum's iCalendar lacks its start in Paris time:\n%s", ics.body)
+	}
+
+	longvic := e.do(req{method: "GET", path: "/v1/collectivities/" + seed.ID("collectivity:longvic").String()}).json(t)
+	if longvic["kind"] != "commune" || longvic["insee_code"] != "21355" {
+		t.Errorf("Ville de Longvic: %v", longvic)
+	}
+}
