@@ -13,12 +13,12 @@ import (
 	"github.com/essdir/essdir/internal/essdir"
 )
 
-// The calendar feed is bounded: by default it starts a year ago, and it
+// The calendar feed is bounded: by default it starts three years ago (a subscriber sees recent history, such as the demo forum), and it
 // holds at most maxCalendarEvents events (the soonest first); narrow it with
 // from and to.
 const (
 	maxCalendarEvents   = 1000
-	calendarDefaultPast = 365 * 24 * time.Hour
+	calendarDefaultPast = 3 * 365 * 24 * time.Hour
 	mimeCalendar        = "text/calendar; charset=utf-8"
 )
 
@@ -57,10 +57,10 @@ func (s *Server) getEventICS(c echo.Context) error {
 //
 //	@ID				listEventsICS
 //	@Summary		Events as an iCalendar feed
-//	@Description	A calendar to subscribe to, with the filters of the list: every matching event as a VEVENT (cancelled ones kept, with STATUS:CANCELLED, so that subscribers learn of the cancellation). Without `from`, the feed starts a year ago; it holds at most 1000 events, the soonest first: narrow it with `from` and `to`.
+//	@Description	A calendar to subscribe to, with the filters of the list: every matching event as a VEVENT (cancelled ones kept, with STATUS:CANCELLED, so that subscribers learn of the cancellation). Without `from`, the feed starts three years ago; it holds at most 1000 events, the soonest first: narrow it with `from` and `to`.
 //	@Tags			events
 //	@Produce		text/calendar,application/problem+json
-//	@Param			from			query		string		false	"RFC 3339 timestamp or date: events ending at or after it (default: a year ago)"
+//	@Param			from			query		string		false	"RFC 3339 timestamp or date: events ending at or after it (default: three years ago)"
 //	@Param			to				query		string		false	"RFC 3339 timestamp or date (its whole day): events starting before its end"
 //	@Param			department_code	query		[]string	false	"département codes of the venue"	collectionFormat(multi)
 //	@Param			campaign		query		[]string	false	"campaign names (case-insensitive)"	collectionFormat(multi)

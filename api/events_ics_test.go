@@ -140,7 +140,7 @@ func TestEventICS(t *testing.T) {
 }
 
 // TestEventsICSFeed: the feed takes the list's filters, one VTIMEZONE per
-// zone used, and by default leaves out events that ended over a year ago.
+// zone used, and by default leaves out events that ended over three years ago.
 func TestEventsICSFeed(t *testing.T) {
 	e := newEnv(t)
 	editor := e.user(essdir.RoleEditor)

@@ -1830,7 +1830,7 @@ const docTemplate = `{
         },
         "/v1/events.ics": {
             "get": {
-                "description": "A calendar to subscribe to, with the filters of the list: every matching event as a VEVENT (cancelled ones kept, with STATUS:CANCELLED, so that subscribers learn of the cancellation). Without ` + "`" + `from` + "`" + `, the feed starts a year ago; it holds at most 1000 events, the soonest first: narrow it with ` + "`" + `from` + "`" + ` and ` + "`" + `to` + "`" + `.",
+                "description": "A calendar to subscribe to, with the filters of the list: every matching event as a VEVENT (cancelled ones kept, with STATUS:CANCELLED, so that subscribers learn of the cancellation). Without ` + "`" + `from` + "`" + `, the feed starts three years ago; it holds at most 1000 events, the soonest first: narrow it with ` + "`" + `from` + "`" + ` and ` + "`" + `to` + "`" + `.",
                 "produces": [
                     "text/calendar",
                     "application/problem+json"
@@ -1843,7 +1843,7 @@ const docTemplate = `{
                 "parameters": [
                     {
                         "type": "string",
-                        "description": "RFC 3339 timestamp or date: events ending at or after it (default: a year ago)",
+                        "description": "RFC 3339 timestamp or date: events ending at or after it (default: three years ago)",
                         "name": "from",
                         "in": "query"
                     },
