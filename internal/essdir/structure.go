@@ -289,6 +289,11 @@ type StructureFilter struct {
 	UpdatedSince    *time.Time
 	// Audiences match the audiences of the structure's activities.
 	Audiences []Audience
+	// CollectivityIDs match the structures these collectivities support
+	// through a live link; SupportSchemeIDs, the structures that operate or
+	// benefited from these schemes.
+	CollectivityIDs  []uuid.UUID
+	SupportSchemeIDs []uuid.UUID
 	List
 }
 
