@@ -21,7 +21,7 @@ func (s *Server) structureRoutes(g *echo.Group, write ...echo.MiddlewareFunc) {
 // structureFilterParams are the filters of structure lists.
 var structureFilterParams = []string{
 	"legal_form", "sector", "label", "audience", "department_code", "region_code", "insee_code",
-	"postal_code", "city", "network", "source", "updated_since", "status",
+	"postal_code", "city", "network", "source", "updated_since", "status", "collectivity_id", "support_scheme_id",
 }
 
 // listStructures godoc
@@ -48,6 +48,8 @@ var structureFilterParams = []string{
 //	@Param			source			query		[]string	false	"sources"	collectionFormat(multi)
 //	@Param			updated_since	query		string		false	"RFC 3339 timestamp or date"
 //	@Param			status			query		[]string	false	"statuses (editors only; default published)"	collectionFormat(multi)
+//	@Param			collectivity_id		query	[]string	false	"collectivities that support the structure through a link"	collectionFormat(multi)
+//	@Param			support_scheme_id	query	[]string	false	"support schemes the structure operates or benefited from"	collectionFormat(multi)
 //	@Success		200				{object}	StructureList
 //	@Header			200				{string}	Link	"<...>; rel=\"next\" when there is a next page"
 //	@Failure		400				{object}	Problem	"bad parameter"
@@ -77,7 +79,7 @@ func (s *Server) listStructures(c echo.Context) error {
 // structureFilter reads the filters that select structures, shared by the
 // lists of structures and of their activities.
 func structureFilter(c echo.Context, q *query) essdir.StructureFilter {
-	return essdir.StructureFilter{
+	f := essdir.StructureFilter{
 		LegalForms:      codes[essdir.LegalForm](q, "legal_form", essdir.LegalForms),
 		Labels:          codes[essdir.Label](q, "label", essdir.Labels),
 		Audiences:       codes[essdir.Audience](q, "audience", essdir.Audiences),
@@ -90,6 +92,8 @@ func structureFilter(c echo.Context, q *query) essdir.StructureFilter {
 		Sources:         q.texts("source"),
 		Statuses:        q.statuses(c),
 	}
+	f.CollectivityIDs, f.SupportSchemeIDs = q.uuids("collectivity_id"), q.uuids("support_scheme_id")
+	return f
 }
 
 // getStructure godoc

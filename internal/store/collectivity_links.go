@@ -104,7 +104,7 @@ func (s *Store) FindCollectivityLinks(ctx context.Context, f essdir.Collectivity
 		since("collectivity_links.updated_at", f.UpdatedSince)
 	if len(f.StructureStatuses) > 0 {
 		w.q = w.q.Where(`EXISTS (SELECT 1 FROM structures s WHERE s.id = collectivity_links.structure_id
-			AND s.deleted_at IS NULL AND s.status IN ?)`, toStrings(f.StructureStatuses))
+			AND s.deleted_at IS NULL AND s.status IN ?)`, []string(toStrings(f.StructureStatuses)))
 	}
 	return findPage(w.q, collectivityLinks, f.List)
 }
