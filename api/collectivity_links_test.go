@@ -102,9 +102,9 @@ func TestCollectivityLinkCRUD(t *testing.T) {
 	})
 	t.Run("Lists", func(t *testing.T) {
 		for query, want := range map[string]int{
-			"structure_id=" + sid:                         1,
-			"structure_id=" + sid + "&support_kind=land":  1,
-			"structure_id=" + sid + "&support_kind=staff": 0,
+			"structure_id=" + sid:                                                               1,
+			"structure_id=" + sid + "&support_kind=land":                                        1,
+			"structure_id=" + sid + "&support_kind=staff":                                       0,
 			"structure_id=" + sid + "&collectivity_id=" + longvic + "&updated_since=2024-01-01": 1,
 			"structure_id=" + sid + "&updated_since=2999-01-01":                                 0,
 		} {
