@@ -229,15 +229,7 @@ func (s *Structure) Validate() error {
 			v.Add("location.lon", "must be between -180 and 180")
 		}
 	}
-	if s.Website != "" && !ValidWebURL(s.Website) {
-		v.Add("website", "must be an absolute http or https URL")
-	}
-	if s.Email != "" && !ValidEmail(s.Email) {
-		v.Add("email", "must be an e-mail address")
-	}
-	if s.Phone != "" && !ValidPhone(s.Phone) {
-		v.Add("phone", "must be a phone number")
-	}
+	checkContact(&v, s.Website, s.Email, s.Phone)
 	checkLen(&v, "social_links", len(s.SocialLinks), 20)
 	for i, l := range s.SocialLinks {
 		f := fmt.Sprintf("social_links[%d]", i)

@@ -218,15 +218,7 @@ func (s *SupportScheme) Validate() error {
 	}
 	checkLen(&v, "territory.department_codes", len(s.Territory.DepartmentCodes), 110)
 	checkLen(&v, "territory.region_codes", len(s.Territory.RegionCodes), 20)
-	if s.Website != "" && !ValidWebURL(s.Website) {
-		v.Add("website", "must be an absolute http or https URL")
-	}
-	if s.Email != "" && !ValidEmail(s.Email) {
-		v.Add("email", "must be an e-mail address")
-	}
-	if s.Phone != "" && !ValidPhone(s.Phone) {
-		v.Add("phone", "must be a phone number")
-	}
+	checkContact(&v, s.Website, s.Email, s.Phone)
 	checkLen(&v, "beneficiary_structure_ids", len(s.Beneficiaries), 1000)
 	helped := map[uuid.UUID]bool{}
 	for i, b := range s.Beneficiaries {

@@ -62,6 +62,20 @@ func dedupe[T comparable](in []T, clean func(T) T) []T {
 	return out
 }
 
+// checkContact checks how to reach a record's organisation: its website,
+// e-mail and phone, each optional.
+func checkContact(v *Violations, website, email, phone string) {
+	if website != "" && !ValidWebURL(website) {
+		v.Add("website", "must be an absolute http or https URL")
+	}
+	if email != "" && !ValidEmail(email) {
+		v.Add("email", "must be an e-mail address")
+	}
+	if phone != "" && !ValidPhone(phone) {
+		v.Add("phone", "must be a phone number")
+	}
+}
+
 // checkOrigin checks where a record comes from: a partner's source code and
 // its id there, unique within the source.
 func checkOrigin(v *Violations, source, externalID string) {
