@@ -43,6 +43,8 @@ func (s *Server) activityRoutes(g *echo.Group, write ...echo.MiddlewareFunc) {
 //	@Param			network			query		[]string	false	"networks of the structure"	collectionFormat(multi)
 //	@Param			source			query		[]string	false	"sources of the structure"	collectionFormat(multi)
 //	@Param			status			query		[]string	false	"statuses of the structure (editors only; default published)"	collectionFormat(multi)
+//	@Param			collectivity_id		query	[]string	false	"collectivities that support the structure through a link"	collectionFormat(multi)
+//	@Param			support_scheme_id	query	[]string	false	"support schemes the structure operates or benefited from"	collectionFormat(multi)
 //	@Success		200				{object}	ActivityList
 //	@Header			200				{string}	Link	"<...>; rel=\"next\" when there is a next page"
 //	@Failure		400				{object}	Problem	"bad parameter"

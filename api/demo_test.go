@@ -14,7 +14,7 @@ import (
 func TestDemoDataReadBack(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	services := seed.Services{Structures: e.store, Activities: e.store, Collectivities: e.store, Events: e.store}
+	services := seed.Services{Structures: e.store, Activities: e.store, Collectivities: e.store, Events: e.store, SupportSchemes: e.store, Links: e.store}
 	if _, err := seed.Demo(ctx, services); err != nil {
 		t.Fatal(err)
 	}
@@ -59,8 +59,30 @@ func TestDemoDataReadBack(t *testing.T) {
 		t.Errorf("the forum's iCalendar lacks its start in Paris time:\n%s", ics.body)
 	}
 
-	longvic := e.do(req{method: "GET", path: "/v1/collectivities/" + seed.ID("collectivity:longvic").String()}).json(t)
-	if longvic["kind"] != "commune" || longvic["insee_code"] != "21355" {
-		t.Errorf("Ville de Longvic: %v", longvic)
+	longvic := seed.ID("collectivity:longvic").String()
+	if got := e.do(req{method: "GET", path: "/v1/collectivities/" + longvic}).json(t); got["kind"] != "commune" || got["insee_code"] != "21355" {
+		t.Errorf("Ville de Longvic: %v", got)
+	}
+	// The structures Ville de Longvic supports, and how.
+	supported := e.do(req{method: "GET", path: "/v1/structures?collectivity_id=" + longvic}).json(t)["data"].([]any)
+	if len(supported) != 1 || supported[0].(map[string]any)["name"] != "Le Champ des Sourires" {
+		t.Errorf("structures supported by Ville de Longvic: %v", supported)
+	}
+	links := e.do(req{method: "GET", path: "/v1/collectivities/" + longvic + "/collectivity-links"}).json(t)["data"].([]any)
+	if len(links) != 1 || len(links[0].(map[string]any)["support_kinds"].([]any)) != 3 {
+		t.Errorf("Ville de Longvic's links: %v", links)
+	}
+	// The DLA's five steps, in order.
+	dla := e.do(req{method: "GET", path: "/v1/support-schemes/" + seed.ID("scheme:dla").String()}).json(t)
+	var titles []string
+	for _, st := range dla["steps"].([]any) {
+		titles = append(titles, st.(map[string]any)["title"].(string))
+	}
+	if strings.Join(titles, " – ") != "Accueil – Diagnostic partagé – Construction du parcours – Mise en œuvre de l'accompagnement – Suivi" {
+		t.Errorf("the DLA's steps: %v", titles)
+	}
+	gbfc := e.do(req{method: "GET", path: "/v1/support-schemes/" + seed.ID("scheme:gbfc").String()}).json(t)
+	if len(gbfc["funders"].([]any)) != 2 || len(gbfc["beneficiary_structure_ids"].([]any)) != 2 {
+		t.Errorf("the Générateur BFC: %v", gbfc)
 	}
 }

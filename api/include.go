@@ -10,7 +10,7 @@ import (
 )
 
 // includable are the relations ?include= may embed in structures.
-var includable = []string{"activities", "events"}
+var includable = []string{"activities", "collectivity_links", "support_schemes", "events"}
 
 // includes reads ?include=: a set of relation names; an unknown one is a 400.
 func (q *query) includes() map[string]bool {
@@ -39,27 +39,45 @@ func (s *Server) embed(ctx context.Context, include map[string]bool, views []Str
 	for i := range views {
 		ids[i] = views[i].ID
 	}
-	if include["activities"] {
-		byStructure, err := s.relations.ActivitiesOf(ctx, ids)
-		if err != nil {
-			return err
+	var failed error
+	embedOne := func(name string, load func() error) {
+		if include[name] && failed == nil {
+			failed = load()
 		}
+	}
+	embedOne("activities", func() error {
+		byStructure, err := s.relations.ActivitiesOf(ctx, ids)
 		for i := range views {
 			list := mapAll(byStructure[views[i].ID], toActivity)
 			views[i].Activities = &list
 		}
-	}
-	if include["events"] {
-		byStructure, err := s.relations.EventsOf(ctx, ids)
-		if err != nil {
-			return err
+		return err
+	})
+	embedOne("collectivity_links", func() error {
+		byStructure, err := s.relations.CollectivityLinksOf(ctx, ids)
+		for i := range views {
+			list := mapAll(byStructure[views[i].ID], toCollectivityLink)
+			views[i].CollectivityLinks = &list
 		}
+		return err
+	})
+	embedOne("support_schemes", func() error {
+		byStructure, err := s.relations.SupportSchemesOf(ctx, ids)
+		for i := range views {
+			list := mapAll(byStructure[views[i].ID], func(x *essdir.SupportScheme) SupportScheme { return toSupportScheme(x, editor) })
+			views[i].SupportSchemes = &list
+		}
+		return err
+	})
+	embedOne("events", func() error {
+		byStructure, err := s.relations.EventsOf(ctx, ids)
 		for i := range views {
 			list := mapAll(byStructure[views[i].ID], func(e *essdir.Event) Event { return toEvent(e, editor) })
 			views[i].Events = &list
 		}
-	}
-	return nil
+		return err
+	})
+	return failed
 }
 
 // mapAll maps records to their views; never nil, so an empty relation is [].

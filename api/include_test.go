@@ -29,14 +29,32 @@ func TestIncludeWithoutNPlusOne(t *testing.T) {
 		ev["organizers"] = []map[string]any{{"structure_id": sid}}
 		e.createEvent(editor, ev)
 	}
+	coll := e.do(req{method: "POST", path: "/v1/collectivities", token: editor,
+		body: map[string]any{"name": "Service " + source, "kind": "other", "source": source}}).json(t)["id"]
+	addLink := func(sid string) {
+		r := e.do(req{method: "POST", path: "/v1/collectivity-links", token: editor,
+			body: map[string]any{"structure_id": sid, "collectivity_id": coll, "support_kinds": []string{"premises"}}})
+		wantStatus(t, r, http.StatusCreated)
+	}
+	addScheme := func(sid string) {
+		r := e.do(req{method: "POST", path: "/v1/support-schemes", token: editor,
+			body: map[string]any{"name": "Dispositif " + randomSuffix(), "beneficiary_structure_ids": []string{sid}}})
+		wantStatus(t, r, http.StatusCreated)
+	}
 	addActivity(small, "Atelier")
 	addEvent(small)
+	addLink(small)
+	addScheme(small)
 	for _, sid := range bigs {
 		for _, name := range []string{"Bouquets", "Semis", "Abonnements"} {
 			addActivity(sid, name)
 		}
 		addEvent(sid)
 		addEvent(sid)
+		addLink(sid)
+		addLink(sid)
+		addScheme(sid)
+		addScheme(sid)
 	}
 
 	cost := func(path string) (int64, *resp) {
@@ -45,16 +63,20 @@ func TestIncludeWithoutNPlusOne(t *testing.T) {
 		wantStatus(t, r, http.StatusOK)
 		return e.store.Statements() - before, r
 	}
-	one, r := cost("/v1/structures/" + small + "?include=activities,events")
+	const all = "?include=activities,collectivity_links,support_schemes,events"
+	one, r := cost("/v1/structures/" + small + all)
 	got := r.json(t)
 	if n := len(got["activities"].([]any)); n != 1 {
 		t.Errorf("%d activities embedded, want 1", n)
 	}
-	if n := len(got["events"].([]any)); n != 1 {
-		t.Errorf("%d events embedded, want 1", n)
+	for _, rel := range []string{"events", "collectivity_links", "support_schemes"} {
+		if n := len(got[rel].([]any)); n != 1 {
+			t.Errorf("%d %s embedded, want 1", n, rel)
+		}
 	}
-	many, r := cost("/v1/structures/" + bigs[0] + "?include=activities,events")
-	if got := r.json(t); len(got["activities"].([]any)) != 3 || len(got["events"].([]any)) != 2 {
+	many, r := cost("/v1/structures/" + bigs[0] + all)
+	if got := r.json(t); len(got["activities"].([]any)) != 3 || len(got["events"].([]any)) != 2 ||
+		len(got["collectivity_links"].([]any)) != 2 || len(got["support_schemes"].([]any)) != 2 {
 		t.Errorf("big structure: %s", r.body)
 	}
 	if one < 3 { // the structure, its activities, its events and their rows
@@ -64,8 +86,8 @@ func TestIncludeWithoutNPlusOne(t *testing.T) {
 		t.Errorf("a structure with 1 related record cost %d statements, one with 5 cost %d", one, many)
 	}
 
-	pageOf1, _ := cost("/v1/structures?limit=1&include=activities,events&source=" + source)
-	pageOf5, r := cost("/v1/structures?limit=5&include=activities,events&source=" + source)
+	pageOf1, _ := cost("/v1/structures?limit=1&include=activities,collectivity_links,support_schemes,events&source=" + source)
+	pageOf5, r := cost("/v1/structures?limit=5&include=activities,collectivity_links,support_schemes,events&source=" + source)
 	if pageOf1 != pageOf5 {
 		t.Errorf("a page of 1 cost %d statements, a page of 5 cost %d", pageOf1, pageOf5)
 	}

@@ -165,6 +165,20 @@ func codes[T ~string](q *query, name string, vocab *essdir.Vocabulary) []T {
 	return out
 }
 
+// uuids reads a repeatable id parameter.
+func (q *query) uuids(name string) []uuid.UUID {
+	var out []uuid.UUID
+	for _, v := range q.list(name) {
+		id, err := uuid.Parse(v)
+		if err != nil {
+			q.errs.Add(name, "%q is not a UUID", v)
+			continue
+		}
+		out = append(out, id)
+	}
+	return out
+}
+
 // matching keeps values that check accepts and reports the others.
 func (q *query) matching(name string, check func(string) bool, what string) []string {
 	var out []string

@@ -13,6 +13,10 @@
 //	@tag.description			What structures do, and for whom.
 //	@tag.name					collectivities
 //	@tag.description			Local authorities and public bodies that support the ESS.
+//	@tag.name					collectivity-links
+//	@tag.description			The support a collectivity gives a structure: funding, premises, land, methodological support…
+//	@tag.name					support-schemes
+//	@tag.description			Dispositifs d'accompagnement such as the DLA and the Générateur Bourgogne-Franche-Comté: operator, funders, steps, territory and the structures they helped.
 //	@tag.name					geography
 //	@tag.description			The official geography (COG): communes, EPCI, départements, régions.
 //	@tag.name					vocabularies
@@ -74,6 +78,9 @@ type Options struct {
 	RateLimitAuth  int
 	RateLimitToken int // token requests per minute per IP; 0 = off
 	RequestTimeout time.Duration
+
+	SupportSchemes    essdir.SupportSchemeService
+	CollectivityLinks essdir.CollectivityLinkService
 }
 
 // Server is the API as an http.Handler.
@@ -92,6 +99,9 @@ type Server struct {
 	metrics        *metrics
 	anonLimit      *limiter // per client IP: anonymous requests and failed authentications
 	draining       atomic.Bool
+
+	supportSchemes    essdir.SupportSchemeService
+	collectivityLinks essdir.CollectivityLinkService
 }
 
 // New builds the server and its route table.
@@ -111,7 +121,7 @@ func New(o Options) *Server {
 	s := &Server{
 		echo: echo.New(), structures: o.Structures, activities: o.Activities, collectivities: o.Collectivities, relations: o.Relations, events: o.Events, users: o.Users, tokens: o.Tokens,
 		db: o.DB, log: o.Logger, metrics: newMetrics(o.Registry), anonLimit: newLimiter(o.RateLimitAnon),
-		geography: o.Geography,
+		geography: o.Geography, supportSchemes: o.SupportSchemes, collectivityLinks: o.CollectivityLinks,
 	}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
@@ -153,6 +163,8 @@ func New(o Options) *Server {
 	s.geographyRoutes(v1)
 	s.vocabularyRoutes(v1)
 	s.eventRoutes(v1, editor)
+	s.supportSchemeRoutes(v1, editor)
+	s.collectivityLinkRoutes(v1, editor)
 	return s
 }
 

@@ -21,7 +21,7 @@ func (s *Server) structureRoutes(g *echo.Group, write ...echo.MiddlewareFunc) {
 // structureFilterParams are the filters of structure lists.
 var structureFilterParams = []string{
 	"legal_form", "sector", "label", "audience", "department_code", "region_code", "insee_code",
-	"postal_code", "city", "network", "source", "updated_since", "status",
+	"postal_code", "city", "network", "source", "updated_since", "status", "collectivity_id", "support_scheme_id",
 }
 
 // listStructures godoc
@@ -48,7 +48,9 @@ var structureFilterParams = []string{
 //	@Param			source			query		[]string	false	"sources"	collectionFormat(multi)
 //	@Param			updated_since	query		string		false	"RFC 3339 timestamp or date"
 //	@Param			status			query		[]string	false	"statuses (editors only; default published)"	collectionFormat(multi)
-//	@Param			include			query		[]string	false	"related records to embed in each structure"	collectionFormat(csv)	Enums(activities, events)
+//	@Param			collectivity_id		query	[]string	false	"collectivities that support the structure through a link"	collectionFormat(multi)
+//	@Param			support_scheme_id	query	[]string	false	"support schemes the structure operates or benefited from"	collectionFormat(multi)
+//	@Param			include			query		[]string	false	"related records to embed in each structure"	collectionFormat(csv)	Enums(activities, collectivity_links, support_schemes, events)
 //	@Success		200				{object}	StructureList
 //	@Header			200				{string}	Link	"<...>; rel=\"next\" when there is a next page"
 //	@Failure		400				{object}	Problem	"bad parameter"
@@ -82,7 +84,7 @@ func (s *Server) listStructures(c echo.Context) error {
 // structureFilter reads the filters that select structures, shared by the
 // lists of structures and of their activities.
 func structureFilter(c echo.Context, q *query) essdir.StructureFilter {
-	return essdir.StructureFilter{
+	f := essdir.StructureFilter{
 		LegalForms:      codes[essdir.LegalForm](q, "legal_form", essdir.LegalForms),
 		Labels:          codes[essdir.Label](q, "label", essdir.Labels),
 		Audiences:       codes[essdir.Audience](q, "audience", essdir.Audiences),
@@ -95,6 +97,8 @@ func structureFilter(c echo.Context, q *query) essdir.StructureFilter {
 		Sources:         q.texts("source"),
 		Statuses:        q.statuses(c),
 	}
+	f.CollectivityIDs, f.SupportSchemeIDs = q.uuids("collectivity_id"), q.uuids("support_scheme_id")
+	return f
 }
 
 // getStructure godoc
@@ -105,7 +109,7 @@ func structureFilter(c echo.Context, q *query) essdir.StructureFilter {
 //	@Tags			structures
 //	@Produce		json,application/problem+json
 //	@Param			id				path		string	true	"structure id"	format(uuid)
-//	@Param			include			query		[]string	false	"related records to embed"	collectionFormat(csv)	Enums(activities, events)
+//	@Param			include			query		[]string	false	"related records to embed"	collectionFormat(csv)	Enums(activities, collectivity_links, support_schemes, events)
 //	@Param			If-None-Match	header		string	false	"ETag of the copy the client holds"
 //	@Success		200				{object}	Structure
 //	@Header			200				{string}	ETag	"strong entity tag"

@@ -39,8 +39,10 @@ type Structure struct {
 	UpdatedAt      time.Time        `json:"updated_at" readonly:"true" validate:"required"`
 	Version        int              `json:"version" example:"1" readonly:"true" validate:"required"`
 	// Related records, present when ?include= names them.
-	Activities *[]Activity `json:"activities,omitempty" readonly:"true"`
-	Events     *[]Event    `json:"events,omitempty" readonly:"true"`
+	Activities        *[]Activity         `json:"activities,omitempty" readonly:"true"`
+	CollectivityLinks *[]CollectivityLink `json:"collectivity_links,omitempty" readonly:"true"`
+	SupportSchemes    *[]SupportScheme    `json:"support_schemes,omitempty" readonly:"true"`
+	Events            *[]Event            `json:"events,omitempty" readonly:"true"`
 } // @name Structure
 
 // Address is a postal address.

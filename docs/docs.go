@@ -264,6 +264,26 @@ const docTemplate = `{
                         "description": "statuses of the structure (editors only; default published)",
                         "name": "status",
                         "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "collectivities that support the structure through a link",
+                        "name": "collectivity_id",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "support schemes the structure operates or benefited from",
+                        "name": "support_scheme_id",
+                        "in": "query"
                     }
                 ],
                 "responses": {
@@ -1569,6 +1589,818 @@ const docTemplate = `{
                 }
             }
         },
+        "/v1/collectivities/{id}/collectivity-links": {
+            "get": {
+                "description": "Anonymous callers see the links to published structures only.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "collectivity-links"
+                ],
+                "summary": "List the support a collectivity gives",
+                "operationId": "listCollectivityCollectivityLinks",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "collectivity id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "maximum": 100,
+                        "minimum": 1,
+                        "type": "integer",
+                        "default": 20,
+                        "description": "page size",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    },
+                    {
+                        "type": "boolean",
+                        "description": "count every match in meta.total",
+                        "name": "include_total",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "-updated_at"
+                        ],
+                        "type": "string",
+                        "default": "-updated_at",
+                        "description": "order",
+                        "name": "sort",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "structure ids",
+                        "name": "structure_id",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "support scheme ids",
+                        "name": "support_scheme_id",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "support kind codes",
+                        "name": "support_kind",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "RFC 3339 timestamp or date",
+                        "name": "updated_since",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/CollectivityLinkList"
+                        },
+                        "headers": {
+                            "Link": {
+                                "type": "string",
+                                "description": "\u003c...\u003e; rel=\\\"next\\\" when there is a next page"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "bad parameter",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "invalid token",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "no such collectivity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/collectivity-links": {
+            "get": {
+                "description": "The support collectivities give structures, newest change first (the only order: a link has no name and its dates are often unknown). Anonymous callers see the links of published structures only. Several values of one filter are alternatives.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "collectivity-links"
+                ],
+                "summary": "List collectivity links",
+                "operationId": "listCollectivityLinks",
+                "parameters": [
+                    {
+                        "maximum": 100,
+                        "minimum": 1,
+                        "type": "integer",
+                        "default": 20,
+                        "description": "page size",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    },
+                    {
+                        "type": "boolean",
+                        "description": "count every match in meta.total",
+                        "name": "include_total",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "-updated_at"
+                        ],
+                        "type": "string",
+                        "default": "-updated_at",
+                        "description": "order",
+                        "name": "sort",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "structure ids",
+                        "name": "structure_id",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "collectivity ids",
+                        "name": "collectivity_id",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "support scheme ids",
+                        "name": "support_scheme_id",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "support kind codes",
+                        "name": "support_kind",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "RFC 3339 timestamp or date (a date is that day in Europe/Paris)",
+                        "name": "updated_since",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/CollectivityLinkList"
+                        },
+                        "headers": {
+                            "Link": {
+                                "type": "string",
+                                "description": "\u003c...\u003e; rel=\\\"next\\\" when there is a next page"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "bad parameter",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "invalid token",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The structure, the collectivity and the support scheme (optional) must be live records of the directory. ` + "`" + `amount_eur` + "`" + ` is a decimal string (\"15000.00\"), ` + "`" + `start_date` + "`" + ` and ` + "`" + `end_date` + "`" + ` dates (` + "`" + `2024-11-28` + "`" + `), the end not before the start.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "collectivity-links"
+                ],
+                "summary": "Create a collectivity link",
+                "operationId": "createCollectivityLink",
+                "parameters": [
+                    {
+                        "description": "the link",
+                        "name": "link",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/CollectivityLinkInput"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/CollectivityLink"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "strong entity tag"
+                            },
+                            "Location": {
+                                "type": "string",
+                                "description": "URL of the new link"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "malformed JSON, unknown field or wrong JSON type (an amount as a number)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "invalid fields or unknown references, one entry each",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/collectivity-links/{id}": {
+            "get": {
+                "description": "Anonymous callers see the links of published structures only. ` + "`" + `If-None-Match` + "`" + ` answers 304 when the copy is current.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "collectivity-links"
+                ],
+                "summary": "Get a collectivity link",
+                "operationId": "getCollectivityLink",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "collectivity link id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the copy the client holds",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/CollectivityLink"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "strong entity tag"
+                            }
+                        }
+                    },
+                    "304": {
+                        "description": "not modified"
+                    },
+                    "400": {
+                        "description": "the id is not a UUID, or an unknown parameter",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "invalid token",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "put": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "PUT replaces the whole record: an omitted optional field is cleared. A GET body may be sent back as is; sending the stored record again changes nothing (same version).",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "collectivity-links"
+                ],
+                "summary": "Replace a collectivity link",
+                "operationId": "replaceCollectivityLink",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "collectivity link id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag the change is based on",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the whole link",
+                        "name": "link",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/CollectivityLinkInput"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/CollectivityLink"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "strong entity tag"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "malformed JSON, unknown field, or body id ≠ path id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "stale version in the body",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "If-Match does not match",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "collectivity-links"
+                ],
+                "summary": "Delete a collectivity link",
+                "operationId": "deleteCollectivityLink",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "collectivity link id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag the deletion is based on",
+                        "name": "If-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "deleted"
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "JSON Merge Patch (RFC 7396): members set replace, ` + "`" + `null` + "`" + ` removes, lists are replaced whole. The result is checked like a PUT.",
+                "consumes": [
+                    "application/json",
+                    "application/merge-patch+json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "collectivity-links"
+                ],
+                "summary": "Patch a collectivity link",
+                "operationId": "patchCollectivityLink",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "collectivity link id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag the change is based on",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the members of CollectivityLink to change (null removes)",
+                        "name": "patch",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "type": "object"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/CollectivityLink"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "strong entity tag"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/v1/events": {
             "get": {
                 "description": "Every live event, cancelled and postponed ones included (events have no editorial state), paginated by cursor. ` + "`" + `from` + "`" + ` and ` + "`" + `to` + "`" + ` select the events that overlap the interval: those ending at or after ` + "`" + `from` + "`" + ` and starting before ` + "`" + `to` + "`" + `; a date means its whole day in Europe/Paris (` + "`" + `from=2024-11-28\u0026to=2024-11-28` + "`" + ` is that day). Anonymous callers do not see organizers and participants that are unpublished structures.",
@@ -2686,8 +3518,30 @@ const docTemplate = `{
                     {
                         "type": "array",
                         "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "collectivities that support the structure through a link",
+                        "name": "collectivity_id",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "support schemes the structure operates or benefited from",
+                        "name": "support_scheme_id",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
                             "enum": [
                                 "activities",
+                                "collectivity_links",
+                                "support_schemes",
                                 "events"
                             ],
                             "type": "string"
@@ -2879,6 +3733,8 @@ const docTemplate = `{
                         "items": {
                             "enum": [
                                 "activities",
+                                "collectivity_links",
+                                "support_schemes",
                                 "events"
                             ],
                             "type": "string"
@@ -3547,6 +4403,845 @@ const docTemplate = `{
                 }
             }
         },
+        "/v1/structures/{id}/collectivity-links": {
+            "get": {
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "collectivity-links"
+                ],
+                "summary": "List the support a structure receives",
+                "operationId": "listStructureCollectivityLinks",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "structure id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "maximum": 100,
+                        "minimum": 1,
+                        "type": "integer",
+                        "default": 20,
+                        "description": "page size",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    },
+                    {
+                        "type": "boolean",
+                        "description": "count every match in meta.total",
+                        "name": "include_total",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "-updated_at"
+                        ],
+                        "type": "string",
+                        "default": "-updated_at",
+                        "description": "order",
+                        "name": "sort",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "collectivity ids",
+                        "name": "collectivity_id",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "support scheme ids",
+                        "name": "support_scheme_id",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "support kind codes",
+                        "name": "support_kind",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "RFC 3339 timestamp or date",
+                        "name": "updated_since",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/CollectivityLinkList"
+                        },
+                        "headers": {
+                            "Link": {
+                                "type": "string",
+                                "description": "\u003c...\u003e; rel=\\\"next\\\" when there is a next page"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "bad parameter",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "invalid token",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "no such structure, or not published",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/support-schemes": {
+            "get": {
+                "description": "Every live support scheme (schemes have no editorial state), paginated by cursor. ` + "`" + `department_code` + "`" + ` and ` + "`" + `region_code` + "`" + ` select the schemes whose territory overlaps them: a scheme offered in a région is offered in its départements, one offered in a département concerns its région. Structure filters match published structures only for anonymous callers, who never see an operator or beneficiaries that are unpublished structures.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "support-schemes"
+                ],
+                "summary": "List support schemes",
+                "operationId": "listSupportSchemes",
+                "parameters": [
+                    {
+                        "maximum": 100,
+                        "minimum": 1,
+                        "type": "integer",
+                        "default": 20,
+                        "description": "page size",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    },
+                    {
+                        "type": "boolean",
+                        "description": "count every match in meta.total",
+                        "name": "include_total",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "name",
+                            "-updated_at"
+                        ],
+                        "type": "string",
+                        "default": "name",
+                        "description": "order",
+                        "name": "sort",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "target audience codes",
+                        "name": "target_audience",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "département codes the territory overlaps",
+                        "name": "department_code",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "région codes the territory overlaps",
+                        "name": "region_code",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "operator structure ids",
+                        "name": "operator_structure_id",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "beneficiary structure ids",
+                        "name": "beneficiary_structure_id",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "funder collectivity ids",
+                        "name": "collectivity_id",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "RFC 3339 timestamp or date (a date is that day in Europe/Paris)",
+                        "name": "updated_since",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/SupportSchemeList"
+                        },
+                        "headers": {
+                            "Link": {
+                                "type": "string",
+                                "description": "\u003c...\u003e; rel=\\\"next\\\" when there is a next page"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "bad parameter",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "invalid token",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The operator, the funders that are collectivities and the beneficiaries must be live records of the directory. Steps are numbered 1..n: leave every ` + "`" + `position` + "`" + ` out to take the array's order, or give each step its own. Territory codes must exist in the official geography.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "support-schemes"
+                ],
+                "summary": "Create a support scheme",
+                "operationId": "createSupportScheme",
+                "parameters": [
+                    {
+                        "description": "the support scheme",
+                        "name": "scheme",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/SupportSchemeInput"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/SupportScheme"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "strong entity tag"
+                            },
+                            "Location": {
+                                "type": "string",
+                                "description": "URL of the new support scheme"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "malformed JSON, unknown field or wrong JSON type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "invalid fields or unknown references, one entry each",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/support-schemes/{id}": {
+            "get": {
+                "description": "Anonymous callers do not see an operator or beneficiaries that are unpublished structures. ` + "`" + `If-None-Match` + "`" + ` answers 304 when the copy is current.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "support-schemes"
+                ],
+                "summary": "Get a support scheme",
+                "operationId": "getSupportScheme",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "support scheme id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the copy the client holds",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/SupportScheme"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "strong entity tag"
+                            }
+                        }
+                    },
+                    "304": {
+                        "description": "not modified"
+                    },
+                    "400": {
+                        "description": "the id is not a UUID, or an unknown parameter",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "invalid token",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "put": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "PUT replaces the whole record: an omitted optional field is cleared, an omitted status is kept. A body made from a GET may be sent back as is; sending the stored record again changes nothing (same version).",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "support-schemes"
+                ],
+                "summary": "Replace a support scheme",
+                "operationId": "replaceSupportScheme",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "support scheme id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag the change is based on",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the whole support scheme",
+                        "name": "scheme",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/SupportSchemeInput"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/SupportScheme"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "strong entity tag"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "malformed JSON, unknown field, or body id ≠ path id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "stale version in the body",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "If-Match does not match",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Soft delete. A support scheme that a live collectivity link still names cannot be deleted (409 naming the links).",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "support-schemes"
+                ],
+                "summary": "Delete a support scheme",
+                "operationId": "deleteSupportScheme",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "support scheme id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag the deletion is based on",
+                        "name": "If-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "deleted"
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "still named by collectivity links",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "JSON Merge Patch (RFC 7396): members set replace, ` + "`" + `null` + "`" + ` removes, objects merge, lists (funders, steps, beneficiaries) are replaced whole. The result is checked like a PUT.",
+                "consumes": [
+                    "application/json",
+                    "application/merge-patch+json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "support-schemes"
+                ],
+                "summary": "Patch a support scheme",
+                "operationId": "patchSupportScheme",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "support scheme id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag the change is based on",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the members of SupportScheme to change (null removes)",
+                        "name": "patch",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "type": "object"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/SupportScheme"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "strong entity tag"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/v1/vocabularies": {
             "get": {
                 "description": "Every coded field's values with their French labels, in display order: legal_forms, sectors, labels, audiences, support_kinds, event_formats, target_audiences, collectivity_kinds. Cacheable for an hour; ` + "`" + `If-None-Match` + "`" + ` answers 304 when the copy is current.",
@@ -4041,6 +5736,149 @@ const docTemplate = `{
                 "CollectivityStateService",
                 "CollectivityOther"
             ]
+        },
+        "CollectivityLink": {
+            "type": "object",
+            "required": [
+                "collectivity_id",
+                "created_at",
+                "id",
+                "structure_id",
+                "support_kinds",
+                "updated_at",
+                "version"
+            ],
+            "properties": {
+                "amount_eur": {
+                    "type": "string",
+                    "example": "15000.00"
+                },
+                "collectivity_id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "created_at": {
+                    "type": "string",
+                    "readOnly": true
+                },
+                "description": {
+                    "type": "string",
+                    "example": "Mise à disposition d'un terrain communal par bail rural"
+                },
+                "end_date": {
+                    "type": "string",
+                    "format": "date",
+                    "example": "2026-12-31"
+                },
+                "id": {
+                    "type": "string",
+                    "format": "uuid",
+                    "readOnly": true
+                },
+                "start_date": {
+                    "type": "string",
+                    "format": "date",
+                    "example": "2024-01-01"
+                },
+                "structure_id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "support_kinds": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/SupportKind"
+                    }
+                },
+                "support_scheme_id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "updated_at": {
+                    "type": "string",
+                    "readOnly": true
+                },
+                "version": {
+                    "type": "integer",
+                    "readOnly": true,
+                    "example": 1
+                }
+            }
+        },
+        "CollectivityLinkInput": {
+            "type": "object",
+            "required": [
+                "collectivity_id",
+                "structure_id"
+            ],
+            "properties": {
+                "amount_eur": {
+                    "type": "string",
+                    "example": "15000.00"
+                },
+                "collectivity_id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "description": {
+                    "type": "string"
+                },
+                "end_date": {
+                    "type": "string",
+                    "format": "date",
+                    "example": "2026-12-31"
+                },
+                "id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "start_date": {
+                    "type": "string",
+                    "format": "date",
+                    "example": "2024-01-01"
+                },
+                "structure_id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "support_kinds": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/SupportKind"
+                    }
+                },
+                "support_scheme_id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "updated_at": {
+                    "type": "string"
+                },
+                "version": {
+                    "type": "integer"
+                }
+            }
+        },
+        "CollectivityLinkList": {
+            "type": "object",
+            "required": [
+                "data",
+                "meta"
+            ],
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/CollectivityLink"
+                    }
+                },
+                "meta": {
+                    "$ref": "#/definitions/ListMeta"
+                }
+            }
         },
         "CollectivityList": {
             "type": "object",
@@ -4776,6 +6614,13 @@ const docTemplate = `{
                 "address": {
                     "$ref": "#/definitions/Address"
                 },
+                "collectivity_links": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/CollectivityLink"
+                    },
+                    "readOnly": true
+                },
                 "contacts": {
                     "description": "editors and admins only",
                     "type": "array",
@@ -4887,6 +6732,13 @@ const docTemplate = `{
                 "summary": {
                     "type": "string",
                     "example": "Recyclerie et ateliers de réparation"
+                },
+                "support_schemes": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/SupportScheme"
+                    },
+                    "readOnly": true
                 },
                 "updated_at": {
                     "type": "string",
@@ -5033,6 +6885,293 @@ const docTemplate = `{
                     "$ref": "#/definitions/ListMeta"
                 }
             }
+        },
+        "SupportKind": {
+            "type": "string",
+            "enum": [
+                "funding",
+                "subsidy",
+                "land",
+                "premises",
+                "works",
+                "methodological_support",
+                "communication",
+                "procurement",
+                "partnership",
+                "staff",
+                "other"
+            ],
+            "x-enum-varnames": [
+                "SupportFunding",
+                "SupportSubsidy",
+                "SupportLand",
+                "SupportPremises",
+                "SupportWorks",
+                "SupportMethodology",
+                "SupportCommunication",
+                "SupportProcurement",
+                "SupportPartnership",
+                "SupportStaff",
+                "SupportOther"
+            ]
+        },
+        "SupportScheme": {
+            "type": "object",
+            "required": [
+                "beneficiary_structure_ids",
+                "created_at",
+                "funders",
+                "id",
+                "name",
+                "steps",
+                "target_audiences",
+                "territory",
+                "updated_at",
+                "version"
+            ],
+            "properties": {
+                "acronym": {
+                    "type": "string",
+                    "example": "DLA"
+                },
+                "beneficiary_structure_ids": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "created_at": {
+                    "type": "string",
+                    "readOnly": true
+                },
+                "description": {
+                    "type": "string"
+                },
+                "email": {
+                    "type": "string",
+                    "example": "contact@pole-economie-solidaire21.org"
+                },
+                "funders": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/SupportSchemeFunder"
+                    }
+                },
+                "id": {
+                    "type": "string",
+                    "format": "uuid",
+                    "readOnly": true
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Dispositif Local d'Accompagnement"
+                },
+                "operator_structure_id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "phone": {
+                    "type": "string",
+                    "example": "03 80 50 90 47"
+                },
+                "steps": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/SupportSchemeStep"
+                    }
+                },
+                "target_audiences": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/TargetAudience"
+                    }
+                },
+                "territory": {
+                    "$ref": "#/definitions/SupportSchemeTerritory"
+                },
+                "updated_at": {
+                    "type": "string",
+                    "readOnly": true
+                },
+                "version": {
+                    "type": "integer",
+                    "readOnly": true,
+                    "example": 1
+                },
+                "website": {
+                    "type": "string",
+                    "example": "https://www.info-dla.fr/"
+                }
+            }
+        },
+        "SupportSchemeFunder": {
+            "type": "object",
+            "properties": {
+                "collectivity_id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Ademe"
+                }
+            }
+        },
+        "SupportSchemeInput": {
+            "type": "object",
+            "required": [
+                "name"
+            ],
+            "properties": {
+                "acronym": {
+                    "type": "string",
+                    "example": "DLA"
+                },
+                "beneficiary_structure_ids": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "description": {
+                    "type": "string"
+                },
+                "email": {
+                    "type": "string"
+                },
+                "funders": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/SupportSchemeFunder"
+                    }
+                },
+                "id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Dispositif Local d'Accompagnement"
+                },
+                "operator_structure_id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "phone": {
+                    "type": "string"
+                },
+                "steps": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/SupportSchemeStep"
+                    }
+                },
+                "target_audiences": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/TargetAudience"
+                    }
+                },
+                "territory": {
+                    "$ref": "#/definitions/SupportSchemeTerritory"
+                },
+                "updated_at": {
+                    "type": "string"
+                },
+                "version": {
+                    "type": "integer"
+                },
+                "website": {
+                    "type": "string"
+                }
+            }
+        },
+        "SupportSchemeList": {
+            "type": "object",
+            "required": [
+                "data",
+                "meta"
+            ],
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/SupportScheme"
+                    }
+                },
+                "meta": {
+                    "$ref": "#/definitions/ListMeta"
+                }
+            }
+        },
+        "SupportSchemeStep": {
+            "type": "object",
+            "required": [
+                "title"
+            ],
+            "properties": {
+                "description": {
+                    "type": "string"
+                },
+                "position": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "example": 1
+                },
+                "title": {
+                    "type": "string",
+                    "example": "Accueil"
+                }
+            }
+        },
+        "SupportSchemeTerritory": {
+            "type": "object",
+            "required": [
+                "department_codes",
+                "region_codes"
+            ],
+            "properties": {
+                "department_codes": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "21"
+                    ]
+                },
+                "region_codes": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "27"
+                    ]
+                }
+            }
+        },
+        "TargetAudience": {
+            "type": "string",
+            "enum": [
+                "collectivities",
+                "employer_structures",
+                "project_leaders",
+                "associations",
+                "companies",
+                "citizens"
+            ],
+            "x-enum-varnames": [
+                "TargetCollectivities",
+                "TargetEmployerStructures",
+                "TargetProjectLeaders",
+                "TargetAssociations",
+                "TargetCompanies",
+                "TargetCitizens"
+            ]
         },
         "Term": {
             "type": "object",
@@ -5192,6 +7331,14 @@ const docTemplate = `{
         {
             "description": "Local authorities and public bodies that support the ESS.",
             "name": "collectivities"
+        },
+        {
+            "description": "The support a collectivity gives a structure: funding, premises, land, methodological support…",
+            "name": "collectivity-links"
+        },
+        {
+            "description": "Dispositifs d'accompagnement such as the DLA and the Générateur Bourgogne-Franche-Comté: operator, funders, steps, territory and the structures they helped.",
+            "name": "support-schemes"
         },
         {
             "description": "The official geography (COG): communes, EPCI, départements, régions.",

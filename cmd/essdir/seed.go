@@ -24,7 +24,7 @@ func seedData(ctx context.Context, args []string, getenv func(string) string, st
 	if err := store.Migrate(ctx, st.SQL(), "up", io.Discard); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	report, err := seed.Demo(ctx, seed.Services{Structures: st, Activities: st, Collectivities: st, Events: st})
+	report, err := seed.Demo(ctx, seed.Services{Structures: st, Activities: st, Collectivities: st, Events: st, SupportSchemes: st, Links: st})
 	if err != nil {
 		return cliError(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"net/mail"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -206,3 +207,15 @@ func ValidRegionCode(s string) bool {
 
 // ValidDepartmentCode reports whether s is the code of a département.
 func ValidDepartmentCode(s string) bool { return departmentRegions[s] != "" }
+
+// DepartmentsOfRegion returns the départements of a région, in code order.
+func DepartmentsOfRegion(region string) []string {
+	var out []string
+	for d, r := range departmentRegions {
+		if r == region {
+			out = append(out, d)
+		}
+	}
+	slices.Sort(out)
+	return out
+}

@@ -166,15 +166,7 @@ func (c *Collectivity) Validate() error {
 	if c.SIREN != "" && !ValidSIREN(c.SIREN) {
 		v.Add("siren", "must be 9 digits with a valid check digit")
 	}
-	if c.Website != "" && !ValidWebURL(c.Website) {
-		v.Add("website", "must be an absolute http or https URL")
-	}
-	if c.Email != "" && !ValidEmail(c.Email) {
-		v.Add("email", "must be an e-mail address")
-	}
-	if c.Phone != "" && !ValidPhone(c.Phone) {
-		v.Add("phone", "must be a phone number")
-	}
+	checkContact(&v, c.Website, c.Email, c.Phone)
 	checkOrigin(&v, c.Source, c.ExternalID)
 	return v.Err()
 }

@@ -3,7 +3,6 @@ package essdir
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -48,6 +47,10 @@ func (r ParticipantRole) Valid() bool {
 // DefaultTimezone is the zone of an event that names none, and the zone in
 // which a date filter ("2024-11-28") is a whole day.
 const DefaultTimezone = "Europe/Paris"
+
+// priceDigits is the most digits before the point of a price (the column
+// is numeric(10, 2)).
+const priceDigits = 8
 
 // SortStartsAt orders events by start, the soonest first.
 const SortStartsAt Sort = "starts_at"
@@ -148,9 +151,7 @@ func (e *Event) normalize() {
 	vn.INSEECode = strings.ToUpper(stripSpaces(vn.INSEECode))
 	vn.DepartmentCode = strings.ToUpper(stripSpaces(vn.DepartmentCode))
 	vn.RegionCode = stripSpaces(vn.RegionCode)
-	if p, ok := canonicalPrice(e.PriceEUR); ok {
-		e.PriceEUR = p
-	}
+	e.PriceEUR = canonicalEuros(e.PriceEUR, priceDigits)
 	e.Audiences = dedupe(e.Audiences, func(a Audience) Audience { return Audience(CleanText(string(a))) })
 	e.Formats = dedupe(e.Formats, func(f EventFormat) EventFormat { return EventFormat(CleanText(string(f))) })
 	e.Campaign = CleanText(e.Campaign)
@@ -209,12 +210,9 @@ func (e *Event) Validate() error {
 		v.Add("timezone", "must be an IANA time zone such as Europe/Paris")
 	}
 	e.validateVenue(&v)
-	if e.PriceEUR != "" {
-		if _, ok := canonicalPrice(e.PriceEUR); !ok {
-			v.Add("price_eur", "must be a decimal string of at least 0 with at most 2 decimals and 8 digits before the point (\"12.50\")")
-		} else if e.IsFree != nil && *e.IsFree && e.PriceEUR != "0.00" {
-			v.Add("price_eur", "must be empty or 0.00 when is_free is true")
-		}
+	if checkEuros(&v, "price_eur", e.PriceEUR, priceDigits) && e.PriceEUR != "" &&
+		e.IsFree != nil && *e.IsFree && e.PriceEUR != "0.00" {
+		v.Add("price_eur", "must be empty or 0.00 when is_free is true")
 	}
 	checkCodes(&v, "audiences", e.Audiences, Audiences)
 	checkCodes(&v, "formats", e.Formats, EventFormats)
@@ -272,23 +270,6 @@ func (e *Event) validateVenue(v *Violations) {
 			v.Add("venue.location.lon", "must be between -180 and 180")
 		}
 	}
-}
-
-var pricePattern = regexp.MustCompile(`^([0-9]{1,8})(?:\.([0-9]{1,2}))?$`)
-
-// canonicalPrice writes a price in euros with exactly two decimals ("12.5"
-// → "12.50", "007" → "7.00"). It never goes through a float, so no cent is
-// ever lost or invented.
-func canonicalPrice(s string) (string, bool) {
-	m := pricePattern.FindStringSubmatch(strings.TrimSpace(s))
-	if m == nil {
-		return "", false
-	}
-	whole := strings.TrimLeft(m[1], "0")
-	if whole == "" {
-		whole = "0"
-	}
-	return whole + "." + (m[2] + "00")[:2], true
 }
 
 var zones sync.Map // name → *time.Location

@@ -229,15 +229,7 @@ func (s *Structure) Validate() error {
 			v.Add("location.lon", "must be between -180 and 180")
 		}
 	}
-	if s.Website != "" && !ValidWebURL(s.Website) {
-		v.Add("website", "must be an absolute http or https URL")
-	}
-	if s.Email != "" && !ValidEmail(s.Email) {
-		v.Add("email", "must be an e-mail address")
-	}
-	if s.Phone != "" && !ValidPhone(s.Phone) {
-		v.Add("phone", "must be a phone number")
-	}
+	checkContact(&v, s.Website, s.Email, s.Phone)
 	checkLen(&v, "social_links", len(s.SocialLinks), 20)
 	for i, l := range s.SocialLinks {
 		f := fmt.Sprintf("social_links[%d]", i)
@@ -289,6 +281,11 @@ type StructureFilter struct {
 	UpdatedSince    *time.Time
 	// Audiences match the audiences of the structure's activities.
 	Audiences []Audience
+	// CollectivityIDs match the structures these collectivities support
+	// through a live link; SupportSchemeIDs, the structures that operate or
+	// benefited from these schemes.
+	CollectivityIDs  []uuid.UUID
+	SupportSchemeIDs []uuid.UUID
 	List
 }
 
@@ -298,6 +295,8 @@ type StructureFilter struct {
 type StructureRelations interface {
 	ActivitiesOf(ctx context.Context, structureIDs []uuid.UUID) (map[uuid.UUID][]*Activity, error)
 	EventsOf(ctx context.Context, structureIDs []uuid.UUID) (map[uuid.UUID][]*Event, error)
+	CollectivityLinksOf(ctx context.Context, structureIDs []uuid.UUID) (map[uuid.UUID][]*CollectivityLink, error)
+	SupportSchemesOf(ctx context.Context, structureIDs []uuid.UUID) (map[uuid.UUID][]*SupportScheme, error)
 }
 
 // StructureService is what the transport needs from the store.

@@ -227,3 +227,75 @@ func events() []keyed[essdir.Event] {
 	}
 	return []keyed[essdir.Event]{{"event:forum-2024-11-28", forum}}
 }
+
+func link(key string, l essdir.CollectivityLink) keyed[essdir.CollectivityLink] {
+	return keyed[essdir.CollectivityLink]{"link:" + key, &l}
+}
+
+// links are the support the round table describes.
+func links() []keyed[essdir.CollectivityLink] {
+	s := func(key string) uuid.UUID { return ID("structure:" + key) }
+	c := func(key string) uuid.UUID { return ID("collectivity:" + key) }
+	return []keyed[essdir.CollectivityLink]{
+		link("longvic-champ", essdir.CollectivityLink{StructureID: s("champ"), CollectivityID: c("longvic"),
+			SupportKinds: []essdir.SupportKind{essdir.SupportLand, essdir.SupportWorks, essdir.SupportPremises},
+			Description:  "Terrain d'un hectare avec bail rural, travaux pour viabiliser le terrain, mise à disposition de locaux."}),
+		link("ccom-boucle", essdir.CollectivityLink{StructureID: s("boucle"), CollectivityID: c("ccom"),
+			SupportKinds:    []essdir.SupportKind{essdir.SupportFunding, essdir.SupportMethodology, essdir.SupportSubsidy},
+			Description:     "Financement, accompagnement méthodologique via le Générateur BFC et subventions sur trois ans.",
+			SupportSchemeID: ID("scheme:gbfc")}),
+		link("preval-marmite", essdir.CollectivityLink{StructureID: s("marmite"), CollectivityID: c("preval"),
+			SupportKinds: []essdir.SupportKind{essdir.SupportPartnership},
+			Description:  "Soutien de Préval Haut Doubs."}),
+		link("region-marmite", essdir.CollectivityLink{StructureID: s("marmite"), CollectivityID: c("region-bfc"),
+			SupportKinds:    []essdir.SupportKind{essdir.SupportMethodology, essdir.SupportFunding},
+			Description:     "Accompagnement via la méthode du Générateur Bourgogne-Franche-Comté (diagnostic et accompagnement au démarrage), que la Région finance ; soutien de la Région.",
+			SupportSchemeID: ID("scheme:gbfc")}),
+		link("draaf-marmite", essdir.CollectivityLink{StructureID: s("marmite"), CollectivityID: c("draaf-bfc"),
+			SupportKinds: []essdir.SupportKind{essdir.SupportOther},
+			Description:  "Soutien de la DRAAF Bourgogne-Franche-Comté."}),
+		link("dijon-metropole-pes21", essdir.CollectivityLink{StructureID: s("pes21"), CollectivityID: c("dijon-metropole"),
+			SupportKinds: []essdir.SupportKind{essdir.SupportPartnership, essdir.SupportCommunication},
+			Description:  "Co-organisation du forum « Engager sa collectivité dans un projet » du 28 novembre 2024, dans le cadre du Mois de l'ESS."}),
+	}
+}
+
+func scheme(key string, x essdir.SupportScheme) keyed[essdir.SupportScheme] {
+	return keyed[essdir.SupportScheme]{"scheme:" + key, &x}
+}
+
+// schemes are the two support schemes the report presents.
+func schemes() []keyed[essdir.SupportScheme] {
+	s := func(key string) uuid.UUID { return ID("structure:" + key) }
+	steps := func(titles ...string) []essdir.SchemeStep {
+		out := make([]essdir.SchemeStep, len(titles))
+		for i, t := range titles {
+			out[i] = essdir.SchemeStep{Position: i + 1, Title: t}
+		}
+		return out
+	}
+	return []keyed[essdir.SupportScheme]{
+		scheme("dla", essdir.SupportScheme{
+			Name: "Dispositif Local d'Accompagnement de Côte-d'Or", Acronym: "DLA",
+			Description:         "Accompagnement sur mesure et gratuit des structures de l'ESS employeuses qui ont des problématiques à résoudre : renforcer leur modèle économique, consolider ou créer des emplois, améliorer leur stratégie, revoir leur gouvernance.",
+			OperatorStructureID: s("pes21"),
+			TargetAudiences:     []essdir.TargetAudience{essdir.TargetEmployerStructures},
+			Steps:               steps("Accueil", "Diagnostic partagé", "Construction du parcours", "Mise en œuvre de l'accompagnement", "Suivi"),
+			Territory:           essdir.SchemeTerritory{DepartmentCodes: []string{"21"}},
+			Email:               "contact@pole-economie-solidaire21.org", Phone: "03 80 50 90 47",
+		}),
+		scheme("gbfc", essdir.SupportScheme{
+			Name: "Générateur Bourgogne-Franche-Comté", Acronym: "GBFC",
+			Description:         "Méthode participative pour faire émerger des projets locaux en mobilisant habitants et acteurs du territoire : elle accompagne les collectivités dans le diagnostic, la co-construction et la mise en œuvre de projets innovants et solidaires. Porté en Côte-d'Or par le Pôle d'Économie Solidaire 21.",
+			OperatorStructureID: s("pes21"),
+			Funders: []essdir.Funder{
+				{Name: "Ademe"},
+				{CollectivityID: ID("collectivity:region-bfc")},
+			},
+			TargetAudiences: []essdir.TargetAudience{essdir.TargetCollectivities, essdir.TargetProjectLeaders},
+			Steps:           steps("Diagnostic", "Co-construction", "Mise en œuvre"),
+			Territory:       essdir.SchemeTerritory{RegionCodes: []string{"27"}},
+			Beneficiaries:   []essdir.Beneficiary{{StructureID: s("marmite")}, {StructureID: s("boucle")}},
+		}),
+	}
+}

@@ -24,6 +24,8 @@ type Services struct {
 	Activities     essdir.ActivityService
 	Collectivities essdir.CollectivityService
 	Events         essdir.EventService
+	SupportSchemes essdir.SupportSchemeService
+	Links          essdir.CollectivityLinkService
 }
 
 // Report counts what a run did.
@@ -102,6 +104,16 @@ func Demo(ctx context.Context, s Services) (Report, error) {
 	}
 	for _, x := range collectivities() {
 		if err := upsert(ctx, &r, x.key, x.rec, s.Collectivities.FindCollectivityByID, s.Collectivities.CreateCollectivity, s.Collectivities.UpdateCollectivity); err != nil {
+			return r, err
+		}
+	}
+	for _, x := range schemes() {
+		if err := upsert(ctx, &r, x.key, x.rec, s.SupportSchemes.FindSupportSchemeByID, s.SupportSchemes.CreateSupportScheme, s.SupportSchemes.UpdateSupportScheme); err != nil {
+			return r, err
+		}
+	}
+	for _, x := range links() {
+		if err := upsert(ctx, &r, x.key, x.rec, s.Links.FindCollectivityLinkByID, s.Links.CreateCollectivityLink, s.Links.UpdateCollectivityLink); err != nil {
 			return r, err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"gorm.io/gorm"
 )
 
@@ -52,6 +53,14 @@ func (f *filter) since(column string, t *time.Time) *filter {
 func (f *filter) before(column string, t *time.Time) *filter {
 	if t != nil {
 		f.q = f.q.Where(column+" < ?", *t)
+	}
+	return f
+}
+
+// ids keeps rows whose uuid column is one of vals.
+func (f *filter) ids(column string, vals []uuid.UUID) *filter {
+	if len(vals) > 0 {
+		f.q = f.q.Where(column+" IN ?", vals)
 	}
 	return f
 }

@@ -210,5 +210,15 @@ func structureFilterQuery(q *gorm.DB, f essdir.StructureFilter) *gorm.DB {
 		w.q = w.q.Where(`EXISTS (SELECT 1 FROM activities a WHERE a.structure_id = structures.id
 			AND a.deleted_at IS NULL AND a.audiences && ?::text[])`, toStrings(f.Audiences))
 	}
+	if len(f.CollectivityIDs) > 0 {
+		w.q = w.q.Where(`EXISTS (SELECT 1 FROM collectivity_links l WHERE l.structure_id = structures.id
+			AND l.deleted_at IS NULL AND l.collectivity_id IN ?)`, f.CollectivityIDs)
+	}
+	if len(f.SupportSchemeIDs) > 0 {
+		w.q = w.q.Where(`(EXISTS (SELECT 1 FROM support_schemes ss WHERE ss.operator_structure_id = structures.id
+			AND ss.deleted_at IS NULL AND ss.id IN ?) OR EXISTS (SELECT 1 FROM support_scheme_beneficiaries b
+			JOIN support_schemes ss ON ss.id = b.support_scheme_id AND ss.deleted_at IS NULL
+			WHERE b.structure_id = structures.id AND b.support_scheme_id IN ?))`, f.SupportSchemeIDs, f.SupportSchemeIDs)
+	}
 	return w.q
 }

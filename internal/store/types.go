@@ -4,6 +4,7 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgtype"
 )
@@ -62,6 +63,35 @@ func (l *jsonList[T]) Scan(src any) error {
 		return fmt.Errorf("jsonList: cannot scan %T", src)
 	}
 	return json.Unmarshal(b, (*[]T)(l))
+}
+
+// date stores a calendar date ("2024-11-28"; "" is NULL) in a date column,
+// as text both ways, so that no time zone ever moves it to another day.
+type date string
+
+// Value writes the date as text; PostgreSQL reads it as a date.
+func (d date) Value() (driver.Value, error) {
+	if d == "" {
+		return nil, nil
+	}
+	return string(d), nil
+}
+
+// Scan reads a date column, which pgx gives as a time at midnight UTC.
+func (d *date) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*d = ""
+	case time.Time:
+		*d = date(v.Format(time.DateOnly))
+	case string:
+		*d = date(v)
+	case []byte:
+		*d = date(v)
+	default:
+		return fmt.Errorf("date: cannot scan %T", src)
+	}
+	return nil
 }
 
 func nullable(s string) *string {
