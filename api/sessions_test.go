@@ -60,7 +60,9 @@ func TestRefreshRotation(t *testing.T) {
 func TestRevoke(t *testing.T) {
 	e := newEnv(t)
 	access, refresh, _ := e.login(essdir.RoleEditor)
-	form := func(token string) string { return url.Values{"token": {token}, "token_type_hint": {"refresh_token"}}.Encode() }
+	form := func(token string) string {
+		return url.Values{"token": {token}, "token_type_hint": {"refresh_token"}}.Encode()
+	}
 
 	wantStatus(t, e.do(req{method: "POST", path: "/v1/auth/revoke", body: form(refresh), contentType: formCT}), http.StatusUnauthorized)
 	// Another caller cannot revoke it (and learns nothing: 200).
