@@ -173,6 +173,7 @@ func (s *Server) getActivity(c echo.Context) error {
 //	@Accept			json
 //	@Produce		json,application/problem+json
 //	@Param			id			path		string			true	"structure id"	format(uuid)
+//	@Param			Idempotency-Key	header		string	false	"makes a retry safe: the first answer is replayed"
 //	@Param			activity	body		ActivityInput	true	"the activity"
 //	@Success		201			{object}	Activity
 //	@Header			201			{string}	Location	"URL of the new activity"
@@ -183,6 +184,7 @@ func (s *Server) getActivity(c echo.Context) error {
 //	@Failure		404			{object}	Problem	"no such structure"
 //	@Failure		413			{object}	Problem
 //	@Failure		415			{object}	Problem
+//	@Failure		409			{object}	Problem	"the Idempotency-Key is in use"
 //	@Failure		422			{object}	Problem	"invalid fields, one entry each"
 //	@Failure		429			{object}	Problem
 //	@Failure		503			{object}	Problem

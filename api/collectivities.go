@@ -107,6 +107,7 @@ func (s *Server) getCollectivity(c echo.Context) error {
 //	@Tags			collectivities
 //	@Accept			json
 //	@Produce		json,application/problem+json
+//	@Param			Idempotency-Key	header		string	false	"makes a retry safe: the first answer is replayed"
 //	@Param			collectivity	body		CollectivityInput	true	"the collectivity"
 //	@Success		201				{object}	Collectivity
 //	@Header			201				{string}	Location	"URL of the new collectivity"
@@ -114,7 +115,7 @@ func (s *Server) getCollectivity(c echo.Context) error {
 //	@Failure		400				{object}	Problem		"malformed JSON or unknown field"
 //	@Failure		401				{object}	Problem
 //	@Failure		403				{object}	Problem
-//	@Failure		409				{object}	Problem	"a collectivity of this kind with this code exists"
+//	@Failure		409				{object}	Problem	"a collectivity of this kind with this code exists, or the Idempotency-Key is in use"
 //	@Failure		413				{object}	Problem
 //	@Failure		415				{object}	Problem
 //	@Failure		422				{object}	Problem	"invalid fields, one entry each"

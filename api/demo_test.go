@@ -6,13 +6,17 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/essdir/essdir/internal/pgtest"
 	"github.com/essdir/essdir/internal/seed"
+	"github.com/essdir/essdir/internal/store"
 )
 
 // TestDemoDataReadBack loads the demo data set twice (the second run changes
 // nothing) and reads it back through the API as a new user would.
 func TestDemoDataReadBack(t *testing.T) {
-	e := newEnv(t)
+	// A database of its own: the demo's official codes (Ville de Longvic,
+	// Région 27…) are unique per kind and other tests use them too.
+	e := newEnvOn(t, pgtest.Fresh(t), store.Options{MaxOpenConns: 4})
 	ctx := context.Background()
 	services := seed.Services{Structures: e.store, Activities: e.store, Collectivities: e.store, Events: e.store, SupportSchemes: e.store, Links: e.store}
 	if _, err := seed.Demo(ctx, services); err != nil {

@@ -134,10 +134,11 @@ func (s *Server) getEvent(c echo.Context) error {
 //
 //	@ID				createEvent
 //	@Summary		Create an event
-//	@Description	The server chooses the id and derives the venue's département and région. `timezone` defaults to Europe/Paris, `status` to scheduled. `price_eur` is a decimal string ("12.50"). Organizers and participants must be live records of the directory.
+//	@Description	The server chooses the id and derives the venue's département and région. `timezone` defaults to Europe/Paris, `status` to scheduled. `price_eur` is a decimal string ("12.50"). Organizers and participants must be live records of the directory. Roles: editor, admin, partner (an event of a partner always carries its source; a body naming another source is a 403, nothing written).
 //	@Tags			events
 //	@Accept			json
 //	@Produce		json,application/problem+json
+//	@Param			Idempotency-Key	header		string	false	"makes a retry safe: the first answer is replayed"
 //	@Param			event	body		EventInput	true	"the event"
 //	@Success		201		{object}	Event
 //	@Header			201		{string}	Location	"URL of the new event"
@@ -145,7 +146,7 @@ func (s *Server) getEvent(c echo.Context) error {
 //	@Failure		400		{object}	Problem		"malformed JSON, unknown field or wrong JSON type"
 //	@Failure		401		{object}	Problem
 //	@Failure		403		{object}	Problem
-//	@Failure		409		{object}	Problem	"duplicate external id"
+//	@Failure		409		{object}	Problem	"duplicate external id, or the Idempotency-Key is in use"
 //	@Failure		413		{object}	Problem
 //	@Failure		415		{object}	Problem
 //	@Failure		422		{object}	Problem	"invalid fields, one entry each"
@@ -167,6 +168,9 @@ func (s *Server) createEvent(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.authorizeCreate(c, ev); err != nil {
+		return err
+	}
 	if err := s.events.CreateEvent(c.Request().Context(), ev, echoed); err != nil {
 		return err
 	}
@@ -178,7 +182,7 @@ func (s *Server) createEvent(c echo.Context) error {
 //
 //	@ID				replaceEvent
 //	@Summary		Replace an event
-//	@Description	PUT replaces the whole record: an omitted optional field is cleared, an omitted status is kept. A body made from a GET may be sent back as is; sending the stored record again changes nothing (same version).
+//	@Description	PUT replaces the whole record: an omitted optional field is cleared, an omitted status is kept. A body made from a GET may be sent back as is; sending the stored record again changes nothing (same version). Roles: editor, admin, partner (its own source only, 403 otherwise).
 //	@Tags			events
 //	@Accept			json
 //	@Produce		json,application/problem+json
@@ -215,6 +219,10 @@ func (s *Server) replaceEvent(c echo.Context) error {
 
 // updateEvent stores a change and answers the editor's view.
 func (s *Server) updateEvent(c echo.Context, id uuid.UUID, change essdir.Change[essdir.Event]) error {
+	change, err := authorizeChange[essdir.Event](s, c, change)
+	if err != nil {
+		return err
+	}
 	updated, err := s.events.UpdateEvent(c.Request().Context(), id, change)
 	if err != nil {
 		return err
@@ -226,7 +234,7 @@ func (s *Server) updateEvent(c echo.Context, id uuid.UUID, change essdir.Change[
 //
 //	@ID				patchEvent
 //	@Summary		Patch an event
-//	@Description	JSON Merge Patch (RFC 7396): members set replace, `null` removes, objects merge, lists (organizers, participants) are replaced whole. The result is checked like a PUT.
+//	@Description	JSON Merge Patch (RFC 7396): members set replace, `null` removes, objects merge, lists (organizers, participants) are replaced whole. The result is checked like a PUT. Roles: editor, admin, partner (its own source only, 403 otherwise).
 //	@Tags			events
 //	@Accept			json
 //	@Accept			application/merge-patch+json
@@ -268,7 +276,7 @@ func (s *Server) patchEvent(c echo.Context) error {
 //
 //	@ID				deleteEvent
 //	@Summary		Delete an event
-//	@Description	Soft delete: the event disappears from every read and from the calendar feeds (to tell calendars of a cancellation, set `status` to cancelled instead).
+//	@Description	Soft delete: the event disappears from every read and from the calendar feeds (to tell calendars of a cancellation, set `status` to cancelled instead). Roles: editor, admin, partner (its own source only, 403 otherwise).
 //	@Tags			events
 //	@Produce		json,application/problem+json
 //	@Param			id			path	string	true	"event id"	format(uuid)
@@ -289,7 +297,11 @@ func (s *Server) deleteEvent(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.events.DeleteEvent(c.Request().Context(), id, ifMatchCheck[essdir.Event](c)); err != nil {
+	check, err := authorizeDelete[essdir.Event](s, c, ifMatchCheck[essdir.Event](c))
+	if err != nil {
+		return err
+	}
+	if err := s.events.DeleteEvent(c.Request().Context(), id, check); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

@@ -210,6 +210,9 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c) // probes, metrics and docs take no credentials
 		}
 		scheme, token, ok := strings.Cut(header, " ")
+		if ok && strings.EqualFold(scheme, "Basic") && clientAuthPaths[c.Request().URL.Path] {
+			return next(c) // client credentials, checked by the handler
+		}
 		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
 			if err := s.anonLimit.allow("ip:" + c.RealIP()); err != nil {
 				return err
@@ -232,6 +235,9 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// clientAuthPaths take a partner client's credentials by HTTP Basic.
+var clientAuthPaths = map[string]bool{"/v1/auth/token": true, "/v1/auth/revoke": true}
+
 func unauthorized(code, description string) error {
 	return &httpError{status: http.StatusUnauthorized, detail: description, headers: map[string]string{
 		echo.HeaderWWWAuthenticate: fmt.Sprintf(`Bearer realm="essdir", error=%q, error_description=%q`, code, description),
@@ -251,19 +257,25 @@ func canSeeUnpublished(c echo.Context) bool {
 	return p != nil && p.Role.Includes(essdir.RoleEditor)
 }
 
-// requireRole guards a route: 401 without credentials, 403 when the role is
-// too low.
-func requireRole(role essdir.Role) echo.MiddlewareFunc {
+// requireRole guards a route: 401 without credentials, 403 unless the
+// caller's role includes one of roles.
+func requireRole(roles ...essdir.Role) echo.MiddlewareFunc {
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = string(r)
+	}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			p := principalOf(c)
 			if p == nil {
 				return unauthorized("invalid_request", "this action needs a Bearer access token")
 			}
-			if !p.Role.Includes(role) {
-				return essdir.Errorf(essdir.EFORBIDDEN, "this action needs the %s role", role)
+			for _, r := range roles {
+				if p.Role.Includes(r) {
+					return next(c)
+				}
 			}
-			return next(c)
+			return essdir.Errorf(essdir.EFORBIDDEN, "this action needs the %s role", strings.Join(names, " or "))
 		}
 	}
 }

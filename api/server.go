@@ -27,10 +27,16 @@
 //	@tag.description			OAuth 2 tokens and the authenticated caller.
 //	@tag.name					operations
 //	@tag.description			Probes, metrics and the API document.
+//	@tag.name					users
+//	@tag.description			People's accounts (admins, editors). Admin only.
+//	@tag.name					clients
+//	@tag.description			Partner applications bound to one source, with their client credentials. Admin only.
 //	@securityDefinitions.apikey	BearerAuth
 //	@in							header
 //	@name						Authorization
-//	@description				"Bearer " followed by an access token from POST /v1/auth/token.
+//	@description				"Bearer " followed by an access token from POST /v1/auth/token. Roles: admin (everything), editor (directory content), partner (a client: structures and events of its source only).
+//	@securityDefinitions.basic	BasicAuth
+//	@description				A partner client's client_id and client_secret (RFC 6749 §2.3.1), at the token and revocation endpoints only.
 package api
 
 import (
@@ -67,7 +73,11 @@ type Options struct {
 	Geography      essdir.Geography
 	Events         essdir.EventService
 	Users          essdir.UserService
+	Clients        essdir.ClientService
+	RefreshTokens  essdir.RefreshTokenService
+	Idempotency    essdir.IdempotencyService // nil: Idempotency-Key is ignored
 	Tokens         *auth.Issuer
+	RefreshTTL     time.Duration // lifetime of refresh tokens; 0 = 30 days
 	DB             Pinger
 	Logger         *slog.Logger
 	Registry       *prometheus.Registry // where the HTTP metrics go, served at /metrics
@@ -93,6 +103,10 @@ type Server struct {
 	geography      essdir.Geography
 	events         essdir.EventService
 	users          essdir.UserService
+	clients        essdir.ClientService
+	refreshTokens  essdir.RefreshTokenService
+	idempotent     essdir.IdempotencyService
+	refreshTTL     time.Duration
 	tokens         *auth.Issuer
 	db             Pinger
 	log            *slog.Logger
@@ -115,6 +129,9 @@ func New(o Options) *Server {
 	if o.BodyLimit <= 0 {
 		o.BodyLimit = 1 << 20
 	}
+	if o.RefreshTTL <= 0 {
+		o.RefreshTTL = 30 * 24 * time.Hour
+	}
 	if o.RequestTimeout <= 0 {
 		o.RequestTimeout = 30 * time.Second
 	}
@@ -122,6 +139,7 @@ func New(o Options) *Server {
 		echo: echo.New(), structures: o.Structures, activities: o.Activities, collectivities: o.Collectivities, relations: o.Relations, events: o.Events, users: o.Users, tokens: o.Tokens,
 		db: o.DB, log: o.Logger, metrics: newMetrics(o.Registry), anonLimit: newLimiter(o.RateLimitAnon),
 		geography: o.Geography, supportSchemes: o.SupportSchemes, collectivityLinks: o.CollectivityLinks,
+		clients: o.Clients, refreshTokens: o.RefreshTokens, idempotent: o.Idempotency, refreshTTL: o.RefreshTTL,
 	}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
@@ -144,7 +162,7 @@ func New(o Options) *Server {
 		MaxAge:        3600,
 	}))
 	e.Use(withTimeout(o.RequestTimeout), s.authenticate, s.rateLimit(o.RateLimitAuth),
-		middleware.BodyLimit(strconv.FormatInt(o.BodyLimit, 10)), refuseContentEncoding)
+		middleware.BodyLimit(strconv.FormatInt(o.BodyLimit, 10)), refuseContentEncoding, s.idempotency)
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
@@ -156,15 +174,19 @@ func New(o Options) *Server {
 	// turn every 405 under /v1 into a 404.
 	v1 := e.Group("/v1")
 	editor := requireRole(essdir.RoleEditor)
+	writer := requireRole(essdir.RoleEditor, essdir.RolePartner) // partners: their source only (authorizeWrite)
+	admin := requireRole(essdir.RoleAdmin)
 	s.authRoutes(v1, limitPerIP(o.RateLimitToken))
-	s.structureRoutes(v1, editor)
+	s.structureRoutes(v1, writer)
 	s.activityRoutes(v1, editor)
 	s.collectivityRoutes(v1, editor)
 	s.geographyRoutes(v1)
 	s.vocabularyRoutes(v1)
-	s.eventRoutes(v1, editor)
+	s.eventRoutes(v1, writer)
 	s.supportSchemeRoutes(v1, editor)
 	s.collectivityLinkRoutes(v1, editor)
+	s.userRoutes(v1, admin)
+	s.clientRoutes(v1, admin)
 	return s
 }
 

@@ -150,10 +150,11 @@ func (s *Server) getStructure(c echo.Context) error {
 //
 //	@ID				createStructure
 //	@Summary		Create a structure
-//	@Description	The server chooses the id, derives the slug (unless given), the SIREN (from the SIRET), the département and the région. `status` defaults to published.
+//	@Description	The server chooses the id, derives the slug (unless given), the SIREN (from the SIRET), the département and the région. `status` defaults to published. Roles: editor, admin, partner. A partner's structure always carries its source (a body naming another source is a 403, nothing written) and takes its client's moderation status (pending or published) unless `status` is named; a moderated partner may not publish (403).
 //	@Tags			structures
 //	@Accept			json
 //	@Produce		json,application/problem+json
+//	@Param			Idempotency-Key	header		string	false	"makes a retry safe: the first answer is replayed"
 //	@Param			structure	body		StructureInput	true	"the structure"
 //	@Success		201			{object}	Structure
 //	@Header			201			{string}	Location	"URL of the new structure"
@@ -161,7 +162,7 @@ func (s *Server) getStructure(c echo.Context) error {
 //	@Failure		400			{object}	Problem		"malformed JSON or unknown field"
 //	@Failure		401			{object}	Problem
 //	@Failure		403			{object}	Problem
-//	@Failure		409			{object}	Problem	"duplicate SIRET, slug or external id"
+//	@Failure		409			{object}	Problem	"duplicate SIRET, slug or external id, or the Idempotency-Key is in use"
 //	@Failure		413			{object}	Problem
 //	@Failure		415			{object}	Problem
 //	@Failure		422			{object}	Problem	"invalid fields, one entry each"
@@ -183,6 +184,9 @@ func (s *Server) createStructure(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.authorizeCreate(c, st); err != nil {
+		return err
+	}
 	if err := s.structures.CreateStructure(c.Request().Context(), st, echoed); err != nil {
 		return err
 	}
@@ -194,7 +198,7 @@ func (s *Server) createStructure(c echo.Context) error {
 //
 //	@ID				replaceStructure
 //	@Summary		Replace a structure
-//	@Description	PUT replaces the whole record: an omitted optional field is cleared (an omitted slug is kept). A body made from a GET may be sent back as is. Sending the stored record again changes nothing (same version).
+//	@Description	PUT replaces the whole record: an omitted optional field is cleared (an omitted slug is kept). A body made from a GET may be sent back as is. Sending the stored record again changes nothing (same version). Roles: editor, admin, partner — a partner only for a record of its own source (403 otherwise, the record untouched; the source never changes).
 //	@Tags			structures
 //	@Accept			json
 //	@Produce		json,application/problem+json
@@ -231,6 +235,10 @@ func (s *Server) replaceStructure(c echo.Context) error {
 
 // updateStructure stores a change and answers the editor's view.
 func (s *Server) updateStructure(c echo.Context, id uuid.UUID, change essdir.Change[essdir.Structure]) error {
+	change, err := authorizeChange[essdir.Structure](s, c, change)
+	if err != nil {
+		return err
+	}
 	updated, err := s.structures.UpdateStructure(c.Request().Context(), id, change)
 	if err != nil {
 		return err
@@ -242,7 +250,7 @@ func (s *Server) updateStructure(c echo.Context, id uuid.UUID, change essdir.Cha
 //
 //	@ID				patchStructure
 //	@Summary		Patch a structure
-//	@Description	JSON Merge Patch (RFC 7396): members set replace, `null` removes, objects merge. The result is checked like a PUT.
+//	@Description	JSON Merge Patch (RFC 7396): members set replace, `null` removes, objects merge. The result is checked like a PUT. Roles: editor, admin, partner (its own source only, 403 otherwise).
 //	@Tags			structures
 //	@Accept			json
 //	@Accept			application/merge-patch+json
@@ -284,7 +292,7 @@ func (s *Server) patchStructure(c echo.Context) error {
 //
 //	@ID				deleteStructure
 //	@Summary		Delete a structure
-//	@Description	Soft delete: the structure disappears from every read; partners see a tombstone in the change feed.
+//	@Description	Soft delete: the structure disappears from every read; partners see a tombstone in the change feed. Roles: editor, admin, partner (its own source only, 403 otherwise).
 //	@Tags			structures
 //	@Produce		json,application/problem+json
 //	@Param			id			path	string	true	"structure id"	format(uuid)
@@ -305,7 +313,11 @@ func (s *Server) deleteStructure(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.structures.DeleteStructure(c.Request().Context(), id, ifMatchCheck[essdir.Structure](c)); err != nil {
+	check, err := authorizeDelete[essdir.Structure](s, c, ifMatchCheck[essdir.Structure](c))
+	if err != nil {
+		return err
+	}
+	if err := s.structures.DeleteStructure(c.Request().Context(), id, check); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

@@ -770,6 +770,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
+                "description": "A user (admin, editor) or a partner client (with its name and source).",
                 "produces": [
                     "application/json",
                     "application/problem+json"
@@ -813,9 +814,98 @@ const docTemplate = `{
                 }
             }
         },
+        "/v1/auth/revoke": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "description": "RFC 7009. The caller authenticates with its Bearer access token or, for a partner client, its client credentials (HTTP Basic or ` + "`" + `client_id` + "`" + ` and ` + "`" + `client_secret` + "`" + ` in the body). Revoking a refresh token revokes its whole family. An unknown token, or one issued to someone else, answers 200 as well and changes nothing. Access tokens are short-lived JWTs that cannot be revoked one by one: they expire within ` + "`" + `expires_in` + "`" + `. ` + "`" + `token_type_hint` + "`" + ` is accepted and not needed. Any role.",
+                "consumes": [
+                    "application/x-www-form-urlencoded",
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "auth"
+                ],
+                "summary": "Revoke a refresh token",
+                "operationId": "revokeToken",
+                "parameters": [
+                    {
+                        "description": "the token to revoke",
+                        "name": "request",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/RevokeRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "revoked, or nothing to revoke"
+                    },
+                    "400": {
+                        "description": "no token",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "no or wrong credentials",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/v1/auth/token": {
             "post": {
-                "description": "OAuth 2 token endpoint. ` + "`" + `grant_type=password` + "`" + ` with the user's e-mail as ` + "`" + `username` + "`" + `. The body may be ` + "`" + `application/x-www-form-urlencoded` + "`" + ` (the standard) or JSON with the same names. Errors follow RFC 6749 §5.2.",
+                "security": [
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "description": "OAuth 2 token endpoint (RFC 6749). ` + "`" + `grant_type=password` + "`" + ` with the user's e-mail as ` + "`" + `username` + "`" + `; ` + "`" + `client_credentials` + "`" + ` for partner clients, authenticated by HTTP Basic (` + "`" + `client_id:client_secret` + "`" + `) or by ` + "`" + `client_id` + "`" + ` and ` + "`" + `client_secret` + "`" + ` in the body; ` + "`" + `refresh_token` + "`" + ` with the last refresh token received. Every grant answers a new refresh token: refresh tokens are single-use, and showing a spent one revokes every token of its family. The body may be ` + "`" + `application/x-www-form-urlencoded` + "`" + ` (the standard) or JSON with the same names; an ` + "`" + `Idempotency-Key` + "`" + ` is ignored here. Errors follow RFC 6749 §5.2: a failed client authentication is ` + "`" + `invalid_client` + "`" + ` (401, with ` + "`" + `WWW-Authenticate: Basic` + "`" + ` when Basic was used).",
                 "consumes": [
                     "application/x-www-form-urlencoded",
                     "application/json"
@@ -853,6 +943,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/OAuthError"
                         }
                     },
+                    "401": {
+                        "description": "invalid_client",
+                        "schema": {
+                            "$ref": "#/definitions/OAuthError"
+                        }
+                    },
                     "413": {
                         "description": "Request Entity Too Large",
                         "schema": {
@@ -861,6 +957,473 @@ const docTemplate = `{
                     },
                     "415": {
                         "description": "a Content-Encoding other than identity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/clients": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Every client, in creation order, without secrets. Admin only.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "clients"
+                ],
+                "summary": "List partner clients",
+                "operationId": "listClients",
+                "parameters": [
+                    {
+                        "maximum": 100,
+                        "minimum": 1,
+                        "type": "integer",
+                        "default": 20,
+                        "description": "page size",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ClientList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "not an admin",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "A partner application bound to one ` + "`" + `source` + "`" + `: it gets tokens of the partner role with the client credentials grant and writes only structures and events of its source. ` + "`" + `moderation` + "`" + ` (default pending) is the status its new structures take unless they name one; a pending client may not publish. The answer carries ` + "`" + `client_secret` + "`" + `, shown this once and stored hashed. Admin only.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "clients"
+                ],
+                "summary": "Create a partner client",
+                "operationId": "createClient",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "makes a retry safe: the first answer is replayed",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the client",
+                        "name": "client",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/ClientInput"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/CreatedClient"
+                        },
+                        "headers": {
+                            "Location": {
+                                "type": "string",
+                                "description": "URL of the new client"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "not an admin",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "the Idempotency-Key is in use",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/clients/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Without its secret, which is never shown again. Admin only.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "clients"
+                ],
+                "summary": "Get a partner client",
+                "operationId": "getClient",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "client id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Client"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "strong entity tag"
+                            }
+                        }
+                    },
+                    "304": {
+                        "description": "not modified"
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "not an admin",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Erases the client and revokes its refresh tokens at once; its writes stop at once, its access tokens expire within ` + "`" + `expires_in` + "`" + `. The records it wrote stay, with their source. Admin only.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "clients"
+                ],
+                "summary": "Delete a partner client",
+                "operationId": "deleteClient",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "client id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "deleted"
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "not an admin",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Renames, changes the moderation, disables or enables a client. Disabling revokes its refresh tokens and stops its writes at once (each partner write reads its client); its other requests end with its access tokens, within ` + "`" + `expires_in` + "`" + `. The source never changes. Admin only.",
+                "consumes": [
+                    "application/json",
+                    "application/merge-patch+json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "clients"
+                ],
+                "summary": "Change a partner client",
+                "operationId": "patchClient",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "client id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "the members to change",
+                        "name": "patch",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/ClientPatch"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Client"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "strong entity tag"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "not an admin",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1064,6 +1627,12 @@ const docTemplate = `{
                 "operationId": "createCollectivity",
                 "parameters": [
                     {
+                        "type": "string",
+                        "description": "makes a retry safe: the first answer is replayed",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
                         "description": "the collectivity",
                         "name": "collectivity",
                         "in": "body",
@@ -1109,7 +1678,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "a collectivity of this kind with this code exists",
+                        "description": "a collectivity of this kind with this code exists, or the Idempotency-Key is in use",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -2556,7 +3125,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "The server chooses the id and derives the venue's département and région. ` + "`" + `timezone` + "`" + ` defaults to Europe/Paris, ` + "`" + `status` + "`" + ` to scheduled. ` + "`" + `price_eur` + "`" + ` is a decimal string (\"12.50\"). Organizers and participants must be live records of the directory.",
+                "description": "The server chooses the id and derives the venue's département and région. ` + "`" + `timezone` + "`" + ` defaults to Europe/Paris, ` + "`" + `status` + "`" + ` to scheduled. ` + "`" + `price_eur` + "`" + ` is a decimal string (\"12.50\"). Organizers and participants must be live records of the directory. Roles: editor, admin, partner (an event of a partner always carries its source; a body naming another source is a 403, nothing written).",
                 "consumes": [
                     "application/json"
                 ],
@@ -2570,6 +3139,12 @@ const docTemplate = `{
                 "summary": "Create an event",
                 "operationId": "createEvent",
                 "parameters": [
+                    {
+                        "type": "string",
+                        "description": "makes a retry safe: the first answer is replayed",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
                     {
                         "description": "the event",
                         "name": "event",
@@ -2616,7 +3191,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "duplicate external id",
+                        "description": "duplicate external id, or the Idempotency-Key is in use",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -2860,7 +3435,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "PUT replaces the whole record: an omitted optional field is cleared, an omitted status is kept. A body made from a GET may be sent back as is; sending the stored record again changes nothing (same version).",
+                "description": "PUT replaces the whole record: an omitted optional field is cleared, an omitted status is kept. A body made from a GET may be sent back as is; sending the stored record again changes nothing (same version). Roles: editor, admin, partner (its own source only, 403 otherwise).",
                 "consumes": [
                     "application/json"
                 ],
@@ -2991,7 +3566,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Soft delete: the event disappears from every read and from the calendar feeds (to tell calendars of a cancellation, set ` + "`" + `status` + "`" + ` to cancelled instead).",
+                "description": "Soft delete: the event disappears from every read and from the calendar feeds (to tell calendars of a cancellation, set ` + "`" + `status` + "`" + ` to cancelled instead). Roles: editor, admin, partner (its own source only, 403 otherwise).",
                 "produces": [
                     "application/json",
                     "application/problem+json"
@@ -3077,7 +3652,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "JSON Merge Patch (RFC 7396): members set replace, ` + "`" + `null` + "`" + ` removes, objects merge, lists (organizers, participants) are replaced whole. The result is checked like a PUT.",
+                "description": "JSON Merge Patch (RFC 7396): members set replace, ` + "`" + `null` + "`" + ` removes, objects merge, lists (organizers, participants) are replaced whole. The result is checked like a PUT. Roles: editor, admin, partner (its own source only, 403 otherwise).",
                 "consumes": [
                     "application/json",
                     "application/merge-patch+json"
@@ -3603,7 +4178,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "The server chooses the id, derives the slug (unless given), the SIREN (from the SIRET), the département and the région. ` + "`" + `status` + "`" + ` defaults to published.",
+                "description": "The server chooses the id, derives the slug (unless given), the SIREN (from the SIRET), the département and the région. ` + "`" + `status` + "`" + ` defaults to published. Roles: editor, admin, partner. A partner's structure always carries its source (a body naming another source is a 403, nothing written) and takes its client's moderation status (pending or published) unless ` + "`" + `status` + "`" + ` is named; a moderated partner may not publish (403).",
                 "consumes": [
                     "application/json"
                 ],
@@ -3617,6 +4192,12 @@ const docTemplate = `{
                 "summary": "Create a structure",
                 "operationId": "createStructure",
                 "parameters": [
+                    {
+                        "type": "string",
+                        "description": "makes a retry safe: the first answer is replayed",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
                     {
                         "description": "the structure",
                         "name": "structure",
@@ -3663,7 +4244,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "duplicate SIRET, slug or external id",
+                        "description": "duplicate SIRET, slug or external id, or the Idempotency-Key is in use",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -3811,7 +4392,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "PUT replaces the whole record: an omitted optional field is cleared (an omitted slug is kept). A body made from a GET may be sent back as is. Sending the stored record again changes nothing (same version).",
+                "description": "PUT replaces the whole record: an omitted optional field is cleared (an omitted slug is kept). A body made from a GET may be sent back as is. Sending the stored record again changes nothing (same version). Roles: editor, admin, partner — a partner only for a record of its own source (403 otherwise, the record untouched; the source never changes).",
                 "consumes": [
                     "application/json"
                 ],
@@ -3942,7 +4523,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Soft delete: the structure disappears from every read; partners see a tombstone in the change feed.",
+                "description": "Soft delete: the structure disappears from every read; partners see a tombstone in the change feed. Roles: editor, admin, partner (its own source only, 403 otherwise).",
                 "produces": [
                     "application/json",
                     "application/problem+json"
@@ -4028,7 +4609,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "JSON Merge Patch (RFC 7396): members set replace, ` + "`" + `null` + "`" + ` removes, objects merge. The result is checked like a PUT.",
+                "description": "JSON Merge Patch (RFC 7396): members set replace, ` + "`" + `null` + "`" + ` removes, objects merge. The result is checked like a PUT. Roles: editor, admin, partner (its own source only, 403 otherwise).",
                 "consumes": [
                     "application/json",
                     "application/merge-patch+json"
@@ -4314,6 +4895,12 @@ const docTemplate = `{
                         "required": true
                     },
                     {
+                        "type": "string",
+                        "description": "makes a retry safe: the first answer is replayed",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
                         "description": "the activity",
                         "name": "activity",
                         "in": "body",
@@ -4360,6 +4947,12 @@ const docTemplate = `{
                     },
                     "404": {
                         "description": "no such structure",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "the Idempotency-Key is in use",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -5242,6 +5835,485 @@ const docTemplate = `{
                 }
             }
         },
+        "/v1/users": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Every user, in creation order. Admin only.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "users"
+                ],
+                "summary": "List users",
+                "operationId": "listUsers",
+                "parameters": [
+                    {
+                        "maximum": 100,
+                        "minimum": 1,
+                        "type": "integer",
+                        "default": 20,
+                        "description": "page size",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/UserList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "not an admin",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "An admin or an editor, who signs in with the password grant. The password (12 to 72 bytes) is stored as a bcrypt hash and never shown. Admin only.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "users"
+                ],
+                "summary": "Create a user",
+                "operationId": "createUser",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "makes a retry safe: the first answer is replayed",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the user",
+                        "name": "user",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/UserInput"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/User"
+                        },
+                        "headers": {
+                            "Location": {
+                                "type": "string",
+                                "description": "URL of the new user"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "not an admin",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "the e-mail is taken, or the Idempotency-Key is in use",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/users/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Admin only.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "users"
+                ],
+                "summary": "Get a user",
+                "operationId": "getUser",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "user id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/User"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "strong entity tag"
+                            }
+                        }
+                    },
+                    "304": {
+                        "description": "not modified"
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "not an admin",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Erases the account and revokes its refresh tokens at once; its access tokens expire within their lifetime. An admin cannot delete itself (409). Admin only.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "users"
+                ],
+                "summary": "Delete a user",
+                "operationId": "deleteUser",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "user id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "deleted"
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "not an admin",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "an admin deleting itself",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Changes the role, disables or enables the account, or sets a new password. Disabling a user (or changing its password) revokes its refresh tokens at once; its access tokens expire within their lifetime (` + "`" + `expires_in` + "`" + `, ESSDIR_ACCESS_TOKEN_TTL). An admin cannot disable or demote itself (409). Admin only.",
+                "consumes": [
+                    "application/json",
+                    "application/merge-patch+json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "users"
+                ],
+                "summary": "Change a user",
+                "operationId": "patchUser",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "uuid",
+                        "description": "user id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "the members to change",
+                        "name": "patch",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/UserPatch"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/User"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "strong entity tag"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "not an admin",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "an admin's change to its own account",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/v1/vocabularies": {
             "get": {
                 "description": "Every coded field's values with their French labels, in display order: legal_forms, sectors, labels, audiences, support_kinds, event_formats, target_audiences, collectivity_kinds. Cacheable for an hour; ` + "`" + `If-None-Match` + "`" + ` answers 304 when the copy is current.",
@@ -5587,6 +6659,121 @@ const docTemplate = `{
                 "AudienceCompanies",
                 "AudiencePatientsCarers"
             ]
+        },
+        "Client": {
+            "type": "object",
+            "required": [
+                "created_at",
+                "disabled",
+                "id",
+                "moderation",
+                "name",
+                "source",
+                "updated_at"
+            ],
+            "properties": {
+                "created_at": {
+                    "type": "string"
+                },
+                "disabled": {
+                    "type": "boolean"
+                },
+                "id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "moderation": {
+                    "enum": [
+                        "pending",
+                        "published"
+                    ],
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/Status"
+                        }
+                    ]
+                },
+                "name": {
+                    "type": "string",
+                    "example": "RTES"
+                },
+                "source": {
+                    "type": "string",
+                    "example": "rtes"
+                },
+                "updated_at": {
+                    "type": "string"
+                }
+            }
+        },
+        "ClientInput": {
+            "type": "object",
+            "required": [
+                "name",
+                "source"
+            ],
+            "properties": {
+                "moderation": {
+                    "enum": [
+                        "pending",
+                        "published"
+                    ],
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/Status"
+                        }
+                    ],
+                    "example": "pending"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "RTES"
+                },
+                "source": {
+                    "type": "string",
+                    "example": "rtes"
+                }
+            }
+        },
+        "ClientList": {
+            "type": "object",
+            "required": [
+                "data",
+                "meta"
+            ],
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Client"
+                    }
+                },
+                "meta": {
+                    "$ref": "#/definitions/ListMeta"
+                }
+            }
+        },
+        "ClientPatch": {
+            "type": "object",
+            "properties": {
+                "disabled": {
+                    "type": "boolean"
+                },
+                "moderation": {
+                    "enum": [
+                        "pending",
+                        "published"
+                    ],
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/Status"
+                        }
+                    ]
+                },
+                "name": {
+                    "type": "string"
+                }
+            }
         },
         "Collectivity": {
             "type": "object",
@@ -5974,6 +7161,61 @@ const docTemplate = `{
                 "role": {
                     "type": "string",
                     "example": "coordinatrice"
+                }
+            }
+        },
+        "CreatedClient": {
+            "type": "object",
+            "required": [
+                "client_id",
+                "client_secret",
+                "created_at",
+                "disabled",
+                "id",
+                "moderation",
+                "name",
+                "source",
+                "updated_at"
+            ],
+            "properties": {
+                "client_id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "client_secret": {
+                    "type": "string"
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "disabled": {
+                    "type": "boolean"
+                },
+                "id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "moderation": {
+                    "enum": [
+                        "pending",
+                        "published"
+                    ],
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/Status"
+                        }
+                    ]
+                },
+                "name": {
+                    "type": "string",
+                    "example": "RTES"
+                },
+                "source": {
+                    "type": "string",
+                    "example": "rtes"
+                },
+                "updated_at": {
+                    "type": "string"
                 }
             }
         },
@@ -6395,7 +7637,6 @@ const docTemplate = `{
             "type": "object",
             "required": [
                 "created_at",
-                "email",
                 "id",
                 "kind",
                 "role"
@@ -6414,11 +7655,18 @@ const docTemplate = `{
                 "kind": {
                     "type": "string",
                     "enum": [
-                        "user"
+                        "user",
+                        "client"
                     ]
+                },
+                "name": {
+                    "type": "string"
                 },
                 "role": {
                     "$ref": "#/definitions/Role"
+                },
+                "source": {
+                    "type": "string"
                 }
             }
         },
@@ -6499,15 +7747,42 @@ const docTemplate = `{
                 }
             }
         },
+        "RevokeRequest": {
+            "type": "object",
+            "required": [
+                "token"
+            ],
+            "properties": {
+                "client_id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "client_secret": {
+                    "type": "string"
+                },
+                "token": {
+                    "type": "string"
+                },
+                "token_type_hint": {
+                    "type": "string",
+                    "enum": [
+                        "refresh_token",
+                        "access_token"
+                    ]
+                }
+            }
+        },
         "Role": {
             "type": "string",
             "enum": [
                 "admin",
-                "editor"
+                "editor",
+                "partner"
             ],
             "x-enum-varnames": [
                 "RoleAdmin",
-                "RoleEditor"
+                "RoleEditor",
+                "RolePartner"
             ]
         },
         "Sector": {
@@ -7201,16 +8476,28 @@ const docTemplate = `{
                 "grant_type"
             ],
             "properties": {
+                "client_id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "client_secret": {
+                    "type": "string"
+                },
                 "grant_type": {
                     "type": "string",
                     "enum": [
-                        "password"
+                        "password",
+                        "client_credentials",
+                        "refresh_token"
                     ],
                     "example": "password"
                 },
                 "password": {
                     "type": "string",
                     "example": "correct horse battery staple"
+                },
+                "refresh_token": {
+                    "type": "string"
                 },
                 "username": {
                     "type": "string",
@@ -7223,6 +8510,7 @@ const docTemplate = `{
             "required": [
                 "access_token",
                 "expires_in",
+                "refresh_token",
                 "token_type"
             ],
             "properties": {
@@ -7233,9 +8521,124 @@ const docTemplate = `{
                     "type": "integer",
                     "example": 900
                 },
+                "refresh_token": {
+                    "description": "RefreshToken is opaque and single-use: each refresh returns the next.",
+                    "type": "string"
+                },
                 "token_type": {
                     "type": "string",
                     "example": "Bearer"
+                }
+            }
+        },
+        "User": {
+            "type": "object",
+            "required": [
+                "created_at",
+                "disabled",
+                "email",
+                "id",
+                "role",
+                "updated_at"
+            ],
+            "properties": {
+                "created_at": {
+                    "type": "string"
+                },
+                "disabled": {
+                    "type": "boolean"
+                },
+                "email": {
+                    "type": "string",
+                    "example": "editor@example.org"
+                },
+                "id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "role": {
+                    "enum": [
+                        "admin",
+                        "editor"
+                    ],
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/Role"
+                        }
+                    ]
+                },
+                "updated_at": {
+                    "type": "string"
+                }
+            }
+        },
+        "UserInput": {
+            "type": "object",
+            "required": [
+                "email",
+                "password",
+                "role"
+            ],
+            "properties": {
+                "email": {
+                    "type": "string",
+                    "example": "editor@example.org"
+                },
+                "password": {
+                    "type": "string",
+                    "minLength": 12,
+                    "example": "correct horse battery staple"
+                },
+                "role": {
+                    "enum": [
+                        "admin",
+                        "editor"
+                    ],
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/Role"
+                        }
+                    ]
+                }
+            }
+        },
+        "UserList": {
+            "type": "object",
+            "required": [
+                "data",
+                "meta"
+            ],
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/User"
+                    }
+                },
+                "meta": {
+                    "$ref": "#/definitions/ListMeta"
+                }
+            }
+        },
+        "UserPatch": {
+            "type": "object",
+            "properties": {
+                "disabled": {
+                    "type": "boolean"
+                },
+                "password": {
+                    "type": "string"
+                },
+                "role": {
+                    "enum": [
+                        "admin",
+                        "editor"
+                    ],
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/Role"
+                        }
+                    ]
                 }
             }
         },
@@ -7312,8 +8715,11 @@ const docTemplate = `{
         }
     },
     "securityDefinitions": {
+        "BasicAuth": {
+            "type": "basic"
+        },
         "BearerAuth": {
-            "description": "\"Bearer \" followed by an access token from POST /v1/auth/token.",
+            "description": "\"Bearer \" followed by an access token from POST /v1/auth/token. Roles: admin (everything), editor (directory content), partner (a client: structures and events of its source only).",
             "type": "apiKey",
             "name": "Authorization",
             "in": "header"
@@ -7359,6 +8765,14 @@ const docTemplate = `{
         {
             "description": "Probes, metrics and the API document.",
             "name": "operations"
+        },
+        {
+            "description": "People's accounts (admins, editors). Admin only.",
+            "name": "users"
+        },
+        {
+            "description": "Partner applications bound to one source, with their client credentials. Admin only.",
+            "name": "clients"
         }
     ]
 }`
@@ -7370,7 +8784,7 @@ var SwaggerInfo = &swag.Spec{
 	BasePath:         "/",
 	Schemes:          []string{},
 	Title:            "essdir API",
-	Description:      "Directory of French social and solidarity economy (ESS) structures, the support local authorities give them, support schemes and events. Reads are public and see published records only; writes need a Bearer access token from POST /v1/auth/token. Errors are RFC 9457 problem documents. HEAD is answered wherever GET is, with the same status and headers and no body.",
+	Description:      "A partner client's client_id and client_secret (RFC 6749 §2.3.1), at the token and revocation endpoints only.",
 	InfoInstanceName: "swagger",
 	SwaggerTemplate:  docTemplate,
 	LeftDelim:        "{{",

@@ -28,6 +28,9 @@ Usage:
   essdir migrate up|down|status               manage the database schema
   essdir user create --email E --role R       create a user (admin or editor);
                                               the password is read from stdin
+  essdir client create --name N --source S [--moderation pending|published]
+                                              create a partner client; prints its
+                                              client_id and client_secret (shown once)
   essdir import geography DIR                 load the official communes, EPCI, départements
                                               and régions from the data/ folder of the npm
                                               package @etalab/decoupage-administratif
@@ -52,6 +55,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return migrate(ctx, args[1:], getenv, stdout)
 	case "user":
 		return user(ctx, args[1:], getenv, stdin, stdout, stderr)
+	case "client":
+		return client(ctx, args[1:], getenv, stdout, stderr)
 	case "import":
 		return importData(ctx, args[1:], getenv, stdout)
 	case "seed":

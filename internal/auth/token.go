@@ -21,14 +21,23 @@ type Claims struct {
 	jwt.RegisteredClaims
 	Role  essdir.Role `json:"role"`
 	Email string      `json:"email,omitempty"`
+	// Kind is "client" for a partner application; absent means a user.
+	Kind essdir.SubjectKind `json:"kind,omitempty"`
+	// Source is the source a partner client writes; partners only.
+	Source string `json:"source,omitempty"`
 }
 
 // Principal is who a verified token speaks for.
 type Principal struct {
 	Subject uuid.UUID
+	Kind    essdir.SubjectKind // user or client
 	Role    essdir.Role
-	Email   string
+	Email   string // users only
+	Source  string // partner clients only
 }
+
+// Of names the principal as a refresh token's subject.
+func (p *Principal) Of() essdir.Subject { return essdir.Subject{Kind: p.Kind, ID: p.Subject} }
 
 type key struct {
 	id     string
@@ -75,19 +84,36 @@ func (i *Issuer) TTL() time.Duration { return i.ttl }
 
 // Issue signs an access token for a user.
 func (i *Issuer) Issue(u *essdir.User) (string, error) {
+	return i.IssueFor(&Principal{Subject: u.ID, Kind: essdir.SubjectUser, Role: u.Role, Email: u.Email})
+}
+
+// IssueClient signs an access token for a partner client: the partner role,
+// bound to the client's source.
+func (i *Issuer) IssueClient(cl *essdir.Client) (string, error) {
+	return i.IssueFor(&Principal{Subject: cl.ID, Kind: essdir.SubjectClient, Role: essdir.RolePartner, Source: cl.Source})
+}
+
+// IssueFor signs an access token for p.
+func (i *Issuer) IssueFor(p *Principal) (string, error) {
 	now := i.Now()
+	kind := p.Kind
+	if kind == essdir.SubjectUser {
+		kind = "" // the default: user tokens keep their former shape
+	}
 	claims := Claims{
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    i.issuer,
-			Subject:   u.ID.String(),
+			Subject:   p.Subject.String(),
 			Audience:  jwt.ClaimStrings{i.audience},
 			ExpiresAt: jwt.NewNumericDate(now.Add(i.ttl)),
 			NotBefore: jwt.NewNumericDate(now),
 			IssuedAt:  jwt.NewNumericDate(now),
 			ID:        uuid.NewString(),
 		},
-		Role:  u.Role,
-		Email: u.Email,
+		Role:   p.Role,
+		Email:  p.Email,
+		Kind:   kind,
+		Source: p.Source,
 	}
 	t := jwt.NewWithClaims(jwt.SigningMethodHS256, claims)
 	t.Header["kid"] = i.current.id
@@ -131,10 +157,18 @@ func (i *Issuer) Verify(raw string) (*Principal, error) {
 	if err != nil {
 		return nil, &ErrInvalidToken{Reason: "the token has no valid subject"}
 	}
-	if !claims.Role.Valid() {
+	if claims.Kind == "" {
+		claims.Kind = essdir.SubjectUser
+	}
+	// A user is an admin or an editor; a client is a partner bound to a
+	// source. Any other mix is a forged or foreign token.
+	switch {
+	case claims.Kind == essdir.SubjectUser && claims.Role.Valid() && claims.Source == "":
+	case claims.Kind == essdir.SubjectClient && claims.Role == essdir.RolePartner && claims.Source != "":
+	default:
 		return nil, &ErrInvalidToken{Reason: "the token has no valid role"}
 	}
-	return &Principal{Subject: sub, Role: claims.Role, Email: claims.Email}, nil
+	return &Principal{Subject: sub, Kind: claims.Kind, Role: claims.Role, Email: claims.Email, Source: claims.Source}, nil
 }
 
 // errCritical refuses a token with a "crit" header: it names extensions the

@@ -33,6 +33,7 @@ type Config struct {
 	JWTIssuer          string
 	JWTAudience        string
 	AccessTokenTTL     time.Duration
+	RefreshTokenTTL    time.Duration
 	BodyLimit          int64
 	CORSOrigins        []string
 	TrustedProxies     []*net.IPNet
@@ -65,7 +66,8 @@ var Vars = []Var{
 	{"ESSDIR_JWT_PREVIOUS_SECRETS", "", "comma-separated former secrets that still verify tokens (rotation)"},
 	{"ESSDIR_JWT_ISSUER", "essdir", "iss claim issued and required"},
 	{"ESSDIR_JWT_AUDIENCE", "essdir-api", "aud claim issued and required"},
-	{"ESSDIR_ACCESS_TOKEN_TTL", "15m", "lifetime of access tokens (Go duration)"},
+	{"ESSDIR_ACCESS_TOKEN_TTL", "15m", "lifetime of access tokens (Go duration); also how long a disabled account's access tokens may still read"},
+	{"ESSDIR_REFRESH_TOKEN_TTL", "720h", "lifetime of refresh tokens (single-use, rotated on each refresh)"},
 	{"ESSDIR_BODY_LIMIT", "1048576", "largest request body in bytes"},
 	{"ESSDIR_CORS_ORIGINS", "*", "comma-separated origins allowed by CORS"},
 	{"ESSDIR_TRUSTED_PROXIES", "", "comma-separated CIDRs whose X-Forwarded-For is believed"},
@@ -121,6 +123,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		JWTIssuer:        get("ESSDIR_JWT_ISSUER"),
 		JWTAudience:      get("ESSDIR_JWT_AUDIENCE"),
 		AccessTokenTTL:   duration("ESSDIR_ACCESS_TOKEN_TTL"),
+		RefreshTokenTTL:  durationFrom("ESSDIR_REFRESH_TOKEN_TTL", time.Minute),
 		BodyLimit:        integer("ESSDIR_BODY_LIMIT", 1024, 1<<30),
 		RateLimitAnon:    int(integer("ESSDIR_RATE_LIMIT_ANON", 0, 1_000_000)),
 		RateLimitAuth:    int(integer("ESSDIR_RATE_LIMIT_AUTH", 0, 1_000_000)),

@@ -54,6 +54,27 @@ func Run(m *testing.M, dsn *string) int {
 	return code
 }
 
+// Fresh gives one test a migrated database of its own, dropped when the test
+// ends: for tests whose data would collide with the package's shared one
+// (the demo data set, with its fixed ids and official codes).
+func Fresh(tb testing.TB) string {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	name, err := create(ctx)
+	if err != nil {
+		tb.Fatalf("pgtest: %v", err)
+	}
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
+			tb.Errorf("pgtest: drop: %v", err)
+		}
+	})
+	return withDatabase(AdminURL(), name)
+}
+
 func withDatabase(raw, name string) string {
 	u, err := url.Parse(raw)
 	if err != nil {

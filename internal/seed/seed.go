@@ -11,6 +11,7 @@ package seed
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -64,8 +65,11 @@ func upsert[T any, P essdir.Writable[T]](ctx context.Context, r *Report, key str
 	case essdir.ErrorCode(err) == essdir.ENOTFOUND:
 		rec.Head().ID = id
 		err := create(ctx, (*T)(rec), essdir.Echo{})
-		if essdir.ErrorCode(err) == essdir.ECONFLICT {
-			r.Skipped = append(r.Skipped, key) // deleted by an editor: left so
+		var conflict *essdir.Error
+		if errors.As(err, &conflict) && conflict.Code == essdir.ECONFLICT && len(conflict.Fields) == 0 {
+			// The id itself is taken: an editor deleted this demo record
+			// (the row stays as a tombstone). Leave it deleted.
+			r.Skipped = append(r.Skipped, key)
 			return nil
 		}
 		if err != nil {
