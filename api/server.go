@@ -72,6 +72,12 @@ type Options struct {
 	RateLimitAnon  int
 	RateLimitAuth  int
 	RateLimitToken int // token requests per minute per IP; 0 = off
+	// RateLimitExport is the anonymous budget of whole-set reads (exports,
+	// facets) per minute per IP; 0 = off.
+	RateLimitExport int
+	// ExportTimeout bounds an export, which may run far longer than
+	// RequestTimeout (default 10 minutes).
+	ExportTimeout  time.Duration
 	RequestTimeout time.Duration
 }
 
@@ -89,6 +95,8 @@ type Server struct {
 	log            *slog.Logger
 	metrics        *metrics
 	anonLimit      *limiter // per client IP: anonymous requests and failed authentications
+	exportLimit    *limiter // per client IP: anonymous exports and facets
+	exportTimeout  time.Duration
 	draining       atomic.Bool
 }
 
@@ -103,12 +111,16 @@ func New(o Options) *Server {
 	if o.BodyLimit <= 0 {
 		o.BodyLimit = 1 << 20
 	}
+	if o.ExportTimeout <= 0 {
+		o.ExportTimeout = 10 * time.Minute
+	}
 	if o.RequestTimeout <= 0 {
 		o.RequestTimeout = 30 * time.Second
 	}
 	s := &Server{
 		echo: echo.New(), structures: o.Structures, activities: o.Activities, collectivities: o.Collectivities, events: o.Events, users: o.Users, tokens: o.Tokens,
 		db: o.DB, log: o.Logger, metrics: newMetrics(o.Registry), anonLimit: newLimiter(o.RateLimitAnon),
+		exportLimit: newLimiter(o.RateLimitExport), exportTimeout: o.ExportTimeout,
 		geography: o.Geography,
 	}
 	e := s.echo

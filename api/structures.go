@@ -11,6 +11,7 @@ import (
 
 func (s *Server) structureRoutes(g *echo.Group, write ...echo.MiddlewareFunc) {
 	g.GET("/structures", s.listStructures)
+	g.GET("/structures/facets", s.structureFacets)
 	g.POST("/structures", s.createStructure, append(write, requireJSON)...)
 	g.GET("/structures/:id", s.getStructure)
 	g.PUT("/structures/:id", s.replaceStructure, append(write, requireJSON)...)
@@ -21,20 +22,32 @@ func (s *Server) structureRoutes(g *echo.Group, write ...echo.MiddlewareFunc) {
 // structureFilterParams are the filters of structure lists.
 var structureFilterParams = []string{
 	"legal_form", "sector", "label", "audience", "department_code", "region_code", "insee_code",
-	"postal_code", "city", "network", "source", "updated_since", "status",
+	"postal_code", "city", "network", "source", "updated_since", "status", "q", "near", "radius_km", "bbox",
 }
 
 // listStructures godoc
 //
 //	@ID				listStructures
-//	@Summary		List structures
-//	@Description	Published structures, filtered and paginated by cursor (keyset: a deep page costs what the first does). Several values of one filter (repeated or comma-separated) are alternatives. Editors may ask for other statuses. The `Link` header carries the next page.
+//	@Summary		List, search and export structures
+//	@Description	Published structures, filtered and paginated by cursor (keyset: a deep page costs what the first does). Several values of one filter (repeated or comma-separated) are alternatives; filters combine. Editors may ask for other statuses. The `Link` header carries the next page.
+//	@Description
+//	@Description	`q` is a French full-text search over the name, summary, description, activity names and city: accents and case do not matter, words are stemmed (`recycleries` finds Recyclerie), the name and the city tolerate typos (`Sombornon` finds Sombernon). Its syntax is that of web search engines: `"a phrase"`, `or`, `-word`; every other character is literal. With `q` the default order is `relevance`; when more than 1,000 structures match, relevance orders them by name (a common word ranks nothing useful, and ranking every match would be slow).
+//	@Description
+//	@Description	`near=lat,lon` keeps the structures within `radius_km` (default 10) and gives each its `distance_km`; `sort=distance` orders by it. `bbox` keeps those inside a box (min_lon > max_lon crosses the antimeridian).
+//	@Description
+//	@Description	Exports: `format=csv|geojson|ndjson` or `Accept: text/csv`, `application/geo+json`, `application/x-ndjson` stream every matching structure, unpaginated (no `limit`, `cursor`, `include_total`), in name order (or `-updated_at`, `distance`). CSV is UTF-8 (`bom=true` adds a byte-order mark, `delimiter=;` for French spreadsheets), one header line, lists joined by `|`, no contacts; a text cell a spreadsheet would evaluate (starting with `=`, `@`, or `+`/`-` not followed by a number) starts with `'`. GeoJSON is a FeatureCollection with [lon, lat] points and `geometry: null` for structures without a location; NDJSON is one Structure a line. Anonymous exports have a stricter rate budget (ESSDIR_RATE_LIMIT_EXPORT). These bodies are not the JSON schema below.
+//	@Description
+//	@Description	Anonymous answers carry `Cache-Control: public, max-age=60` and an ETag (`If-None-Match` answers 304).
 //	@Tags			structures
-//	@Produce		json,application/problem+json
+//	@Produce		json,text/csv,application/geo+json,application/x-ndjson,application/problem+json
 //	@Param			limit			query		int			false	"page size"	minimum(1)	maximum(100)	default(20)
 //	@Param			cursor			query		string		false	"next_cursor of the previous page"
 //	@Param			include_total	query		bool		false	"count every match in meta.total"
-//	@Param			sort			query		string		false	"order"	Enums(name, -updated_at)	default(name)
+//	@Param			sort			query		string		false	"order (default: relevance with q, else name)"	Enums(name, -updated_at, relevance, distance)
+//	@Param			q				query		string		false	"French full-text search"	maxLength(200)
+//	@Param			near			query		string		false	"lat,lon: structures within radius_km of this point"
+//	@Param			radius_km		query		number		false	"radius around near, in km"	maximum(200)	default(10)
+//	@Param			bbox			query		string		false	"min_lon,min_lat,max_lon,max_lat"
 //	@Param			legal_form		query		[]string	false	"legal form codes"	collectionFormat(multi)
 //	@Param			sector			query		[]string	false	"sector codes"	collectionFormat(multi)
 //	@Param			label			query		[]string	false	"label codes (aci, esus…)"	collectionFormat(multi)
@@ -48,8 +61,14 @@ var structureFilterParams = []string{
 //	@Param			source			query		[]string	false	"sources"	collectionFormat(multi)
 //	@Param			updated_since	query		string		false	"RFC 3339 timestamp or date"
 //	@Param			status			query		[]string	false	"statuses (editors only; default published)"	collectionFormat(multi)
+//	@Param			format			query		string		false	"export format (instead of Accept)"	Enums(json, csv, geojson, ndjson)
+//	@Param			delimiter		query		string		false	"CSV delimiter: , (default), ; or tab"
+//	@Param			bom				query		bool		false	"CSV: start with a UTF-8 byte-order mark"
+//	@Param			If-None-Match	header		string		false	"ETag of the page the client holds"
 //	@Success		200				{object}	StructureList
 //	@Header			200				{string}	Link	"<...>; rel=\"next\" when there is a next page"
+//	@Header			200				{string}	ETag	"strong entity tag of the page"
+//	@Success		304				"not modified"
 //	@Failure		400				{object}	Problem	"bad parameter"
 //	@Failure		401				{object}	Problem	"invalid token, or status filter without one"
 //	@Failure		429				{object}	Problem
@@ -57,11 +76,13 @@ var structureFilterParams = []string{
 //	@Failure		500				{object}	Problem	"internal error, logged with the request id"
 //	@Router			/v1/structures [get]
 func (s *Server) listStructures(c echo.Context) error {
-	q := newQuery(c, append(listParamNames, structureFilterParams...)...)
-	f := structureFilter(c, q)
-	f.Sectors = codes[essdir.Sector](q, "sector", essdir.Sectors)
-	f.UpdatedSince = q.timestamp("updated_since")
+	q := newQuery(c, append(append(append([]string{}, listParamNames...), structureFilterParams...), exportParamNames...)...)
+	f := structureListFilter(c, q)
 	f.List = listParams(q, essdir.StructureSorts)
+	searchSort(q, &f)
+	if format := exportFormat(c, q); format != nil {
+		return s.exportStructures(c, q, f, format)
+	}
 	if err := q.err(); err != nil {
 		return err
 	}
@@ -77,7 +98,7 @@ func (s *Server) listStructures(c echo.Context) error {
 // structureFilter reads the filters that select structures, shared by the
 // lists of structures and of their activities.
 func structureFilter(c echo.Context, q *query) essdir.StructureFilter {
-	return essdir.StructureFilter{
+	f := essdir.StructureFilter{
 		LegalForms:      codes[essdir.LegalForm](q, "legal_form", essdir.LegalForms),
 		Labels:          codes[essdir.Label](q, "label", essdir.Labels),
 		Audiences:       codes[essdir.Audience](q, "audience", essdir.Audiences),
@@ -90,6 +111,8 @@ func structureFilter(c echo.Context, q *query) essdir.StructureFilter {
 		Sources:         q.texts("source"),
 		Statuses:        q.statuses(c),
 	}
+	searchFilter(q, &f)
+	return f
 }
 
 // getStructure godoc

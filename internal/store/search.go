@@ -104,6 +104,9 @@ func bbox(q *gorm.DB, b *essdir.BBox) *gorm.DB {
 // text search and, for whole-set reads (facets, exports), a longer
 // statement timeout than the pool's.
 func (s *Store) searching(ctx context.Context, f essdir.StructureFilter, long bool, fn func(tx *gorm.DB) error) error {
+	if f.Q == "" && !long {
+		return translate(fn(s.db.WithContext(ctx))) // no setting: no transaction
+	}
 	return s.inTx(ctx, func(tx *gorm.DB) error {
 		if f.Q != "" {
 			if err := tx.Exec("SET LOCAL pg_trgm.word_similarity_threshold = " + trigramThreshold).Error; err != nil {
