@@ -43,6 +43,13 @@ type exporter interface {
 // first type of Accept this API produces (application/json, */* or none:
 // the JSON list). CSV options without CSV are a 400.
 func exportFormat(c echo.Context, q *query) exporter {
+	// Go's query parser drops a pair holding a raw ";" (no longer a
+	// separator): take back the one that API.md documents.
+	for _, pair := range strings.Split(c.Request().URL.RawQuery, "&") {
+		if pair == "delimiter=;" {
+			q.values["delimiter"] = append(q.values["delimiter"], ";")
+		}
+	}
 	name := q.single("format")
 	if name == "" {
 		name = acceptedFormat(c.Request().Header.Get(echo.HeaderAccept))
