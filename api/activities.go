@@ -45,7 +45,14 @@ func (s *Server) activityRoutes(g *echo.Group, write ...echo.MiddlewareFunc) {
 //	@Param			status			query		[]string	false	"statuses of the structure (editors only; default published)"	collectionFormat(multi)
 //	@Param			collectivity_id		query	[]string	false	"collectivities that support the structure through a link"	collectionFormat(multi)
 //	@Param			support_scheme_id	query	[]string	false	"support schemes the structure operates or benefited from"	collectionFormat(multi)
+//	@Param			q				query		string		false	"French full-text search of the structure (as in the structure list; activity names included)"	maxLength(200)
+//	@Param			near			query		string		false	"lat,lon: structures within radius_km of this point"
+//	@Param			radius_km		query		number		false	"radius around near, in km"	maximum(200)	default(10)
+//	@Param			bbox			query		string		false	"min_lon,min_lat,max_lon,max_lat of the structure"
+//	@Param			If-None-Match	header		string		false	"ETag of the page the client holds"
 //	@Success		200				{object}	ActivityList
+//	@Header			200				{string}	ETag	"strong entity tag of the page"
+//	@Success		304				"not modified"
 //	@Header			200				{string}	Link	"<...>; rel=\"next\" when there is a next page"
 //	@Failure		400				{object}	Problem	"bad parameter"
 //	@Failure		401				{object}	Problem	"invalid token, or status filter without one"
@@ -74,7 +81,10 @@ func (s *Server) listActivities(c echo.Context) error {
 //	@Param			sector			query		[]string	false	"sector codes"	collectionFormat(multi)
 //	@Param			audience		query		[]string	false	"audience codes"	collectionFormat(multi)
 //	@Param			updated_since	query		string		false	"RFC 3339 timestamp or date"
+//	@Param			If-None-Match	header		string		false	"ETag of the page the client holds"
 //	@Success		200				{object}	ActivityList
+//	@Header			200				{string}	ETag	"strong entity tag of the page"
+//	@Success		304				"not modified"
 //	@Header			200				{string}	Link	"<...>; rel=\"next\" when there is a next page"
 //	@Failure		400				{object}	Problem	"bad parameter"
 //	@Failure		401				{object}	Problem	"invalid token"

@@ -36,7 +36,10 @@ func (s *Server) collectivityRoutes(g *echo.Group, write ...echo.MiddlewareFunc)
 //	@Param			siren			query		[]string	false	"SIRENs"	collectionFormat(multi)
 //	@Param			source			query		[]string	false	"sources"	collectionFormat(multi)
 //	@Param			updated_since	query		string		false	"RFC 3339 timestamp or date (a date is that day in Europe/Paris)"
+//	@Param			If-None-Match	header		string		false	"ETag of the page the client holds"
 //	@Success		200				{object}	CollectivityList
+//	@Header			200				{string}	ETag	"strong entity tag of the page"
+//	@Success		304				"not modified"
 //	@Header			200				{string}	Link	"<...>; rel=\"next\" when there is a next page"
 //	@Failure		400				{object}	Problem	"bad parameter"
 //	@Failure		401				{object}	Problem	"invalid token"

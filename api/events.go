@@ -69,7 +69,10 @@ func eventFilter(q *query) essdir.EventFilter {
 //	@Param			status			query		[]string	false	"event statuses (default all)"	collectionFormat(multi)
 //	@Param			updated_since	query		string		false	"RFC 3339 timestamp or date"
 //	@Param			source			query		[]string	false	"sources"	collectionFormat(multi)
+//	@Param			If-None-Match	header		string		false	"ETag of the page the client holds"
 //	@Success		200				{object}	EventList
+//	@Header			200				{string}	ETag	"strong entity tag of the page"
+//	@Success		304				"not modified"
 //	@Header			200				{string}	Link	"<...>; rel=\"next\" when there is a next page"
 //	@Failure		400				{object}	Problem	"bad parameter"
 //	@Failure		401				{object}	Problem	"invalid token"

@@ -1,8 +1,6 @@
 package api
 
 import (
-	"net/http"
-
 	"github.com/labstack/echo/v4"
 
 	"github.com/essdir/essdir/internal/essdir"
@@ -54,8 +52,9 @@ func joinSorts(sorts []essdir.Sort) string {
 var listParamNames = []string{"limit", "cursor", "include_total", "sort"}
 
 // writeList answers one page of any list: the envelope {data, meta}, the
-// next page in a Link header (RFC 8288), and Vary on the credentials, since
-// editors see more than anonymous callers.
+// next page in a Link header (RFC 8288), a strong ETag of the body (304 to
+// If-None-Match) and the cache policy of writeCached (Vary on the
+// credentials, since editors see more than anonymous callers).
 func writeList[D, V any](c echo.Context, page *essdir.Page[D], view func(*D) V, envelope func([]V, ListMeta) any) error {
 	return writePage(c, page, mapAll(page.Items, view), envelope)
 }
@@ -70,6 +69,5 @@ func writePage[D, V any](c echo.Context, page *essdir.Page[D], data []V, envelop
 		q.Set("cursor", next)
 		c.Response().Header().Set("Link", "<"+u.Path+"?"+q.Encode()+`>; rel="next"`)
 	}
-	c.Response().Header().Add(echo.HeaderVary, echo.HeaderAuthorization)
-	return c.JSON(http.StatusOK, envelope(data, meta))
+	return writeCached(c, envelope(data, meta))
 }

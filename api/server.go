@@ -87,6 +87,12 @@ type Options struct {
 	RateLimitAnon  int
 	RateLimitAuth  int
 	RateLimitToken int // token requests per minute per IP; 0 = off
+	// RateLimitExport is the anonymous budget of whole-set reads (exports,
+	// facets) per minute per IP; 0 = off.
+	RateLimitExport int
+	// ExportTimeout bounds an export, which may run far longer than
+	// RequestTimeout (default 10 minutes).
+	ExportTimeout  time.Duration
 	RequestTimeout time.Duration
 
 	SupportSchemes    essdir.SupportSchemeService
@@ -112,6 +118,8 @@ type Server struct {
 	log            *slog.Logger
 	metrics        *metrics
 	anonLimit      *limiter // per client IP: anonymous requests and failed authentications
+	exportLimit    *limiter // per client IP: anonymous exports and facets
+	exportTimeout  time.Duration
 	draining       atomic.Bool
 
 	supportSchemes    essdir.SupportSchemeService
@@ -132,6 +140,9 @@ func New(o Options) *Server {
 	if o.RefreshTTL <= 0 {
 		o.RefreshTTL = 30 * 24 * time.Hour
 	}
+	if o.ExportTimeout <= 0 {
+		o.ExportTimeout = 10 * time.Minute
+	}
 	if o.RequestTimeout <= 0 {
 		o.RequestTimeout = 30 * time.Second
 	}
@@ -140,6 +151,7 @@ func New(o Options) *Server {
 		db: o.DB, log: o.Logger, metrics: newMetrics(o.Registry), anonLimit: newLimiter(o.RateLimitAnon),
 		geography: o.Geography, supportSchemes: o.SupportSchemes, collectivityLinks: o.CollectivityLinks,
 		clients: o.Clients, refreshTokens: o.RefreshTokens, idempotent: o.Idempotency, refreshTTL: o.RefreshTTL,
+		exportLimit: newLimiter(o.RateLimitExport), exportTimeout: o.ExportTimeout,
 	}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true

@@ -11,6 +11,7 @@ import (
 
 func (s *Server) structureRoutes(g *echo.Group, write ...echo.MiddlewareFunc) {
 	g.GET("/structures", s.listStructures)
+	g.GET("/structures/facets", s.structureFacets)
 	g.POST("/structures", s.createStructure, append(write, requireJSON)...)
 	g.GET("/structures/:id", s.getStructure)
 	g.PUT("/structures/:id", s.replaceStructure, append(write, requireJSON)...)
@@ -22,19 +23,32 @@ func (s *Server) structureRoutes(g *echo.Group, write ...echo.MiddlewareFunc) {
 var structureFilterParams = []string{
 	"legal_form", "sector", "label", "audience", "department_code", "region_code", "insee_code",
 	"postal_code", "city", "network", "source", "updated_since", "status", "collectivity_id", "support_scheme_id",
+	"q", "near", "radius_km", "bbox",
 }
 
 // listStructures godoc
 //
 //	@ID				listStructures
-//	@Summary		List structures
-//	@Description	Published structures, filtered and paginated by cursor (keyset: a deep page costs what the first does). Several values of one filter (repeated or comma-separated) are alternatives. Editors may ask for other statuses. The `Link` header carries the next page.
+//	@Summary		List, search and export structures
+//	@Description	Published structures, filtered and paginated by cursor (keyset: a deep page costs what the first does). Several values of one filter (repeated or comma-separated) are alternatives; filters combine. Editors may ask for other statuses. The `Link` header carries the next page.
+//	@Description
+//	@Description	`q` is a French full-text search over the name, summary, description, activity names and city: accents and case do not matter, words are stemmed (`recycleries` finds Recyclerie), the name and the city tolerate typos (`Sombornon` finds Sombernon). Its syntax is that of web search engines: `"a phrase"`, `or`, `-word`; every other character is literal. With `q` the default order is `relevance`; when more than 1,000 structures match, relevance orders them by name (a common word ranks nothing useful, and ranking every match would be slow).
+//	@Description
+//	@Description	`near=lat,lon` keeps the structures within `radius_km` (default 10) and gives each its `distance_km`; `sort=distance` orders by it. `bbox` keeps those inside a box (min_lon > max_lon crosses the antimeridian).
+//	@Description
+//	@Description	Exports: `format=csv|geojson|ndjson` or `Accept: text/csv`, `application/geo+json`, `application/x-ndjson` stream every matching structure, unpaginated (no `limit`, `cursor`, `include_total`), in name order (or `-updated_at`, `distance`). CSV is UTF-8 (`bom=true` adds a byte-order mark, `delimiter=;` for French spreadsheets), one header line, lists joined by `|`, no contacts; a text cell a spreadsheet would evaluate (starting with `=`, `@`, or `+`/`-` not followed by a number) starts with `'`. GeoJSON is a FeatureCollection with [lon, lat] points and `geometry: null` for structures without a location; NDJSON is one Structure a line. Anonymous exports have a stricter rate budget (ESSDIR_RATE_LIMIT_EXPORT). These bodies are not the JSON schema below.
+//	@Description
+//	@Description	Anonymous answers carry `Cache-Control: public, max-age=60` and an ETag (`If-None-Match` answers 304).
 //	@Tags			structures
-//	@Produce		json,application/problem+json
+//	@Produce		json,text/csv,application/geo+json,application/x-ndjson,application/problem+json
 //	@Param			limit			query		int			false	"page size"	minimum(1)	maximum(100)	default(20)
 //	@Param			cursor			query		string		false	"next_cursor of the previous page"
 //	@Param			include_total	query		bool		false	"count every match in meta.total"
-//	@Param			sort			query		string		false	"order"	Enums(name, -updated_at)	default(name)
+//	@Param			sort			query		string		false	"order (default: relevance with q, else name)"	Enums(name, -updated_at, relevance, distance)
+//	@Param			q				query		string		false	"French full-text search"	maxLength(200)
+//	@Param			near			query		string		false	"lat,lon: structures within radius_km of this point"
+//	@Param			radius_km		query		number		false	"radius around near, in km"	maximum(200)	default(10)
+//	@Param			bbox			query		string		false	"min_lon,min_lat,max_lon,max_lat"
 //	@Param			legal_form		query		[]string	false	"legal form codes"	collectionFormat(multi)
 //	@Param			sector			query		[]string	false	"sector codes"	collectionFormat(multi)
 //	@Param			label			query		[]string	false	"label codes (aci, esus…)"	collectionFormat(multi)
@@ -51,8 +65,14 @@ var structureFilterParams = []string{
 //	@Param			collectivity_id		query	[]string	false	"collectivities that support the structure through a link"	collectionFormat(multi)
 //	@Param			support_scheme_id	query	[]string	false	"support schemes the structure operates or benefited from"	collectionFormat(multi)
 //	@Param			include			query		[]string	false	"related records to embed in each structure"	collectionFormat(csv)	Enums(activities, collectivity_links, support_schemes, events)
+//	@Param			format			query		string		false	"export format (instead of Accept)"	Enums(json, csv, geojson, ndjson)
+//	@Param			delimiter		query		string		false	"CSV delimiter: , (default), ; or tab"
+//	@Param			bom				query		bool		false	"CSV: start with a UTF-8 byte-order mark"
+//	@Param			If-None-Match	header		string		false	"ETag of the page the client holds"
 //	@Success		200				{object}	StructureList
 //	@Header			200				{string}	Link	"<...>; rel=\"next\" when there is a next page"
+//	@Header			200				{string}	ETag	"strong entity tag of the page"
+//	@Success		304				"not modified"
 //	@Failure		400				{object}	Problem	"bad parameter"
 //	@Failure		401				{object}	Problem	"invalid token, or status filter without one"
 //	@Failure		429				{object}	Problem
@@ -60,12 +80,14 @@ var structureFilterParams = []string{
 //	@Failure		500				{object}	Problem	"internal error, logged with the request id"
 //	@Router			/v1/structures [get]
 func (s *Server) listStructures(c echo.Context) error {
-	q := newQuery(c, append(listParamNames, append(structureFilterParams, "include")...)...)
-	f := structureFilter(c, q)
-	f.Sectors = codes[essdir.Sector](q, "sector", essdir.Sectors)
-	f.UpdatedSince = q.timestamp("updated_since")
+	q := newQuery(c, append(append(append([]string{"include"}, listParamNames...), structureFilterParams...), exportParamNames...)...)
+	f := structureListFilter(c, q)
 	f.List = listParams(q, essdir.StructureSorts)
+	searchSort(q, &f)
 	include := q.includes()
+	if format := exportFormat(c, q); format != nil {
+		return s.exportStructures(c, q, f, format)
+	}
 	if err := q.err(); err != nil {
 		return err
 	}
@@ -98,6 +120,7 @@ func structureFilter(c echo.Context, q *query) essdir.StructureFilter {
 		Statuses:        q.statuses(c),
 	}
 	f.CollectivityIDs, f.SupportSchemeIDs = q.uuids("collectivity_id"), q.uuids("support_scheme_id")
+	searchFilter(q, &f)
 	return f
 }
 

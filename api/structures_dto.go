@@ -1,6 +1,7 @@
 package api
 
 import (
+	"math"
 	"time"
 
 	"github.com/google/uuid"
@@ -38,6 +39,9 @@ type Structure struct {
 	CreatedAt      time.Time        `json:"created_at" readonly:"true" validate:"required"`
 	UpdatedAt      time.Time        `json:"updated_at" readonly:"true" validate:"required"`
 	Version        int              `json:"version" example:"1" readonly:"true" validate:"required"`
+	// DistanceKM is the distance from the point of a `near` search, in km
+	// (to the metre); absent otherwise.
+	DistanceKM *float64 `json:"distance_km,omitempty" example:"5.56" readonly:"true"`
 	// Related records, present when ?include= names them.
 	Activities        *[]Activity         `json:"activities,omitempty" readonly:"true"`
 	CollectivityLinks *[]CollectivityLink `json:"collectivity_links,omitempty" readonly:"true"`
@@ -133,6 +137,10 @@ func toStructure(s *essdir.Structure, withContacts bool) Structure {
 	if s.Location != nil {
 		lat, lon := s.Location.Lat, s.Location.Lon
 		out.Location = &Location{Lat: &lat, Lon: &lon}
+	}
+	if s.DistanceKM != nil {
+		d := math.Round(*s.DistanceKM*1000) / 1000
+		out.DistanceKM = &d
 	}
 	for i, l := range s.SocialLinks {
 		out.SocialLinks[i] = SocialLink(l)

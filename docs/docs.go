@@ -284,6 +284,39 @@ const docTemplate = `{
                         "description": "support schemes the structure operates or benefited from",
                         "name": "support_scheme_id",
                         "in": "query"
+                    },
+                    {
+                        "maxLength": 200,
+                        "type": "string",
+                        "description": "French full-text search of the structure (as in the structure list; activity names included)",
+                        "name": "q",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "lat,lon: structures within radius_km of this point",
+                        "name": "near",
+                        "in": "query"
+                    },
+                    {
+                        "maximum": 200,
+                        "type": "number",
+                        "default": 10,
+                        "description": "radius around near, in km",
+                        "name": "radius_km",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "min_lon,min_lat,max_lon,max_lat of the structure",
+                        "name": "bbox",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the page the client holds",
+                        "name": "If-None-Match",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -293,11 +326,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/ActivityList"
                         },
                         "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "strong entity tag of the page"
+                            },
                             "Link": {
                                 "type": "string",
                                 "description": "\u003c...\u003e; rel=\\\"next\\\" when there is a next page"
                             }
                         }
+                    },
+                    "304": {
+                        "description": "not modified"
                     },
                     "400": {
                         "description": "bad parameter",
@@ -1559,6 +1599,12 @@ const docTemplate = `{
                         "description": "RFC 3339 timestamp or date (a date is that day in Europe/Paris)",
                         "name": "updated_since",
                         "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the page the client holds",
+                        "name": "If-None-Match",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -1568,11 +1614,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/CollectivityList"
                         },
                         "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "strong entity tag of the page"
+                            },
                             "Link": {
                                 "type": "string",
                                 "description": "\u003c...\u003e; rel=\\\"next\\\" when there is a next page"
                             }
                         }
+                    },
+                    "304": {
+                        "description": "not modified"
                     },
                     "400": {
                         "description": "bad parameter",
@@ -3072,6 +3125,12 @@ const docTemplate = `{
                         "description": "sources",
                         "name": "source",
                         "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the page the client holds",
+                        "name": "If-None-Match",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -3081,11 +3140,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/EventList"
                         },
                         "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "strong entity tag of the page"
+                            },
                             "Link": {
                                 "type": "string",
                                 "description": "\u003c...\u003e; rel=\\\"next\\\" when there is a next page"
                             }
                         }
+                    },
+                    "304": {
+                        "description": "not modified"
                     },
                     "400": {
                         "description": "bad parameter",
@@ -3921,15 +3987,18 @@ const docTemplate = `{
         },
         "/v1/structures": {
             "get": {
-                "description": "Published structures, filtered and paginated by cursor (keyset: a deep page costs what the first does). Several values of one filter (repeated or comma-separated) are alternatives. Editors may ask for other statuses. The ` + "`" + `Link` + "`" + ` header carries the next page.",
+                "description": "Published structures, filtered and paginated by cursor (keyset: a deep page costs what the first does). Several values of one filter (repeated or comma-separated) are alternatives; filters combine. Editors may ask for other statuses. The ` + "`" + `Link` + "`" + ` header carries the next page.\n\n` + "`" + `q` + "`" + ` is a French full-text search over the name, summary, description, activity names and city: accents and case do not matter, words are stemmed (` + "`" + `recycleries` + "`" + ` finds Recyclerie), the name and the city tolerate typos (` + "`" + `Sombornon` + "`" + ` finds Sombernon). Its syntax is that of web search engines: ` + "`" + `\"a phrase\"` + "`" + `, ` + "`" + `or` + "`" + `, ` + "`" + `-word` + "`" + `; every other character is literal. With ` + "`" + `q` + "`" + ` the default order is ` + "`" + `relevance` + "`" + `; when more than 1,000 structures match, relevance orders them by name (a common word ranks nothing useful, and ranking every match would be slow).\n\n` + "`" + `near=lat,lon` + "`" + ` keeps the structures within ` + "`" + `radius_km` + "`" + ` (default 10) and gives each its ` + "`" + `distance_km` + "`" + `; ` + "`" + `sort=distance` + "`" + ` orders by it. ` + "`" + `bbox` + "`" + ` keeps those inside a box (min_lon \u003e max_lon crosses the antimeridian).\n\nExports: ` + "`" + `format=csv|geojson|ndjson` + "`" + ` or ` + "`" + `Accept: text/csv` + "`" + `, ` + "`" + `application/geo+json` + "`" + `, ` + "`" + `application/x-ndjson` + "`" + ` stream every matching structure, unpaginated (no ` + "`" + `limit` + "`" + `, ` + "`" + `cursor` + "`" + `, ` + "`" + `include_total` + "`" + `), in name order (or ` + "`" + `-updated_at` + "`" + `, ` + "`" + `distance` + "`" + `). CSV is UTF-8 (` + "`" + `bom=true` + "`" + ` adds a byte-order mark, ` + "`" + `delimiter=;` + "`" + ` for French spreadsheets), one header line, lists joined by ` + "`" + `|` + "`" + `, no contacts; a text cell a spreadsheet would evaluate (starting with ` + "`" + `=` + "`" + `, ` + "`" + `@` + "`" + `, or ` + "`" + `+` + "`" + `/` + "`" + `-` + "`" + ` not followed by a number) starts with ` + "`" + `'` + "`" + `. GeoJSON is a FeatureCollection with [lon, lat] points and ` + "`" + `geometry: null` + "`" + ` for structures without a location; NDJSON is one Structure a line. Anonymous exports have a stricter rate budget (ESSDIR_RATE_LIMIT_EXPORT). These bodies are not the JSON schema below.\n\nAnonymous answers carry ` + "`" + `Cache-Control: public, max-age=60` + "`" + ` and an ETag (` + "`" + `If-None-Match` + "`" + ` answers 304).",
                 "produces": [
                     "application/json",
+                    "text/csv",
+                    "application/geo+json",
+                    "application/x-ndjson",
                     "application/problem+json"
                 ],
                 "tags": [
                     "structures"
                 ],
-                "summary": "List structures",
+                "summary": "List, search and export structures",
                 "operationId": "listStructures",
                 "parameters": [
                     {
@@ -3956,12 +4025,40 @@ const docTemplate = `{
                     {
                         "enum": [
                             "name",
-                            "-updated_at"
+                            "-updated_at",
+                            "relevance",
+                            "distance"
                         ],
                         "type": "string",
-                        "default": "name",
-                        "description": "order",
+                        "description": "order (default: relevance with q, else name)",
                         "name": "sort",
+                        "in": "query"
+                    },
+                    {
+                        "maxLength": 200,
+                        "type": "string",
+                        "description": "French full-text search",
+                        "name": "q",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "lat,lon: structures within radius_km of this point",
+                        "name": "near",
+                        "in": "query"
+                    },
+                    {
+                        "maximum": 200,
+                        "type": "number",
+                        "default": 10,
+                        "description": "radius around near, in km",
+                        "name": "radius_km",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "min_lon,min_lat,max_lon,max_lat",
+                        "name": "bbox",
                         "in": "query"
                     },
                     {
@@ -4125,6 +4222,36 @@ const docTemplate = `{
                         "description": "related records to embed in each structure",
                         "name": "include",
                         "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "json",
+                            "csv",
+                            "geojson",
+                            "ndjson"
+                        ],
+                        "type": "string",
+                        "description": "export format (instead of Accept)",
+                        "name": "format",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "CSV delimiter: , (default), ; or tab",
+                        "name": "delimiter",
+                        "in": "query"
+                    },
+                    {
+                        "type": "boolean",
+                        "description": "CSV: start with a UTF-8 byte-order mark",
+                        "name": "bom",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the page the client holds",
+                        "name": "If-None-Match",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -4134,11 +4261,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/StructureList"
                         },
                         "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "strong entity tag of the page"
+                            },
                             "Link": {
                                 "type": "string",
                                 "description": "\u003c...\u003e; rel=\\\"next\\\" when there is a next page"
                             }
                         }
+                    },
+                    "304": {
+                        "description": "not modified"
                     },
                     "400": {
                         "description": "bad parameter",
@@ -4263,6 +4397,228 @@ const docTemplate = `{
                     },
                     "422": {
                         "description": "invalid fields, one entry each",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/structures/facets": {
+            "get": {
+                "description": "Takes every filter of the structure list (q, near, bbox included) and counts the structures it selects, most frequent value first. Anonymous callers count published structures only. Anonymous callers have a stricter rate budget here (ESSDIR_RATE_LIMIT_EXPORT).",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "structures"
+                ],
+                "summary": "Count structures by legal form, sector, label and département",
+                "operationId": "structureFacets",
+                "parameters": [
+                    {
+                        "maxLength": 200,
+                        "type": "string",
+                        "description": "French full-text search",
+                        "name": "q",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "lat,lon",
+                        "name": "near",
+                        "in": "query"
+                    },
+                    {
+                        "maximum": 200,
+                        "type": "number",
+                        "default": 10,
+                        "description": "radius around near",
+                        "name": "radius_km",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "min_lon,min_lat,max_lon,max_lat",
+                        "name": "bbox",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "legal form codes",
+                        "name": "legal_form",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "sector codes",
+                        "name": "sector",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "label codes",
+                        "name": "label",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "audiences of the structure's activities",
+                        "name": "audience",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "département codes",
+                        "name": "department_code",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "région codes",
+                        "name": "region_code",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "commune INSEE codes",
+                        "name": "insee_code",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "postal codes",
+                        "name": "postal_code",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "city names (case-insensitive)",
+                        "name": "city",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "network names",
+                        "name": "network",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "sources",
+                        "name": "source",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "RFC 3339 timestamp or date",
+                        "name": "updated_since",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "statuses (editors only; default published)",
+                        "name": "status",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the copy the client holds",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/StructureFacets"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "strong entity tag of the body"
+                            }
+                        }
+                    },
+                    "304": {
+                        "description": "not modified"
+                    },
+                    "400": {
+                        "description": "bad parameter",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "invalid token, or status filter without one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -4813,6 +5169,12 @@ const docTemplate = `{
                         "description": "RFC 3339 timestamp or date",
                         "name": "updated_since",
                         "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the page the client holds",
+                        "name": "If-None-Match",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -4822,11 +5184,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/ActivityList"
                         },
                         "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "strong entity tag of the page"
+                            },
                             "Link": {
                                 "type": "string",
                                 "description": "\u003c...\u003e; rel=\\\"next\\\" when there is a next page"
                             }
                         }
+                    },
+                    "304": {
+                        "description": "not modified"
                     },
                     "400": {
                         "description": "bad parameter",
@@ -7515,6 +7884,23 @@ const docTemplate = `{
                 "EventPostponed"
             ]
         },
+        "FacetCount": {
+            "type": "object",
+            "required": [
+                "count",
+                "value"
+            ],
+            "properties": {
+                "count": {
+                    "type": "integer",
+                    "example": 42
+                },
+                "value": {
+                    "type": "string",
+                    "example": "association"
+                }
+            }
+        },
         "FieldError": {
             "type": "object",
             "properties": {
@@ -7915,6 +8301,12 @@ const docTemplate = `{
                 "description": {
                     "type": "string"
                 },
+                "distance_km": {
+                    "description": "DistanceKM is the distance from the point of a ` + "`" + `near` + "`" + ` search, in km\n(to the metre); absent otherwise.",
+                    "type": "number",
+                    "readOnly": true,
+                    "example": 5.56
+                },
                 "email": {
                     "type": "string",
                     "example": "contact@example.org"
@@ -8027,6 +8419,41 @@ const docTemplate = `{
                 "website": {
                     "type": "string",
                     "example": "https://www.rtes.fr/"
+                }
+            }
+        },
+        "StructureFacets": {
+            "type": "object",
+            "required": [
+                "department_code",
+                "label",
+                "legal_form",
+                "sector"
+            ],
+            "properties": {
+                "department_code": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/FacetCount"
+                    }
+                },
+                "label": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/FacetCount"
+                    }
+                },
+                "legal_form": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/FacetCount"
+                    }
+                },
+                "sector": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/FacetCount"
+                    }
                 }
             }
         },

@@ -92,7 +92,7 @@ func open(ctx context.Context, getenv func(string) string) (*config.Config, *sto
 	if err != nil {
 		return nil, nil, fmt.Errorf("configuration:\n%w", err)
 	}
-	st, err := store.Open(ctx, cfg.DatabaseURL, store.Options{MaxOpenConns: cfg.DBMaxConns, StatementTimeout: cfg.StatementTimeout})
+	st, err := store.Open(ctx, cfg.DatabaseURL, store.Options{MaxOpenConns: cfg.DBMaxConns, StatementTimeout: cfg.StatementTimeout, LongStatementTimeout: cfg.ExportTimeout})
 	return cfg, st, err
 }
 

@@ -62,6 +62,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, logOu
 		Geography: st,
 		BodyLimit: cfg.BodyLimit, CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies,
 		RateLimitAnon: cfg.RateLimitAnon, RateLimitAuth: cfg.RateLimitAuth, RateLimitToken: cfg.RateLimitToken,
+		RateLimitExport: cfg.RateLimitExport, ExportTimeout: cfg.ExportTimeout,
 		RequestTimeout: requestTimeout,
 	})
 	srv := &http.Server{

@@ -37,9 +37,11 @@ type Config struct {
 	BodyLimit          int64
 	CORSOrigins        []string
 	TrustedProxies     []*net.IPNet
-	RateLimitAnon      int // requests per minute per client IP; 0 = off
-	RateLimitAuth      int // requests per minute per authenticated subject; 0 = off
-	RateLimitToken     int // token requests per minute per client IP; 0 = off
+	RateLimitAnon      int           // requests per minute per client IP; 0 = off
+	RateLimitAuth      int           // requests per minute per authenticated subject; 0 = off
+	RateLimitToken     int           // token requests per minute per client IP; 0 = off
+	RateLimitExport    int           // anonymous exports and facets per minute per client IP; 0 = off
+	ExportTimeout      time.Duration // longest export or facet count (request and SQL statement)
 	LogLevel           string
 	ShutdownTimeout    time.Duration
 	DrainDelay         time.Duration
@@ -74,6 +76,8 @@ var Vars = []Var{
 	{"ESSDIR_RATE_LIMIT_ANON", "600", "requests per minute per anonymous client IP (0 = off)"},
 	{"ESSDIR_RATE_LIMIT_AUTH", "3000", "requests per minute per authenticated caller (0 = off)"},
 	{"ESSDIR_RATE_LIMIT_TOKEN", "30", "token requests per minute per client IP, against password guessing (0 = off)"},
+	{"ESSDIR_RATE_LIMIT_EXPORT", "30", "anonymous exports (CSV, GeoJSON, NDJSON) and facet counts per minute per client IP, on top of ESSDIR_RATE_LIMIT_ANON (0 = off)"},
+	{"ESSDIR_EXPORT_TIMEOUT", "10m", "longest an export or a facet count may run, its SQL statement included (it raises ESSDIR_STATEMENT_TIMEOUT with SET LOCAL in its transaction)"},
 	{"ESSDIR_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"ESSDIR_DRAIN_DELAY", "2s", "after SIGTERM, how long /readyz answers 503 before the listener closes"},
 	{"ESSDIR_SHUTDOWN_TIMEOUT", "20s", "then, how long in-flight requests may take to finish"},
@@ -128,6 +132,8 @@ func Load(getenv func(string) string) (*Config, error) {
 		RateLimitAnon:    int(integer("ESSDIR_RATE_LIMIT_ANON", 0, 1_000_000)),
 		RateLimitAuth:    int(integer("ESSDIR_RATE_LIMIT_AUTH", 0, 1_000_000)),
 		RateLimitToken:   int(integer("ESSDIR_RATE_LIMIT_TOKEN", 0, 1_000_000)),
+		RateLimitExport:  int(integer("ESSDIR_RATE_LIMIT_EXPORT", 0, 1_000_000)),
+		ExportTimeout:    duration("ESSDIR_EXPORT_TIMEOUT"),
 		LogLevel:         strings.ToLower(get("ESSDIR_LOG_LEVEL")),
 		ShutdownTimeout:  duration("ESSDIR_SHUTDOWN_TIMEOUT"),
 		DrainDelay:       durationFrom("ESSDIR_DRAIN_DELAY", 0),

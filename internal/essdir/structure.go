@@ -87,6 +87,9 @@ type Structure struct {
 	Status         Status
 	Source         string
 	ExternalID     string
+	// DistanceKM is set by a search near a point: the distance from it. It
+	// is never stored.
+	DistanceKM *float64
 }
 
 // Derive puts every field in its stored form (NFC text, trimmed, codes in
@@ -262,7 +265,8 @@ func (s *Structure) Validate() error {
 }
 
 // StructureSorts are the orders of structure lists; the first is the default.
-var StructureSorts = []Sort{SortName, SortUpdatedAtDesc}
+// Relevance needs a search text (Q), distance a point (Near).
+var StructureSorts = []Sort{SortName, SortUpdatedAtDesc, SortRelevance, SortDistance}
 
 // StructureFilter selects structures. Empty fields do not filter; several
 // values in one field are alternatives (OR).
@@ -286,6 +290,13 @@ type StructureFilter struct {
 	// benefited from these schemes.
 	CollectivityIDs  []uuid.UUID
 	SupportSchemeIDs []uuid.UUID
+	// Q is a French full-text search (see search.go); Near and RadiusKM
+	// keep the structures within RadiusKM of a point, BBox those inside a
+	// box.
+	Q        string
+	Near     *Point
+	RadiusKM float64
+	BBox     *BBox
 	List
 }
 
@@ -306,4 +317,10 @@ type StructureService interface {
 	CreateStructure(ctx context.Context, s *Structure, echo Echo) error
 	UpdateStructure(ctx context.Context, id uuid.UUID, change Change[Structure]) (*Structure, error)
 	DeleteStructure(ctx context.Context, id uuid.UUID, check func(s *Structure) error) error
+	// FindStructureFacets counts the structures f selects by legal form,
+	// sector, label and département.
+	FindStructureFacets(ctx context.Context, f StructureFilter) (*StructureFacets, error)
+	// EachStructure calls fn with every structure f selects, in f's order,
+	// reading them one at a time (exports: constant memory, however many).
+	EachStructure(ctx context.Context, f StructureFilter, fn func(*Structure) error) error
 }

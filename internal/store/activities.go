@@ -85,16 +85,23 @@ func (s *Store) DeleteActivity(ctx context.Context, id uuid.UUID, check func(*es
 // FindActivities returns one page of the live activities of the live
 // structures f selects.
 func (s *Store) FindActivities(ctx context.Context, f essdir.ActivityFilter) (*essdir.Page[essdir.Activity], error) {
-	db := s.db.WithContext(ctx)
-	parents := structureFilterQuery(db.Session(&gorm.Session{NewDB: true}).Table("structures"), f.Structure).
-		Where("structures.deleted_at IS NULL").Select("structures.id")
-	q := db.Where("activities.structure_id IN (?)", parents)
-	if len(f.StructureIDs) > 0 {
-		q = q.Where("activities.structure_id IN ?", f.StructureIDs)
-	}
-	q = (&filter{q}).
-		overlaps("activities.audiences", toStrings(f.Audiences)).
-		overlaps("activities.sectors", toStrings(f.Sectors)).
-		since("activities.updated_at", f.UpdatedSince).q
-	return findPage(q, activities, f.List)
+	var page *essdir.Page[essdir.Activity]
+	// A text search (f.Structure.Q) needs its trigram threshold: the
+	// search's transaction sets it.
+	err := s.searching(ctx, f.Structure, false, func(db *gorm.DB) error {
+		parents := structureFilterQuery(db.Session(&gorm.Session{NewDB: true}).Table("structures"), f.Structure).
+			Where("structures.deleted_at IS NULL").Select("structures.id")
+		q := db.Where("activities.structure_id IN (?)", parents)
+		if len(f.StructureIDs) > 0 {
+			q = q.Where("activities.structure_id IN ?", f.StructureIDs)
+		}
+		q = (&filter{q}).
+			overlaps("activities.audiences", toStrings(f.Audiences)).
+			overlaps("activities.sectors", toStrings(f.Sectors)).
+			since("activities.updated_at", f.UpdatedSince).q
+		var err error
+		page, err = findPage(q, activities, f.List)
+		return err
+	})
+	return page, err
 }

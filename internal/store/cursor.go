@@ -49,6 +49,13 @@ func timeKey[R any](column string, desc bool, v func(*R) time.Time) sortKey[R] {
 	return sortKey[R]{column, keyTime, desc, func(r *R) any { return v(r).UTC() }}
 }
 
+// floatKey orders by a computed number (a relevance, a distance). The
+// value goes through JSON exactly (shortest round-trip form), so the next
+// page starts strictly after the row that ended this one.
+func floatKey[R any](column string, desc bool, v func(*R) float64) sortKey[R] {
+	return sortKey[R]{column, keyFloat, desc, func(r *R) any { return v(r) }}
+}
+
 func idKey[R any](desc bool, v func(*R) uuid.UUID) sortKey[R] {
 	return sortKey[R]{"id", keyUUID, desc, func(r *R) any { return v(r) }}
 }
@@ -69,6 +76,20 @@ func (o *sortSpec[R]) encode(last *R) string {
 	}
 	b, _ := json.Marshal(c)
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// cursorSort is the sort a cursor was made for ("" when it is unreadable:
+// decode then refuses it).
+func cursorSort(token string) essdir.Sort {
+	b, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil {
+		return ""
+	}
+	var c cursor
+	if json.Unmarshal(b, &c) != nil {
+		return ""
+	}
+	return c.Sort
 }
 
 func badCursor() error {

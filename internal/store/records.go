@@ -274,6 +274,12 @@ func findMany[D, R any](q *gorm.DB, t *table[D, R]) ([]*D, error) {
 // takes no page size on trust: out of range, it is brought back within
 // 1..MaxLimit. With IncludeTotal the count stops at essdir.MaxCount.
 func findPage[D, R any](q *gorm.DB, t *table[D, R], l essdir.List) (*essdir.Page[D], error) {
+	return pageOf(q.Table(t.name).Where(t.name+".deleted_at IS NULL"), t, l)
+}
+
+// pageOf is findPage over q's own FROM (a subquery of live rows with
+// computed sort keys, such as a relevance or a distance).
+func pageOf[D, R any](q *gorm.DB, t *table[D, R], l essdir.List) (*essdir.Page[D], error) {
 	order, err := t.sort(l.Sort)
 	if err != nil {
 		return nil, err
@@ -283,7 +289,6 @@ func findPage[D, R any](q *gorm.DB, t *table[D, R], l essdir.List) (*essdir.Page
 		limit = essdir.DefaultLimit
 	}
 	limit = min(limit, essdir.MaxLimit)
-	q = q.Table(t.name).Where(t.name + ".deleted_at IS NULL")
 	page := &essdir.Page[D]{}
 	if l.IncludeTotal {
 		if page.Total, page.TotalIsLowerBound, err = cappedCount(q); err != nil {

@@ -27,6 +27,9 @@ type Store struct {
 	// probe is readiness's own connection, outside the request pool, so that
 	// a pool busy with slow requests is not reported as a database down.
 	probe *sql.DB
+	// longStatementTimeout is the statement_timeout of whole-set reads
+	// (exports, facets), set with SET LOCAL in their transaction.
+	longStatementTimeout time.Duration
 	// Now is the clock; tests may replace it. Times are truncated to the
 	// microsecond, PostgreSQL's precision, so that what is written reads back equal.
 	Now func() time.Time
@@ -60,6 +63,9 @@ type Options struct {
 	// statement_timeout; 0 keeps the server's). A path that needs longer,
 	// such as an export, raises it with SET LOCAL in its transaction.
 	StatementTimeout time.Duration
+	// LongStatementTimeout is that longer bound, for exports and facets
+	// (0 keeps StatementTimeout).
+	LongStatementTimeout time.Duration
 }
 
 // probeTimeout bounds the statements of the readiness connection.
@@ -112,7 +118,8 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		_ = probe.Close()
 		return nil, err
 	}
-	return &Store{db: db, sql: sqlDB, probe: probe, Now: time.Now, statements: statements}, nil
+	return &Store{db: db, sql: sqlDB, probe: probe, Now: time.Now, statements: statements,
+		longStatementTimeout: opts.LongStatementTimeout}, nil
 }
 
 // SQL exposes the pool for migrations and pool metrics.

@@ -44,6 +44,9 @@ type structureRow struct {
 	UpdatedAt      time.Time          `gorm:"column:updated_at;autoUpdateTime:false"`
 	Version        int                `gorm:"column:version"`
 	DeletedAt      gorm.DeletedAt     `gorm:"column:deleted_at"`
+	// Computed by searches (search.go), never written.
+	Rank       *float64 `gorm:"column:rank;->"`
+	DistanceKM *float64 `gorm:"column:distance_km;->"`
 }
 
 func (structureRow) TableName() string { return "structures" }
@@ -112,6 +115,7 @@ func (r *structureRow) toDomain() *essdir.Structure {
 		Source: deref(r.Source), ExternalID: deref(r.ExternalID),
 		SocialLinks: make([]essdir.SocialLink, len(r.SocialLinks)),
 		Contacts:    make([]essdir.Contact, len(r.Contacts)),
+		DistanceKM:  r.DistanceKM,
 	}
 	if r.Lat != nil && r.Lon != nil {
 		s.Location = &essdir.Location{Lat: *r.Lat, Lon: *r.Lon}
@@ -141,6 +145,20 @@ var structures = &table[essdir.Structure, structureRow]{
 		{essdir.SortUpdatedAtDesc, []sortKey[structureRow]{
 			timeKey("updated_at", true, func(r *structureRow) time.Time { return r.UpdatedAt }),
 			idKey(true, func(r *structureRow) uuid.UUID { return r.ID }),
+		}},
+		// Searches only (search.go): the columns rank and distance_km exist
+		// in their subquery.
+		{essdir.SortRelevance, []sortKey[structureRow]{
+			floatKey("rank", true, func(r *structureRow) float64 { return deref(r.Rank) }),
+			idKey(true, func(r *structureRow) uuid.UUID { return r.ID }),
+		}},
+		{sortRelevanceByName, []sortKey[structureRow]{
+			textKey("name", false, func(r *structureRow) string { return r.Name }),
+			idKey(false, func(r *structureRow) uuid.UUID { return r.ID }),
+		}},
+		{essdir.SortDistance, []sortKey[structureRow]{
+			floatKey("distance_km", false, func(r *structureRow) float64 { return deref(r.DistanceKM) }),
+			idKey(false, func(r *structureRow) uuid.UUID { return r.ID }),
 		}},
 	},
 	slug:     func(s *essdir.Structure) (*string, string) { return &s.Slug, s.Name },
@@ -187,7 +205,10 @@ func (s *Store) DeleteStructure(ctx context.Context, id uuid.UUID, check func(*e
 
 // FindStructures returns one page of live structures matching f, in keyset order.
 func (s *Store) FindStructures(ctx context.Context, f essdir.StructureFilter) (*essdir.Page[essdir.Structure], error) {
-	return findPage(structureFilterQuery(s.db.WithContext(ctx), f), structures, f.List)
+	if f.Q != "" || f.Near != nil || f.Sort == essdir.SortRelevance || f.Sort == essdir.SortDistance {
+		return s.searchStructures(ctx, f)
+	}
+	return findPage(structureFilterQuery(s.db.WithContext(ctx), f).Select(structureReadColumns), structures, f.List)
 }
 
 // structureFilterQuery adds f's conditions. Values are always bound
@@ -206,6 +227,10 @@ func structureFilterQuery(q *gorm.DB, f essdir.StructureFilter) *gorm.DB {
 		in("source", f.Sources).
 		inFolded("city", f.Cities).
 		since("updated_at", f.UpdatedSince)
+	if f.Q != "" {
+		w.q = w.q.Where("("+searchMatch+")", f.Q, f.Q)
+	}
+	w.q = near(bbox(w.q, f.BBox), f.Near, f.RadiusKM)
 	if len(f.Audiences) > 0 {
 		w.q = w.q.Where(`EXISTS (SELECT 1 FROM activities a WHERE a.structure_id = structures.id
 			AND a.deleted_at IS NULL AND a.audiences && ?::text[])`, toStrings(f.Audiences))

@@ -1,0 +1,270 @@
+package store
+
+import (
+	"context"
+	"math"
+	"strconv"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"github.com/essdir/essdir/internal/essdir"
+)
+
+// Search: how a text (q) and a place (near, bbox) select and order
+// structures. The indexes are those of migrations/00004_search.sql.
+//
+// A text matches a structure when its French full text (name, summary,
+// activity names, description, city; accents and case folded, words
+// stemmed) matches websearch_to_tsquery(q) — whose syntax knows only
+// "quotes", or and -, so that % _ : * & in q are plain characters — or when
+// q is a near-spelling of words of its name or city (pg_trgm word
+// similarity on the folded name_key, threshold trigramThreshold).
+const searchMatch = `structures.search_vector @@ websearch_to_tsquery('essdir_fr', ?)
+	OR structures.name_key %> essdir_fold(?)`
+
+// searchRank is the relevance of a match: a full-text match first (1),
+// then its rank (cover density, weighted by field, damped by length), then
+// half the closeness of the spelling (at most 0.5: a near-spelling alone
+// never outranks a full-text match). The parts are real (float4) in
+// PostgreSQL; the sum is float8 so that a cursor carries it exactly.
+const searchRank = `((structures.search_vector @@ websearch_to_tsquery('essdir_fr', ?))::int
+	+ ts_rank_cd(structures.search_vector, websearch_to_tsquery('essdir_fr', ?), 1)::float8
+	+ word_similarity(essdir_fold(?), structures.name_key)::float8 / 2)`
+
+// trigramThreshold is the word similarity a near-spelling needs:
+// "Sombornon" is 0.54 from "Sombernon" (pg_trgm's default, 0.6, misses it).
+const trigramThreshold = "0.5"
+
+// rankedMax bounds the matches a relevance order ranks: ranking every match
+// of a common word costs a second on a million rows (BENCH.md). Above it,
+// the matches come in name order, read from the name index; the cursor
+// remembers which order its list took.
+var rankedMax = 1000
+
+// sortRelevanceByName is the relevance order of a text with more than
+// rankedMax matches. Clients never name it; their cursors do.
+const sortRelevanceByName essdir.Sort = "relevance:name"
+
+// earthRadiusKM is the mean radius of the Earth (IUGG).
+const earthRadiusKM = 6371.0088
+
+// structureReadColumns are the columns a list reads: the row, without the
+// search columns (a tsvector is large and never shown).
+const structureReadColumns = `structures.id, structures.slug, structures.name, structures.legal_form,
+	structures.siret, structures.siren, structures.rna, structures.summary, structures.description,
+	structures.sectors, structures.labels, structures.street, structures.postal_code, structures.city,
+	structures.insee_code, structures.department_code, structures.region_code, structures.lat,
+	structures.lon, structures.website, structures.email, structures.phone, structures.social_links,
+	structures.contacts, structures.networks, structures.status, structures.source,
+	structures.external_id, structures.created_at, structures.updated_at, structures.version,
+	structures.deleted_at`
+
+// distanceKM is the great-circle distance from (?, ?, ?) = (lat, lat, lon)
+// to the row's location (haversine).
+const distanceKM = `(` + "6371.0088" + ` * 2 * asin(least(1, sqrt(
+	power(sin(radians(structures.lat - ?) / 2), 2)
+	+ cos(radians(?)) * cos(radians(structures.lat)) * power(sin(radians(structures.lon - ?) / 2), 2)))))`
+
+func distanceArgs(p *essdir.Point) []any { return []any{p.Lat, p.Lat, p.Lon} }
+
+// near keeps the structures within radiusKM of p: a bounding box first,
+// which the (lat, lon) index serves, then the exact distance.
+func near(q *gorm.DB, p *essdir.Point, radiusKM float64) *gorm.DB {
+	if p == nil {
+		return q
+	}
+	dLat := radiusKM / earthRadiusKM * 180 / math.Pi
+	minLat, maxLat := p.Lat-dLat, p.Lat+dLat
+	q = q.Where("structures.lat BETWEEN ? AND ?", max(minLat, -90), min(maxLat, 90))
+	// The longitude span widens towards the poles; past a pole or across
+	// the antimeridian the box keeps every longitude.
+	if minLat > -90 && maxLat < 90 {
+		dLon := math.Asin(math.Min(1, math.Sin(radiusKM/earthRadiusKM)/math.Cos(p.Lat*math.Pi/180))) * 180 / math.Pi
+		if p.Lon-dLon >= -180 && p.Lon+dLon <= 180 {
+			q = q.Where("structures.lon BETWEEN ? AND ?", p.Lon-dLon, p.Lon+dLon)
+		}
+	}
+	return q.Where(distanceKM+" <= ?", append(distanceArgs(p), radiusKM)...)
+}
+
+// bbox keeps the structures located inside b.
+func bbox(q *gorm.DB, b *essdir.BBox) *gorm.DB {
+	if b == nil {
+		return q
+	}
+	q = q.Where("structures.lat BETWEEN ? AND ?", b.MinLat, b.MaxLat)
+	if b.MinLon <= b.MaxLon {
+		return q.Where("structures.lon BETWEEN ? AND ?", b.MinLon, b.MaxLon)
+	}
+	return q.Where("(structures.lon >= ? OR structures.lon <= ?)", b.MinLon, b.MaxLon)
+}
+
+// searching runs fn in a transaction set for f: the trigram threshold of a
+// text search and, for whole-set reads (facets, exports), a longer
+// statement timeout than the pool's.
+func (s *Store) searching(ctx context.Context, f essdir.StructureFilter, long bool, fn func(tx *gorm.DB) error) error {
+	if f.Q == "" && !long {
+		return translate(fn(s.db.WithContext(ctx))) // no setting: no transaction
+	}
+	return s.inTx(ctx, func(tx *gorm.DB) error {
+		if f.Q != "" {
+			if err := tx.Exec("SET LOCAL pg_trgm.word_similarity_threshold = " + trigramThreshold).Error; err != nil {
+				return err
+			}
+		}
+		if long && s.longStatementTimeout > 0 {
+			ms := strconv.FormatInt(s.longStatementTimeout.Milliseconds(), 10)
+			if err := tx.Exec("SET LOCAL statement_timeout = " + ms).Error; err != nil {
+				return err
+			}
+		}
+		return fn(tx)
+	})
+}
+
+// searchQuery is the live structures f selects, with their computed sort
+// keys (rank with a text, distance_km near a point) as columns of a
+// subquery named structures, so that the cursor's keys may name them.
+func searchQuery(tx *gorm.DB, f essdir.StructureFilter, rank bool) *gorm.DB {
+	cols := []string{structureReadColumns}
+	var args []any
+	if rank && f.Q != "" {
+		cols = append(cols, searchRank+" AS rank")
+		args = append(args, f.Q, f.Q, f.Q)
+	}
+	if f.Near != nil {
+		cols = append(cols, distanceKM+" AS distance_km")
+		args = append(args, distanceArgs(f.Near)...)
+	}
+	inner := structureFilterQuery(tx.Session(&gorm.Session{NewDB: true}).Table("structures"), f).
+		Where("structures.deleted_at IS NULL").
+		Select(strings.Join(cols, ", "), args...)
+	return tx.Session(&gorm.Session{NewDB: true}).Table("(?) AS structures", inner)
+}
+
+// searchStructures is FindStructures with a text or a place.
+func (s *Store) searchStructures(ctx context.Context, f essdir.StructureFilter) (*essdir.Page[essdir.Structure], error) {
+	switch {
+	case f.Sort == essdir.SortRelevance && f.Q == "":
+		return nil, badSort("relevance needs a search text (q)")
+	case f.Sort == essdir.SortDistance && f.Near == nil:
+		return nil, badSort("distance needs a point (near)")
+	case f.Sort == "" && f.Q != "":
+		f.Sort = essdir.SortRelevance
+	}
+	var page *essdir.Page[essdir.Structure]
+	err := s.searching(ctx, f, false, func(tx *gorm.DB) error {
+		if f.Sort == essdir.SortRelevance {
+			byName, err := s.tooManyToRank(tx, f)
+			if err != nil {
+				return err
+			}
+			if byName {
+				f.Sort = sortRelevanceByName
+			}
+		}
+		var err error
+		page, err = pageOf(searchQuery(tx, f, f.Sort == essdir.SortRelevance), structures, f.List)
+		return err
+	})
+	return page, err
+}
+
+// tooManyToRank decides the relevance order of a list: ranked when the text
+// matches at most rankedMax structures, else by name. A cursor keeps the
+// decision of its first page.
+func (s *Store) tooManyToRank(tx *gorm.DB, f essdir.StructureFilter) (bool, error) {
+	if f.Cursor != "" {
+		return cursorSort(f.Cursor) == sortRelevanceByName, nil
+	}
+	var n int64
+	sub := structureFilterQuery(tx.Session(&gorm.Session{NewDB: true}).Table("structures"), f).
+		Where("structures.deleted_at IS NULL").Select("1").Limit(rankedMax + 1)
+	if err := tx.Session(&gorm.Session{NewDB: true}).Table("(?) AS matches", sub).Count(&n).Error; err != nil {
+		return false, err
+	}
+	return n > int64(rankedMax), nil
+}
+
+func badSort(msg string) error {
+	return &essdir.Error{Code: essdir.EMALFORMED, Message: "unknown sort",
+		Fields: []essdir.FieldError{{Field: "sort", Message: msg}}}
+}
+
+// FindStructureFacets counts the structures f selects by legal form,
+// sector, label and département, most frequent first (ties by value).
+func (s *Store) FindStructureFacets(ctx context.Context, f essdir.StructureFilter) (*essdir.StructureFacets, error) {
+	out := &essdir.StructureFacets{}
+	err := s.searching(ctx, f, true, func(tx *gorm.DB) error {
+		selected := func() *gorm.DB {
+			return structureFilterQuery(tx.Session(&gorm.Session{NewDB: true}).Table("structures"), f).
+				Where("structures.deleted_at IS NULL")
+		}
+		facets := []struct {
+			dest *[]essdir.FacetCount
+			sql  string
+			cols string
+		}{
+			{&out.LegalForm, "SELECT legal_form AS value, count(*) AS count FROM (?) s WHERE legal_form IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1", "structures.legal_form"},
+			{&out.Sector, "SELECT v AS value, count(*) AS count FROM (?) s, unnest(s.sectors) v GROUP BY 1 ORDER BY 2 DESC, 1", "structures.sectors"},
+			{&out.Label, "SELECT v AS value, count(*) AS count FROM (?) s, unnest(s.labels) v GROUP BY 1 ORDER BY 2 DESC, 1", "structures.labels"},
+			{&out.DepartmentCode, "SELECT department_code AS value, count(*) AS count FROM (?) s WHERE department_code IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1", "structures.department_code"},
+		}
+		for _, fc := range facets {
+			var rows []struct {
+				Value string
+				Count int
+			}
+			if err := tx.Raw(fc.sql, selected().Select(fc.cols)).Scan(&rows).Error; err != nil {
+				return err
+			}
+			*fc.dest = make([]essdir.FacetCount, len(rows))
+			for i, r := range rows {
+				(*fc.dest)[i] = essdir.FacetCount{Value: r.Value, Count: r.Count}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// EachStructure streams every structure f selects to fn, one row at a
+// time from the server (nothing is collected), in f's order: name,
+// -updated_at or distance (relevance is not computed for a whole set: name).
+func (s *Store) EachStructure(ctx context.Context, f essdir.StructureFilter, fn func(*essdir.Structure) error) error {
+	if f.Sort == essdir.SortDistance && f.Near == nil {
+		return badSort("distance needs a point (near)")
+	}
+	if f.Sort == essdir.SortRelevance || f.Sort == "" {
+		f.Sort = essdir.SortName
+	}
+	order, err := structures.sort(f.Sort)
+	if err != nil {
+		return err
+	}
+	return s.searching(ctx, f, true, func(tx *gorm.DB) error {
+		q, err := order.apply(searchQuery(tx, f, false), "")
+		if err != nil {
+			return err
+		}
+		rows, err := q.Rows()
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var r structureRow
+			if err := tx.ScanRows(rows, &r); err != nil {
+				return err
+			}
+			if err := fn(r.toDomain()); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	})
+}

@@ -1,0 +1,349 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/essdir/essdir/internal/essdir"
+	"github.com/essdir/essdir/internal/store"
+)
+
+// searchSet stores a few structures of one source for the search tests.
+func searchSet(t *testing.T, st *store.Store) (string, map[string]*essdir.Structure) {
+	t.Helper()
+	ctx := context.Background()
+	source := newTag("search")
+	recs := map[string]*essdir.Structure{}
+	for i, spec := range []struct{ name, summary string }{
+		{"La Boucle", "Recyclerie et ateliers de réparation"},
+		{"Maison de l'Économie Sociale", "Accompagnement des projets solidaires"},
+		{"Jardins 100% Solidaires", "Maraîchage d'insertion"},
+		{"Le Champ des Sourires", "Ferme pédagogique"},
+	} {
+		s := boucle(source)
+		s.Name, s.Summary, s.Contacts = spec.name, spec.summary, nil
+		s.Location = &essdir.Location{Lat: 47.3 + float64(i)*0.05, Lon: 4.7}
+		if err := st.CreateStructure(ctx, s, essdir.Echo{}); err != nil {
+			t.Fatal(err)
+		}
+		recs[spec.name] = s
+	}
+	return source, recs
+}
+
+func names(page *essdir.Page[essdir.Structure]) string {
+	var out []string
+	for _, s := range page.Items {
+		out = append(out, s.Name)
+	}
+	return strings.Join(out, "|")
+}
+
+func TestSearchText(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	source, _ := searchSet(t, st)
+	for _, tc := range []struct{ name, q, want string }{
+		{"AccentsFolded", "economie", "Maison de l'Économie Sociale"},
+		{"CaseFolded", "ÉCONOMIE", "Maison de l'Économie Sociale"},
+		{"DecomposedAccents", norm.NFD.String("réparation"), "La Boucle"},
+		{"Stemmed", "recycleries", "La Boucle"},
+		{"SummaryAndName", "solidaire", "Jardins 100% Solidaires|Maison de l'Économie Sociale"},
+		{"TypoOnCity", "Sombornon", "Jardins 100% Solidaires|La Boucle|Le Champ des Sourires|Maison de l'Économie Sociale"},
+		{"PercentIsLiteral", "%", ""},
+		{"UnderscoreIsLiteral", "_", ""},
+		{"OperatorsAreLiteral", "boucle:* & !", "La Boucle"},
+		{"NoMatch", "xylophone", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			page, err := st.FindStructures(ctx, essdir.StructureFilter{Sources: []string{source}, Q: tc.q, List: essdir.List{Sort: essdir.SortName, Limit: 20}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := names(page); got != tc.want {
+				t.Errorf("q=%q found %q, want %q", tc.q, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestSearchFindsActivityNames(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	source, recs := searchSet(t, st)
+	find := func(q string) string {
+		t.Helper()
+		page, err := st.FindStructures(ctx, essdir.StructureFilter{Sources: []string{source}, Q: q, List: essdir.List{Limit: 20}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return names(page)
+	}
+	a := &essdir.Activity{StructureID: recs["Le Champ des Sourires"].ID, Name: "Vélo-école"}
+	if err := st.CreateActivity(ctx, a, essdir.Echo{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := find("velo"); got != "Le Champ des Sourires" {
+		t.Errorf("after create: %q", got)
+	}
+	_, err := st.UpdateActivity(ctx, a.ID, func(stored *essdir.Activity) (*essdir.Activity, essdir.Echo, error) {
+		next := *stored
+		next.Name = "Atelier couture"
+		return &next, essdir.Echo{}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := find("velo"); got != "" {
+		t.Errorf("after rename, the old name still matches: %q", got)
+	}
+	if got := find("ateliers de couture"); got != "Le Champ des Sourires" {
+		t.Errorf("after rename: %q", got)
+	}
+	if err := st.DeleteActivity(ctx, a.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := find("couture"); got != "" {
+		t.Errorf("after delete: %q", got)
+	}
+}
+
+// walk pages through f with pages of 2 and returns every item.
+func walk(t *testing.T, st *store.Store, f essdir.StructureFilter) []*essdir.Structure {
+	t.Helper()
+	f.Limit = 2
+	var all []*essdir.Structure
+	for range 100 {
+		page, err := st.FindStructures(context.Background(), f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, page.Items...)
+		if page.NextCursor == "" {
+			return all
+		}
+		f.Cursor = page.NextCursor
+	}
+	t.Fatal("the cursor never ends")
+	return nil
+}
+
+func TestSearchCursorWalksEveryRecordOnce(t *testing.T) {
+	st := openStore(t)
+	source, recs := searchSet(t, st)
+	from := &essdir.Point{Lat: 47.3, Lon: 4.7}
+	for _, tc := range []struct {
+		name string
+		f    essdir.StructureFilter
+		want int
+	}{
+		{"Name", essdir.StructureFilter{List: essdir.List{Sort: essdir.SortName}}, 4},
+		{"UpdatedAt", essdir.StructureFilter{List: essdir.List{Sort: essdir.SortUpdatedAtDesc}}, 4},
+		{"Relevance", essdir.StructureFilter{Q: "Sombernon solidaires"}, 4},
+		{"RelevanceTypo", essdir.StructureFilter{Q: "sombornon"}, 4},
+		{"Distance", essdir.StructureFilter{Near: from, RadiusKM: 50, List: essdir.List{Sort: essdir.SortDistance}}, 4},
+		{"DistanceRadius", essdir.StructureFilter{Near: from, RadiusKM: 6, List: essdir.List{Sort: essdir.SortDistance}}, 2},
+		{"NameNear", essdir.StructureFilter{Near: from, RadiusKM: 50, List: essdir.List{Sort: essdir.SortName}}, 4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.f.Sources = []string{source}
+			got := walk(t, st, tc.f)
+			seen := map[uuid.UUID]bool{}
+			for i, s := range got {
+				if seen[s.ID] {
+					t.Errorf("%s seen twice", s.Name)
+				}
+				seen[s.ID] = true
+				if i == 0 {
+					continue
+				}
+				prev := got[i-1]
+				switch tc.f.Sort {
+				case essdir.SortDistance:
+					if *s.DistanceKM < *prev.DistanceKM {
+						t.Errorf("distance order broken: %v after %v", *s.DistanceKM, *prev.DistanceKM)
+					}
+				case essdir.SortName:
+					if s.Name < prev.Name {
+						t.Errorf("name order broken")
+					}
+				}
+			}
+			if len(seen) != tc.want {
+				t.Errorf("walked %d records, want %d", len(seen), tc.want)
+			}
+		})
+	}
+	// Distances are those of the haversine formula.
+	page, err := st.FindStructures(context.Background(), essdir.StructureFilter{Sources: []string{source}, Near: from, RadiusKM: 50, List: essdir.List{Sort: essdir.SortDistance}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := *page.Items[1].DistanceKM; d < 5.55 || d > 5.57 || page.Items[0].ID != recs["La Boucle"].ID {
+		t.Errorf("second distance = %v km, want 5.56 (0.05° of latitude)", d)
+	}
+}
+
+func TestSearchRanksBoundedCandidates(t *testing.T) {
+	st := openStore(t)
+	source, _ := searchSet(t, st)
+	old := *store.RankedMax
+	*store.RankedMax = 2
+	t.Cleanup(func() { *store.RankedMax = old })
+	f := essdir.StructureFilter{Sources: []string{source}, Q: "sombernon"}
+	got := walk(t, st, f)
+	var order []string
+	for _, s := range got {
+		order = append(order, s.Name)
+	}
+	// Four matches, more than two: name order, over every page.
+	if want := "Jardins 100% Solidaires|La Boucle|Le Champ des Sourires|Maison de l'Économie Sociale"; strings.Join(order, "|") != want {
+		t.Errorf("order = %q, want name order %q", strings.Join(order, "|"), want)
+	}
+	f.Q = "solidaires"
+	page, err := st.FindStructures(context.Background(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if names(page) != "Jardins 100% Solidaires|Maison de l'Économie Sociale" {
+		t.Errorf("ranked: %q (the name match first)", names(page))
+	}
+}
+
+func TestSearchRanksFullMatchesFirst(t *testing.T) {
+	st := openStore(t)
+	source, _ := searchSet(t, st)
+	for q, want := range map[string]string{
+		// Both words match two structures; the others are near-spellings of
+		// the commune only.
+		"Sombernon solidaires": "Jardins 100% Solidaires|Maison de l'Économie Sociale",
+		"Sourrires":            "Le Champ des Sourires",
+	} {
+		page, err := st.FindStructures(context.Background(), essdir.StructureFilter{Sources: []string{source}, Q: q, List: essdir.List{Limit: 20}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := names(page); !strings.HasPrefix(got, want) {
+			t.Errorf("q=%q ranked %q, want %q first", q, got, want)
+		}
+	}
+}
+
+func TestSearchSortNeedsItsParameter(t *testing.T) {
+	st := openStore(t)
+	for _, sort := range []essdir.Sort{essdir.SortRelevance, essdir.SortDistance} {
+		_, err := st.FindStructures(context.Background(), essdir.StructureFilter{List: essdir.List{Sort: sort}})
+		wantCode(t, err, essdir.EMALFORMED)
+	}
+}
+
+func TestSearchBBox(t *testing.T) {
+	st := openStore(t)
+	source, _ := searchSet(t, st)
+	for _, tc := range []struct {
+		box  essdir.BBox
+		want int
+	}{
+		{essdir.BBox{MinLon: 4.6, MinLat: 47.29, MaxLon: 4.8, MaxLat: 47.36}, 2},
+		{essdir.BBox{MinLon: 4.8, MinLat: 40, MaxLon: 4.6, MaxLat: 50}, 0}, // across the antimeridian: not France
+		{essdir.BBox{MinLon: 4.6, MinLat: 40, MaxLon: -170, MaxLat: 50}, 4},
+	} {
+		box := tc.box
+		got := walk(t, st, essdir.StructureFilter{Sources: []string{source}, BBox: &box, List: essdir.List{Sort: essdir.SortName}})
+		if len(got) != tc.want {
+			t.Errorf("%+v: %d structures, want %d", tc.box, len(got), tc.want)
+		}
+	}
+}
+
+func TestStructureFacets(t *testing.T) {
+	st := openStore(t)
+	source, recs := searchSet(t, st)
+	_, err := st.UpdateStructure(context.Background(), recs["La Boucle"].ID, edit(func(s *essdir.Structure) error {
+		s.Labels = []essdir.Label{"esus"}
+		s.LegalForm = essdir.LegalForm("scic")
+		return nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	facets, err := st.FindStructureFacets(context.Background(), essdir.StructureFilter{Sources: []string{source}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := fmt.Sprint(facets.LegalForm, facets.Sector, facets.Label, facets.DepartmentCode)
+	if want := "[{association 3} {scic 1}] [{reuse 4}] [{esus 1}] [{21 4}]"; got != want {
+		t.Errorf("facets = %s, want %s", got, want)
+	}
+}
+
+func TestEachStructureStreamsTheSelection(t *testing.T) {
+	st := openStore(t)
+	source, _ := searchSet(t, st)
+	var got []string
+	err := st.EachStructure(context.Background(), essdir.StructureFilter{Sources: []string{source}, Q: "solidaire"}, func(s *essdir.Structure) error {
+		got = append(got, s.Name)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got, "|") != "Jardins 100% Solidaires|Maison de l'Économie Sociale" {
+		t.Errorf("streamed %q", got)
+	}
+}
+
+// TestFilteredListsReadAnIndexInOrder proves that the indexes of
+// 00004_search.sql serve the frequent lists: a page of a département in
+// name order is read from (department_code, name, id) and stops after the
+// page, without sorting the département (the GIN, trigram and location
+// indexes need a large table to be chosen: docs/BENCHMARKS.md shows their
+// plans on the generated data set). The test table is small, so
+// sequential scans are turned off: the planner then shows what it would do
+// on a large table.
+func TestFilteredListsReadAnIndexInOrder(t *testing.T) {
+	st := openStore(t)
+	for _, tc := range []struct{ name, where, index string }{
+		{"Department", "department_code IN ('21') ORDER BY name, id LIMIT 21", "structures_department_name_idx"},
+		{"Region", "region_code IN ('27') ORDER BY name, id LIMIT 21", "structures_region_name_idx"},
+		{"Insee", "insee_code IN ('21611') ORDER BY name, id LIMIT 21", "structures_insee_name_idx"},
+		{"LegalForm", "legal_form IN ('scic') ORDER BY name, id LIMIT 21", "structures_legal_form_name_idx"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tx, err := st.SQL().Begin()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Rollback()
+			if _, err := tx.Exec("SET LOCAL enable_seqscan = off"); err != nil {
+				t.Fatal(err)
+			}
+
+			rows, err := tx.Query("EXPLAIN SELECT id FROM structures WHERE status IN ('published') AND deleted_at IS NULL AND " + tc.where)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var plan []string
+			for rows.Next() {
+				var line string
+				if err := rows.Scan(&line); err != nil {
+					t.Fatal(err)
+				}
+				plan = append(plan, line)
+			}
+			text := strings.Join(plan, "\n")
+			if !strings.Contains(text, tc.index) {
+				t.Errorf("plan does not use %s:\n%s", tc.index, text)
+			}
+			if strings.Contains(text, "Sort") {
+				t.Errorf("the selection is sorted:\n%s", text)
+			}
+		})
+	}
+}
