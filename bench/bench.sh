@@ -14,7 +14,7 @@ DSN="postgres://postgres@127.0.0.1:5432/$DB?sslmode=disable"
 PORT=${PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 PSQL=(psql -h 127.0.0.1 -U postgres -qAt "$DB")
 
-command -v wrk >/dev/null || { echo "bench: installing wrk"; apt-get install -y wrk >/dev/null; }
+command -v wrk >/dev/null || { echo "bench: installing wrk"; apt-get update -qq >/dev/null && apt-get install -y wrk >/dev/null; }
 go build -o bin/essdir ./cmd/essdir
 go build -o bin/benchgen ./cmd/benchgen
 bin/benchgen --size "$SIZE" --db "$DSN" | tee /tmp/essdir-bench-gen.txt
