@@ -50,7 +50,9 @@ func toActivity(a *essdir.Activity) Activity {
 	}
 }
 
-func (in *ActivityInput) nonNullable() []string { return nil }
+// nonNullable: an activity left without its structure keeps it; one set to
+// none is refused.
+func (in *ActivityInput) nonNullable() []string { return []string{"structure_id"} }
 
 func (in *ActivityInput) toDomain() (*essdir.Activity, essdir.Echo, error) {
 	a := &essdir.Activity{Name: in.Name, Description: in.Description, Sectors: in.Sectors, Audiences: in.Audiences}

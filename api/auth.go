@@ -182,6 +182,7 @@ func tokenParams(c echo.Context) (url.Values, *OAuthError, error) {
 //	@Description	A user (admin, editor) or a partner client (with its name and source).
 //	@Produce	json,application/problem+json
 //	@Success	200	{object}	Me
+//	@Failure	400	{object}	Problem	"unknown query parameter"
 //	@Failure	401	{object}	Problem
 //	@Failure	429	{object}	Problem
 //	@Failure	503	{object}	Problem
@@ -189,6 +190,9 @@ func tokenParams(c echo.Context) (url.Values, *OAuthError, error) {
 //	@Security	BearerAuth
 //	@Router		/v1/auth/me [get]
 func (s *Server) me(c echo.Context) error {
+	if err := newQuery(c).err(); err != nil {
+		return err
+	}
 	p := principalOf(c)
 	if p == nil {
 		return unauthorized("invalid_request", "this route needs a Bearer access token")

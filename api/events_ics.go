@@ -7,7 +7,6 @@ import (
 	"time"
 
 	ics "github.com/arran4/golang-ical"
-	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"github.com/essdir/essdir/internal/essdir"
@@ -39,9 +38,9 @@ const (
 //	@Failure		500	{object}	Problem	"internal error, logged with the request id"
 //	@Router			/v1/events/{id}.ics [get]
 func (s *Server) getEventICS(c echo.Context) error {
-	id, err := uuid.Parse(strings.TrimSuffix(c.Param("id"), ".ics"))
+	id, err := parseID(strings.TrimSuffix(c.Param("id"), ".ics"))
 	if err != nil {
-		return malformed("id", "the id in the path must be a UUID")
+		return err
 	}
 	if err := newQuery(c).err(); err != nil {
 		return err

@@ -131,3 +131,18 @@ func TestIncludedEventsHideDrafts(t *testing.T) {
 	}
 	wantStatus(t, e.do(req{method: "GET", path: "/v1/structures/" + draft + "?include=events"}), http.StatusNotFound)
 }
+
+// TestPutBackAnIncludeBody: what a GET with include= returned can be PUT
+// back as is; the embedded records are read-only and ignored.
+func TestPutBackAnIncludeBody(t *testing.T) {
+	e := newEnv(t)
+	editor := e.user(essdir.RoleEditor)
+	sid := e.create(editor, champ(newSource("putinc")))["id"].(string)
+	wantStatus(t, e.do(req{method: "POST", path: "/v1/structures/" + sid + "/activities", token: editor, body: map[string]any{"name": "Atelier"}}), http.StatusCreated)
+	got := e.do(req{method: "GET", path: "/v1/structures/" + sid + "?include=activities,collectivity_links,support_schemes,events", token: editor})
+	r := e.do(req{method: "PUT", path: "/v1/structures/" + sid, token: editor, body: got.body})
+	wantStatus(t, r, http.StatusOK)
+	if r.json(t)["version"] != float64(1) {
+		t.Errorf("a PUT of an include body changed the structure: %s", r.body)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"reflect"
 	"strings"
@@ -47,7 +48,65 @@ func decodeStrict(body []byte, v any) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return malformed("", "the request body has data after the JSON object")
 	}
+	return exactNames(trimmed, reflect.TypeOf(v), "")
+}
+
+// exactNames refuses a member whose name matches a field only when case is
+// ignored: encoding/json would take {"NAME": …} or {"Status": null} for name
+// and status, while field names are snake_case and an unknown one is a 400.
+// Type errors were reported by the decoder already.
+func exactNames(raw []byte, t reflect.Type, path string) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case t.Kind() == reflect.Struct && t != reflect.TypeOf(time.Time{}):
+		var members map[string]json.RawMessage
+		if json.Unmarshal(raw, &members) != nil {
+			return nil
+		}
+		fields := jsonFields(t)
+		for name, value := range members {
+			field, ok := fields[name]
+			if !ok {
+				return malformed(path+name, "unknown field %q (field names are snake_case)", path+name)
+			}
+			if err := exactNames(value, field, path+name+"."); err != nil {
+				return err
+			}
+		}
+	case (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) && t.Elem().Kind() != reflect.Uint8:
+		var items []json.RawMessage
+		if json.Unmarshal(raw, &items) != nil {
+			return nil
+		}
+		for i, item := range items {
+			if err := exactNames(item, t.Elem(), fmt.Sprintf("%s[%d].", strings.TrimSuffix(path, "."), i)); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
+}
+
+// jsonFields maps the JSON names of a struct's fields (promoted ones
+// included) to their types.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for _, f := range reflect.VisibleFields(t) {
+		if !f.IsExported() || f.Anonymous {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch name {
+		case "-":
+			continue
+		case "":
+			name = f.Name
+		}
+		out[name] = f.Type
+	}
+	return out
 }
 
 func jsonError(err error) error {

@@ -400,3 +400,23 @@ func withTimeout(d time.Duration) echo.MiddlewareFunc {
 		}
 	}
 }
+
+// refuseQueryOnWrites applies the strict-parameter rule to the writes of
+// /v1: they take no query parameter, so any one is a typo or a wish the
+// server would silently ignore (PATCH ?dry_run=true really writing). 400.
+func refuseQueryOnWrites(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		switch c.Request().Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			return next(c)
+		}
+		// The token endpoint answers OAuth 2 errors of its own (RFC 6749).
+		if p := c.Request().URL.Path; c.Request().URL.RawQuery == "" || !strings.HasPrefix(p, "/v1/") || p == "/v1/auth/token" {
+			return next(c)
+		}
+		if err := newQuery(c).err(); err != nil {
+			return err
+		}
+		return next(c)
+	}
+}

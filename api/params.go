@@ -31,7 +31,11 @@ func newQuery(c echo.Context, allowed ...string) *query {
 	}
 	for name, vs := range q.values {
 		if !known[name] {
-			q.errs.Add(safeName(name), "unknown query parameter (allowed: %s)", strings.Join(allowed, ", "))
+			if len(allowed) == 0 {
+				q.errs.Add(safeName(name), "unknown query parameter (this route takes none)")
+			} else {
+				q.errs.Add(safeName(name), "unknown query parameter (allowed: %s)", strings.Join(allowed, ", "))
+			}
 			continue
 		}
 		for _, v := range vs {
@@ -203,9 +207,17 @@ func (q *query) err() error {
 
 // pathID reads the {id} path parameter.
 func pathID(c echo.Context) (uuid.UUID, error) {
-	id, err := uuid.Parse(c.Param("id"))
-	if err != nil {
-		return uuid.Nil, malformed("id", "the id in the path must be a UUID")
+	return parseID(c.Param("id"))
+}
+
+// parseID reads an id of a path in its one canonical form (lower-case,
+// dashed, 36 characters): the urn:uuid:, braced, dashless and upper-case
+// forms uuid.Parse also takes would give one record several URLs, and so
+// several cache keys.
+func parseID(s string) (uuid.UUID, error) {
+	id, err := uuid.Parse(s)
+	if err != nil || id.String() != s {
+		return uuid.Nil, malformed("id", "the id in the path must be a UUID in its canonical form (lower-case, with dashes)")
 	}
 	return id, nil
 }

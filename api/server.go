@@ -174,7 +174,7 @@ func New(o Options) *Server {
 		MaxAge:        3600,
 	}))
 	e.Use(withTimeout(o.RequestTimeout), s.authenticate, s.rateLimit(o.RateLimitAuth),
-		middleware.BodyLimit(strconv.FormatInt(o.BodyLimit, 10)), refuseContentEncoding, s.idempotency)
+		middleware.BodyLimit(strconv.FormatInt(o.BodyLimit, 10)), refuseContentEncoding, refuseQueryOnWrites, s.idempotency)
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"math"
 	"time"
 
@@ -109,6 +110,12 @@ type StructureInput struct {
 	UpdatedAt      *time.Time       `json:"updated_at,omitempty"`
 	Version        *int             `json:"version,omitempty"`
 	DistanceKM     *float64         `json:"distance_km,omitempty"`
+	// What a GET with ?include= embeds may be sent back too; it is
+	// read-only and ignored (change those records through their own routes).
+	Activities        json.RawMessage `json:"activities,omitempty" swaggerignore:"true"`
+	CollectivityLinks json.RawMessage `json:"collectivity_links,omitempty" swaggerignore:"true"`
+	SupportSchemes    json.RawMessage `json:"support_schemes,omitempty" swaggerignore:"true"`
+	Events            json.RawMessage `json:"events,omitempty" swaggerignore:"true"`
 } // @name StructureInput
 
 // StructureList is a page of structures.

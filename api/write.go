@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"reflect"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
 	"github.com/labstack/echo/v4"
@@ -34,7 +35,8 @@ func decodeInput[D, In any, PI interface {
 	return in, nil
 }
 
-// refuseNulls answers 422 when the body sets one of these members to null.
+// refuseNulls answers 422 when the body sets one of these members to null
+// or to an empty string.
 func refuseNulls(body []byte, members []string) error {
 	if len(members) == 0 {
 		return nil
@@ -45,8 +47,8 @@ func refuseNulls(body []byte, members []string) error {
 	}
 	var v essdir.Violations
 	for _, m := range members {
-		if raw, ok := top[m]; ok && string(raw) == "null" {
-			v.Add(m, "cannot be null: leave it out to keep the stored value")
+		if raw, ok := top[m]; ok && (string(raw) == "null" || string(raw) == `""`) {
+			v.Add(m, "cannot be null or empty: leave it out to keep the stored value")
 		}
 	}
 	return v.Err()
@@ -82,6 +84,11 @@ func patchChange[D any, P essdir.Writable[D], In any, PI interface {
 }](c echo.Context, patch []byte, load func() (*D, error), view func(*D) any) (essdir.Change[D], error) {
 	var members map[string]json.RawMessage
 	if err := decodeStrict(patch, &members); err != nil {
+		return nil, err
+	}
+	// A member the merge would not find ({"Status": null} removes nothing)
+	// must still be refused: the patch names fields of In, exactly.
+	if err := exactNames(patch, reflect.TypeOf(new(In)), ""); err != nil {
 		return nil, err
 	}
 	if err := refuseNulls(patch, PI(new(In)).nonNullable()); err != nil {

@@ -114,6 +114,7 @@ func TestLifecycleKept(t *testing.T) {
 	for _, tc := range []struct{ method, body string }{
 		{"PATCH", `{"status": null}`},
 		{"PUT", `{"name": "x", "status": null}`},
+		{"PATCH", `{"status": ""}`},
 	} {
 		r := e.do(req{method: tc.method, path: path, token: editor, body: tc.body})
 		wantStatus(t, r, http.StatusUnprocessableEntity)
@@ -235,4 +236,82 @@ func TestAddressAgainstTheGeography(t *testing.T) {
 	if got := r.json(t); got["department_code"] != "75" || got["region_code"] != "11" {
 		t.Errorf("an arrondissement's territory: %s", r.body)
 	}
+}
+
+// TestWritesTakeNoQueryParameters: a write with a query parameter is a 400
+// and changes nothing (PATCH ?dry_run=true must not write).
+func TestWritesTakeNoQueryParameters(t *testing.T) {
+	e := newEnv(t)
+	editor := e.user(essdir.RoleEditor)
+	s := e.create(editor, champ(newSource("noquery")))
+	path := "/v1/structures/" + s["id"].(string)
+	before := e.countStructures()
+	for _, r := range []req{
+		{method: "PATCH", path: path + "?dry_run=true", token: editor, body: `{"summary": "dry run?"}`},
+		{method: "PUT", path: path + "?x=1", token: editor, body: map[string]any{"name": "x"}},
+		{method: "POST", path: "/v1/structures?validate_only=1", token: editor, body: champ(newSource("noquery"))},
+		{method: "DELETE", path: path + "?soft=false", token: editor},
+		{method: "GET", path: "/v1/auth/me?foo=1", token: editor},
+	} {
+		got := e.do(r)
+		wantStatus(t, got, http.StatusBadRequest)
+	}
+	if e.countStructures() != before {
+		t.Error("a refused write created a structure")
+	}
+	if now := e.do(req{method: "GET", path: path, token: editor}).json(t); now["summary"] == "dry run?" || now["version"] != float64(1) {
+		t.Errorf("a refused write changed the structure: %v", now)
+	}
+}
+
+// TestFieldNamesAreExact: encoding/json matches names case-insensitively;
+// the API does not ({"Status": null} is not status, it is unknown).
+func TestFieldNamesAreExact(t *testing.T) {
+	e := newEnv(t)
+	editor := e.user(essdir.RoleEditor)
+	s := e.create(editor, champ(newSource("exact")))
+	path := "/v1/structures/" + s["id"].(string)
+	before := e.countStructures()
+	for _, r := range []req{
+		{method: "POST", path: "/v1/structures", token: editor, body: `{"NAME": "Upper", "Status": "draft"}`},
+		{method: "PUT", path: path, token: editor, body: `{"name": "x", "Status": null}`},
+		{method: "PATCH", path: path, token: editor, body: `{"Status": null}`},
+		{method: "PATCH", path: path, token: editor, body: `{"ſtatus": null}`},
+		{method: "PATCH", path: path, token: editor, body: `{"address": {"City": "Dijon"}}`},
+		{method: "PATCH", path: path, token: editor, body: `{"contacts": [{"Name": "x"}]}`},
+	} {
+		got := e.do(r)
+		wantStatus(t, got, http.StatusBadRequest)
+	}
+	if e.countStructures() != before {
+		t.Error("a refused body was stored")
+	}
+	if now := e.do(req{method: "GET", path: path, token: editor}).json(t); now["version"] != float64(1) {
+		t.Errorf("a refused body changed the structure: %v", now)
+	}
+}
+
+// TestOneURLPerRecord: only the canonical form of an id names a record.
+func TestOneURLPerRecord(t *testing.T) {
+	e := newEnv(t)
+	id := e.create(e.user(essdir.RoleEditor), champ(newSource("canon")))["id"].(string)
+	wantStatus(t, e.do(req{method: "GET", path: "/v1/structures/" + id}), http.StatusOK)
+	for _, other := range []string{"urn:uuid:" + id, "{" + id + "}", strings.ReplaceAll(id, "-", ""), strings.ToUpper(id)} {
+		wantStatus(t, e.do(req{method: "GET", path: "/v1/structures/" + other}), http.StatusBadRequest)
+	}
+}
+
+// TestCursorBelongsToItsList: a cursor of one list is refused by another.
+func TestCursorBelongsToItsList(t *testing.T) {
+	e := newEnv(t)
+	editor := e.user(essdir.RoleEditor)
+	source := newSource("cursor")
+	for range 3 {
+		e.create(editor, champ(source))
+	}
+	next := e.do(req{method: "GET", path: "/v1/structures?limit=1&source=" + source}).json(t)["meta"].(map[string]any)["next_cursor"].(string)
+	wantStatus(t, e.do(req{method: "GET", path: "/v1/structures?limit=1&source=" + source + "&cursor=" + next}), http.StatusOK)
+	r := e.do(req{method: "GET", path: "/v1/activities?cursor=" + next})
+	wantStatus(t, r, http.StatusBadRequest)
+	wantFields(t, r, "cursor")
 }

@@ -827,6 +827,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/Me"
                         }
                     },
+                    "400": {
+                        "description": "unknown query parameter",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
                     "401": {
                         "description": "Unauthorized",
                         "schema": {

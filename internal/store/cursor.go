@@ -62,15 +62,16 @@ func idKey[R any](desc bool, v func(*R) uuid.UUID) sortKey[R] {
 
 // cursor is the position after the last row of a page: the next page starts
 // strictly after it, so page 10,000 costs what page 1 costs. It is opaque to
-// clients (base64url JSON) and names its sort, so that it cannot be replayed
-// under another one.
+// clients (base64url JSON) and names its list and its sort, so that it
+// cannot be replayed on another list or under another order.
 type cursor struct {
+	List string            `json:"l"`
 	Sort essdir.Sort       `json:"s"`
 	Keys []json.RawMessage `json:"k"`
 }
 
-func (o *sortSpec[R]) encode(last *R) string {
-	c := cursor{Sort: o.name, Keys: make([]json.RawMessage, len(o.keys))}
+func (o *sortSpec[R]) encode(list string, last *R) string {
+	c := cursor{List: list, Sort: o.name, Keys: make([]json.RawMessage, len(o.keys))}
 	for i, k := range o.keys {
 		c.Keys[i], _ = json.Marshal(k.value(last))
 	}
@@ -98,13 +99,13 @@ func badCursor() error {
 }
 
 // decode parses a cursor of this sort into typed key values.
-func (o *sortSpec[R]) decode(token string) ([]any, error) {
+func (o *sortSpec[R]) decode(list, token string) ([]any, error) {
 	b, err := base64.RawURLEncoding.DecodeString(token)
 	if err != nil {
 		return nil, badCursor()
 	}
 	var c cursor
-	if err := json.Unmarshal(b, &c); err != nil || c.Sort != o.name || len(c.Keys) != len(o.keys) {
+	if err := json.Unmarshal(b, &c); err != nil || c.List != list || c.Sort != o.name || len(c.Keys) != len(o.keys) {
 		return nil, badCursor()
 	}
 	vals := make([]any, len(o.keys))
@@ -138,7 +139,7 @@ func (k keyKind) parse(raw json.RawMessage) (any, bool) {
 // apply orders q and, with a cursor, starts it after the cursor's row. Keys
 // all in one direction compare as one row value, which an index on the same
 // columns serves; mixed directions expand into (a > x) OR (a = x AND b > y)…
-func (o *sortSpec[R]) apply(q *gorm.DB, token string) (*gorm.DB, error) {
+func (o *sortSpec[R]) apply(q *gorm.DB, list, token string) (*gorm.DB, error) {
 	order := make([]string, len(o.keys))
 	sameDir := true
 	for i, k := range o.keys {
@@ -149,7 +150,7 @@ func (o *sortSpec[R]) apply(q *gorm.DB, token string) (*gorm.DB, error) {
 		sameDir = sameDir && k.desc == o.keys[0].desc
 	}
 	if token != "" {
-		vals, err := o.decode(token)
+		vals, err := o.decode(list, token)
 		if err != nil {
 			return nil, err
 		}

@@ -295,7 +295,7 @@ func pageOf[D, R any](q *gorm.DB, t *table[D, R], l essdir.List) (*essdir.Page[D
 			return nil, err
 		}
 	}
-	if q, err = order.apply(q.Session(&gorm.Session{}), l.Cursor); err != nil {
+	if q, err = order.apply(q.Session(&gorm.Session{}), t.name, l.Cursor); err != nil {
 		return nil, err
 	}
 	var rows []R
@@ -304,7 +304,7 @@ func pageOf[D, R any](q *gorm.DB, t *table[D, R], l essdir.List) (*essdir.Page[D
 	}
 	if len(rows) > limit {
 		rows = rows[:limit]
-		page.NextCursor = order.encode(&rows[len(rows)-1])
+		page.NextCursor = order.encode(t.name, &rows[len(rows)-1])
 	}
 	page.Items = make([]*D, len(rows))
 	for i := range rows {

@@ -247,7 +247,7 @@ func (s *Store) EachStructure(ctx context.Context, f essdir.StructureFilter, fn 
 		return err
 	}
 	return s.searching(ctx, f, true, func(tx *gorm.DB) error {
-		q, err := order.apply(searchQuery(tx, f, false), "")
+		q, err := order.apply(searchQuery(tx, f, false), structures.name, "")
 		if err != nil {
 			return err
 		}
