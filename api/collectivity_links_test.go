@@ -253,6 +253,9 @@ func TestCollectivityDeleteWhileLinked(t *testing.T) {
 	if detail, _ := r.json(t)["detail"].(string); !strings.Contains(detail, "1 collectivity links") {
 		t.Errorf("the 409 does not name the links: %s", r.body)
 	}
+	if !strings.Contains(string(r.body), link["id"].(string)) {
+		t.Errorf("the 409 does not name the link that blocks the delete: %s", r.body)
+	}
 	wantStatus(t, e.do(req{method: "DELETE", path: "/v1/collectivity-links/" + link["id"].(string), token: editor}), http.StatusNoContent)
 	wantStatus(t, e.do(req{method: "DELETE", path: "/v1/collectivities/" + cid, token: editor}), http.StatusNoContent)
 }

@@ -70,10 +70,10 @@ var collectivities = &table[essdir.Collectivity, collectivityRow]{
 	},
 	onDelete: func(tx *gorm.DB, c *essdir.Collectivity, _ time.Time) error {
 		return refuseIfReferenced(tx, "collectivity", c.ID,
-			referrer{"collectivity links", `SELECT count(*) FROM collectivity_links WHERE collectivity_id = ? AND deleted_at IS NULL`},
-			referrer{"support schemes (as a funder)", `SELECT count(DISTINCT f.support_scheme_id) FROM support_scheme_funders f
+			referrer{"collectivity links", `SELECT id FROM collectivity_links WHERE collectivity_id = ? AND deleted_at IS NULL`},
+			referrer{"support schemes (as a funder)", `SELECT DISTINCT f.support_scheme_id FROM support_scheme_funders f
 				JOIN support_schemes s ON s.id = f.support_scheme_id AND s.deleted_at IS NULL WHERE f.collectivity_id = ?`},
-			referrer{"events (as an organizer)", `SELECT count(DISTINCT o.event_id) FROM event_organizers o
+			referrer{"events (as an organizer)", `SELECT DISTINCT o.event_id FROM event_organizers o
 				JOIN events e ON e.id = o.event_id AND e.deleted_at IS NULL WHERE o.collectivity_id = ?`})
 	},
 }

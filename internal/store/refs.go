@@ -58,28 +58,48 @@ func checkLive(tx *gorm.DB, refs ...ref) error {
 }
 
 // referrer is a place where other records may still point at a record: a
-// query (SQL from this package only) counting live referrers of the id.
+// query (SQL from this package only) selecting the ids of the live records
+// that reference the id.
 type referrer struct {
-	what  string // "collectivity links", in the 409's message
-	count string // SELECT count(*) … WHERE … = ? (the id)
+	what string // "collectivity links", in the 409's message
+	ids  string // SELECT id … WHERE … = ? (the id)
 }
 
-// refuseIfReferenced answers 409, naming what still references id, so that
-// deleting a record never leaves a dangling id in another.
+// namedReferrers is how many referring ids a 409 names, per kind.
+const namedReferrers = 5
+
+// refuseIfReferenced answers 409, naming what still references id (the
+// first few ids of each kind and their number), so that deleting a record
+// never leaves a dangling id in another.
 func refuseIfReferenced(tx *gorm.DB, kind string, id uuid.UUID, referrers ...referrer) error {
 	var still []string
+	var fields []essdir.FieldError
 	for _, r := range referrers {
 		var n int64
-		if err := tx.Raw(r.count, id).Scan(&n).Error; err != nil {
+		var ids []uuid.UUID
+		if err := tx.Raw("SELECT count(*) FROM ("+r.ids+") AS referring", id).Scan(&n).Error; err != nil {
 			return translate(err)
 		}
-		if n > 0 {
-			still = append(still, fmt.Sprintf("%d %s", n, r.what))
+		if n == 0 {
+			continue
 		}
+		if err := tx.Raw("SELECT * FROM ("+r.ids+") AS referring LIMIT ?", id, namedReferrers).Scan(&ids).Error; err != nil {
+			return translate(err)
+		}
+		names := make([]string, len(ids))
+		for i, x := range ids {
+			names[i] = x.String()
+		}
+		list := strings.Join(names, ", ")
+		if int(n) > len(ids) {
+			list += fmt.Sprintf(" and %d more", int(n)-len(ids))
+		}
+		still = append(still, fmt.Sprintf("%d %s", n, r.what))
+		fields = append(fields, essdir.FieldError{Field: "id", Message: fmt.Sprintf("referenced by %s: %s", r.what, list)})
 	}
 	if len(still) == 0 {
 		return nil
 	}
-	return essdir.Errorf(essdir.ECONFLICT, "this %s is still referenced by %s: remove those references first",
-		kind, strings.Join(still, ", "))
+	return &essdir.Error{Code: essdir.ECONFLICT, Fields: fields,
+		Message: fmt.Sprintf("this %s is still referenced by %s: remove those references first", kind, strings.Join(still, ", "))}
 }

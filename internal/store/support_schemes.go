@@ -113,7 +113,7 @@ var supportSchemes = &table[essdir.SupportScheme, supportSchemeRow]{
 	loadChildren: loadSupportSchemeChildren,
 	onDelete: func(tx *gorm.DB, s *essdir.SupportScheme, _ time.Time) error {
 		return refuseIfReferenced(tx, "support scheme", s.ID,
-			referrer{"collectivity links", `SELECT count(*) FROM collectivity_links WHERE support_scheme_id = ? AND deleted_at IS NULL`})
+			referrer{"collectivity links", `SELECT id FROM collectivity_links WHERE support_scheme_id = ? AND deleted_at IS NULL`})
 	},
 }
 
