@@ -59,6 +59,8 @@ func TestCollectivities(t *testing.T) {
 		{"ErrUnknownDepartement", map[string]any{"name": "x", "kind": "departement", "insee_code": "96"}, 422, []string{"insee_code"}},
 		{"ErrUnknownRegion", map[string]any{"name": "x", "kind": "region", "insee_code": "99"}, 422, []string{"insee_code"}},
 		{"ErrKind", map[string]any{"name": "x", "kind": "kingdom"}, 422, []string{"kind"}},
+		{"ErrArrondissementAsCommune", map[string]any{"name": "x", "kind": "commune", "insee_code": "13201"}, 422, []string{"insee_code"}},
+		{"ErrDepartementOutsideRegion", map[string]any{"name": "x", "kind": "syndicat", "department_code": "21", "region_code": "94"}, 422, []string{"region_code"}},
 		{"ErrDerivedMismatch", map[string]any{"name": "x", "kind": "commune", "insee_code": "21231", "department_code": "75"}, 422, []string{"department_code"}},
 	}
 	before := e.do(req{method: "GET", path: "/v1/collectivities?include_total=true&source=" + source}).json(t)["meta"]

@@ -80,6 +80,15 @@ func (c *Collectivity) territory(ctx context.Context, geo Geography, v *Violatio
 			v.Add("insee_code", "is required for a commune")
 			return "", "", nil
 		}
+		if geo != nil && inseePattern.MatchString(c.INSEECode) {
+			// An address may name a municipal arrondissement; a commune
+			// collectivity is the commune itself (Marseille, not 13201).
+			m, err := geo.Commune(ctx, c.INSEECode)
+			if err == nil && m.Kind == CommuneKindArrondissement {
+				v.Add("insee_code", "%s is a municipal arrondissement of commune %s, not a commune", c.INSEECode, m.ParentCode)
+				return "", "", nil
+			}
+		}
 		return Territory(ctx, geo, "", c.INSEECode, "", v)
 	case CollectivityDepartement:
 		if !ValidDepartmentCode(c.INSEECode) {
@@ -161,6 +170,9 @@ func (c *Collectivity) Validate() error {
 		}
 		if c.RegionCode != "" && !ValidRegionCode(c.RegionCode) {
 			v.Add("region_code", "must be a région code (27)")
+		}
+		if r := RegionOfDepartment(c.DepartmentCode); r != "" && c.RegionCode != "" && r != c.RegionCode {
+			v.Add("region_code", "département %s is in région %s, not %s", c.DepartmentCode, r, c.RegionCode)
 		}
 	}
 	if c.SIREN != "" && !ValidSIREN(c.SIREN) {
