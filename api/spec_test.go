@@ -54,6 +54,8 @@ func TestVocabulariesAreSpecEnums(t *testing.T) {
 	doc, _ := spec(t)
 	for name, vocab := range map[string]*essdir.Vocabulary{
 		"LegalForm": essdir.LegalForms, "Sector": essdir.Sectors, "Label": essdir.Labels,
+		"Audience": essdir.Audiences, "SupportKind": essdir.SupportKinds, "EventFormat": essdir.EventFormats,
+		"TargetAudience": essdir.TargetAudiences, "CollectivityKind": essdir.CollectivityKinds,
 	} {
 		schema := doc.Components.Schemas[name]
 		if schema == nil {
