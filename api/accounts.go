@@ -57,7 +57,7 @@ func writeAccount(c echo.Context, status int, v any) error {
 	if err != nil {
 		return err
 	}
-	return writeTagged(c, status, `"`+bodyHash(body)+`"`, "no-store", body)
+	return writeTagged(c, status, `"`+bodyHash(body)+`"`, "no-store", echo.MIMEApplicationJSON, body)
 }
 
 // notSelf refuses an admin's change that would lock the admin out.

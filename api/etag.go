@@ -85,12 +85,12 @@ func writeRecord(c echo.Context, status int, head *essdir.Record, v any) error {
 		return err
 	}
 	c.Response().Header().Add(echo.HeaderVary, echo.HeaderAuthorization)
-	return writeTagged(c, status, recordETag(head, body), "no-cache", body)
+	return writeTagged(c, status, recordETag(head, body), "no-cache", echo.MIMEApplicationJSON, body)
 }
 
-// writeTagged answers a JSON body with its strong ETag and cache policy, or
-// 304 to a GET or HEAD whose If-None-Match lists the tag.
-func writeTagged(c echo.Context, status int, etag, cacheControl string, body []byte) error {
+// writeTagged answers a body with its strong ETag and cache policy, or 304
+// to a GET or HEAD whose If-None-Match lists the tag.
+func writeTagged(c echo.Context, status int, etag, cacheControl, contentType string, body []byte) error {
 	h := c.Response().Header()
 	h.Set(headerETag, etag)
 	h.Set("Cache-Control", cacheControl)
@@ -99,5 +99,5 @@ func writeTagged(c echo.Context, status int, etag, cacheControl string, body []b
 			return c.NoContent(http.StatusNotModified)
 		}
 	}
-	return c.Blob(status, echo.MIMEApplicationJSON, body)
+	return c.Blob(status, contentType, body)
 }

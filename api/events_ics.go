@@ -29,7 +29,10 @@ const (
 //	@Tags			events
 //	@Produce		text/calendar,application/problem+json
 //	@Param			id	path		string	true	"event id"	format(uuid)
+//	@Param			If-None-Match	header	string	false	"ETag of the copy the client holds"
 //	@Success		200	{string}	string	"the iCalendar document"
+//	@Header			200	{string}	ETag	"strong entity tag"
+//	@Success		304	"not modified"
 //	@Failure		400	{object}	Problem	"the id is not a UUID"
 //	@Failure		401	{object}	Problem	"invalid token"
 //	@Failure		404	{object}	Problem
@@ -66,7 +69,10 @@ func (s *Server) getEventICS(c echo.Context) error {
 //	@Param			status			query		[]string	false	"event statuses (default all)"	collectionFormat(multi)
 //	@Param			updated_since	query		string		false	"RFC 3339 timestamp or date"
 //	@Param			source			query		[]string	false	"sources"	collectionFormat(multi)
+//	@Param			If-None-Match	header		string		false	"ETag of the copy the client holds"
 //	@Success		200				{string}	string	"the iCalendar document"
+//	@Header			200				{string}	ETag	"strong entity tag"
+//	@Success		304				"not modified"
 //	@Failure		400				{object}	Problem	"bad parameter"
 //	@Failure		401				{object}	Problem	"invalid token"
 //	@Failure		429				{object}	Problem
@@ -120,8 +126,8 @@ func writeCalendar(c echo.Context, events []*essdir.Event) error {
 	if err := cal.SerializeTo(&b, ics.WithNewLineWindows); err != nil {
 		return essdir.Internal(err)
 	}
-	c.Response().Header().Set("Cache-Control", "no-cache")
-	return c.Blob(http.StatusOK, mimeCalendar, []byte(b.String()))
+	body := []byte(b.String())
+	return writeTagged(c, http.StatusOK, `"`+bodyHash(body)+`"`, "no-cache", mimeCalendar, body)
 }
 
 const icsLocal = "20060102T150405"

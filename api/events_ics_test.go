@@ -173,3 +173,20 @@ func TestEventsICSFeed(t *testing.T) {
 		t.Errorf("%d events on 2020-01-10, want 1", n)
 	}
 }
+
+// TestCalendarNotModified: a calendar application polling the feed gets a
+// 304 while nothing changed.
+func TestCalendarNotModified(t *testing.T) {
+	e := newEnv(t)
+	editor := e.user(essdir.RoleEditor)
+	source := newSource("ics304")
+	id := e.createEvent(editor, forumEvent(source))["id"].(string)
+	for _, path := range []string{"/v1/events/" + id + ".ics", "/v1/events.ics?source=" + source} {
+		first := e.do(req{method: "GET", path: path})
+		etag := first.header.Get("ETag")
+		if etag == "" {
+			t.Fatalf("%s has no ETag", path)
+		}
+		wantStatus(t, e.do(req{method: "GET", path: path, headers: map[string]string{"If-None-Match": etag}}), http.StatusNotModified)
+	}
+}

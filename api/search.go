@@ -211,5 +211,5 @@ func writeCached(c echo.Context, v any) error {
 	if c.Request().Header.Get(echo.HeaderAuthorization) != "" {
 		policy = "private, no-store"
 	}
-	return writeTagged(c, http.StatusOK, `"`+bodyHash(body)+`"`, policy, body)
+	return writeTagged(c, http.StatusOK, `"`+bodyHash(body)+`"`, policy, echo.MIMEApplicationJSON, body)
 }

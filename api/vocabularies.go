@@ -45,7 +45,7 @@ func writeReference(c echo.Context, v any) error {
 	if err != nil {
 		return err
 	}
-	return writeTagged(c, http.StatusOK, `"`+bodyHash(body)+`"`, vocabularyCache, body)
+	return writeTagged(c, http.StatusOK, `"`+bodyHash(body)+`"`, vocabularyCache, echo.MIMEApplicationJSON, body)
 }
 
 func toTerms(v *essdir.Vocabulary) []Term {

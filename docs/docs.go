@@ -3377,6 +3377,12 @@ const docTemplate = `{
                         "description": "sources",
                         "name": "source",
                         "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the copy the client holds",
+                        "name": "If-None-Match",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -3384,7 +3390,16 @@ const docTemplate = `{
                         "description": "the iCalendar document",
                         "schema": {
                             "type": "string"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "strong entity tag"
+                            }
                         }
+                    },
+                    "304": {
+                        "description": "not modified"
                     },
                     "400": {
                         "description": "bad parameter",
@@ -3871,6 +3886,12 @@ const docTemplate = `{
                         "name": "id",
                         "in": "path",
                         "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the copy the client holds",
+                        "name": "If-None-Match",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -3878,7 +3899,16 @@ const docTemplate = `{
                         "description": "the iCalendar document",
                         "schema": {
                             "type": "string"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "strong entity tag"
+                            }
                         }
+                    },
+                    "304": {
+                        "description": "not modified"
                     },
                     "400": {
                         "description": "the id is not a UUID",
