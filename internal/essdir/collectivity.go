@@ -89,7 +89,7 @@ func (c *Collectivity) territory(ctx context.Context, geo Geography, v *Violatio
 				return "", "", nil
 			}
 		}
-		return Territory(ctx, geo, "", c.INSEECode, "", v)
+		return Territory(ctx, geo, "", c.INSEECode, "", "", v)
 	case CollectivityDepartement:
 		if !ValidDepartmentCode(c.INSEECode) {
 			v.Add("insee_code", "must be the code of a département (21, 2A, 974)")

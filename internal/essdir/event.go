@@ -124,7 +124,7 @@ func (e *Event) Derive(ctx context.Context, geo Geography, stored *Event, v *Vio
 	} else {
 		keepState(&e.Status, nil, EventScheduled)
 	}
-	dept, region, err := Territory(ctx, geo, "venue", e.Venue.INSEECode, e.Venue.PostalCode, v)
+	dept, region, err := Territory(ctx, geo, "venue", e.Venue.INSEECode, e.Venue.PostalCode, e.Venue.City, v)
 	if err != nil {
 		return err
 	}

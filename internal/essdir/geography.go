@@ -79,7 +79,8 @@ type Geography interface {
 // geography and derives the département and the région from it. field is the
 // JSON path of the address ("address", "venue"); problems are recorded in v
 // as "<field>.insee_code" and "<field>.postal_code". Either code may be
-// empty. It checks the form of the codes too, so the caller need not.
+// empty; city, when given, settles a postal code several départements
+// share. It checks the form of the codes too, so the caller need not.
 //
 // An INSEE code must be a current commune's or a municipal arrondissement's
 // (a former commune's code is refused naming its successor); a postal code
@@ -87,7 +88,7 @@ type Geography interface {
 // derived codes come from the INSEE code, else from the communes the postal
 // code serves. The error is only for a failing store: a bad code is a
 // violation, never an error.
-func CheckTerritory(ctx context.Context, geo Geography, field, insee, postal string, v *Violations) (department, region string, err error) {
+func CheckTerritory(ctx context.Context, geo Geography, field, insee, postal, city string, v *Violations) (department, region string, err error) {
 	inseeField, postalField := field+".insee_code", field+".postal_code"
 	if field == "" {
 		inseeField, postalField = "insee_code", "postal_code"
@@ -133,7 +134,7 @@ func CheckTerritory(ctx context.Context, geo Geography, field, insee, postal str
 	case commune != nil:
 		return commune.DepartmentCode, commune.RegionCode, nil
 	case insee == "" && len(served) > 0:
-		department, region = territoryOfPostalCode(postal, served)
+		department, region = territoryOfPostalCode(postal, city, served)
 		return department, region, nil
 	}
 	return "", "", nil
@@ -141,9 +142,17 @@ func CheckTerritory(ctx context.Context, geo Geography, field, insee, postal str
 
 // territoryOfPostalCode picks the département of the communes a postal code
 // serves. A few postal codes cross a border (05110 serves communes of the
-// Alpes-de-Haute-Provence and of the Hautes-Alpes): the département the
-// code's first digits name wins, and with none, the first commune's.
-func territoryOfPostalCode(postal string, served []Commune) (department, region string) {
+// Alpes-de-Haute-Provence and of the Hautes-Alpes; 01410 serves Lajoux, in
+// the Jura): the commune the city names wins, then the département the
+// code's first digits name, and with none, the first commune's.
+func territoryOfPostalCode(postal, city string, served []Commune) (department, region string) {
+	if key := PlaceSearchKey(city); key != "" {
+		for _, c := range served {
+			if PlaceSearchKey(c.Name) == key {
+				return c.DepartmentCode, c.RegionCode
+			}
+		}
+	}
 	byPrefix := DepartmentFromPostalCode(postal)
 	for _, c := range served {
 		if c.DepartmentCode == byPrefix {

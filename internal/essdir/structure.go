@@ -112,7 +112,7 @@ func (s *Structure) Derive(ctx context.Context, geo Geography, stored *Structure
 	} else {
 		keepStatus(&s.Status, nil)
 	}
-	dept, region, err := Territory(ctx, geo, "address", s.Address.INSEECode, s.Address.PostalCode, v)
+	dept, region, err := Territory(ctx, geo, "address", s.Address.INSEECode, s.Address.PostalCode, s.Address.City, v)
 	if err != nil {
 		return err
 	}
@@ -128,9 +128,9 @@ func (s *Structure) Derive(ctx context.Context, geo Geography, stored *Structure
 // and région: against the official geography when geo is given (the
 // server's case), else from the form of the codes alone (pure rules, for
 // callers without a database).
-func Territory(ctx context.Context, geo Geography, field, insee, postal string, v *Violations) (department, region string, err error) {
+func Territory(ctx context.Context, geo Geography, field, insee, postal, city string, v *Violations) (department, region string, err error) {
 	if geo != nil {
-		return CheckTerritory(ctx, geo, field, insee, postal, v)
+		return CheckTerritory(ctx, geo, field, insee, postal, city, v)
 	}
 	if insee != "" && !ValidINSEECode(insee) {
 		v.Add(field+".insee_code", "must be the INSEE code of a commune (5 characters, 2A/2B in Corsica)")

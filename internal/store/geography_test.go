@@ -143,6 +143,7 @@ func TestSearchCommunes(t *testing.T) {
 
 // geoCase is one address checked by essdir.CheckTerritory.
 type geoCase struct {
+	city                string
 	name, insee, postal string
 	dept, region        string
 	violations          map[string]string // field → part of the message
@@ -158,6 +159,8 @@ func TestCheckTerritory(t *testing.T) {
 		{name: "SaintDenisReunion", insee: "97411", postal: "97400", dept: "974", region: "04"},
 		{name: "PostalCodeAloneDerives", postal: "21540", dept: "21", region: "27"},
 		{name: "PostalCodeAcrossBorderTakesItsPrefix", postal: "05110", dept: "05", region: "93"},
+		{name: "PostalCodeAcrossBorderTakesTheCity", postal: "01410", city: "Lajoux", dept: "39", region: "27"},
+		{name: "PostalCodeAcrossBorderWithoutCity", postal: "01410", dept: "01", region: "84"},
 		{name: "NothingGivenNothingDerived"},
 		{name: "ErrFormerCommuneNamesSuccessor", insee: "20004",
 			violations: map[string]string{"address.insee_code": "2A004"}},
@@ -180,7 +183,7 @@ func TestCheckTerritory(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var v essdir.Violations
-			dept, region, err := essdir.CheckTerritory(context.Background(), st, "address", tc.insee, tc.postal, &v)
+			dept, region, err := essdir.CheckTerritory(context.Background(), st, "address", tc.insee, tc.postal, tc.city, &v)
 			if err != nil {
 				t.Fatal(err)
 			}
