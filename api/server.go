@@ -19,6 +19,10 @@
 //	@tag.description			The codes of every coded field, with their French labels.
 //	@tag.name					events
 //	@tag.description			Events where the directory's actors meet (forums, workshops, round tables), as JSON and as iCalendar feeds.
+//	@tag.name					changes
+//	@tag.description			The change feed partners poll to stay in sync: every write in commit order, deletes as tombstones.
+//	@tag.name					sync
+//	@tag.description			Partner sync: bulk upserts by (source, external_id) and exports to other directories' schemas.
 //	@tag.name					auth
 //	@tag.description			OAuth 2 tokens and the authenticated caller.
 //	@tag.name					operations
@@ -62,6 +66,8 @@ type Options struct {
 	Relations      essdir.StructureRelations
 	Geography      essdir.Geography
 	Events         essdir.EventService
+	Feed           essdir.Feed
+	Sync           essdir.SyncService
 	Users          essdir.UserService
 	Tokens         *auth.Issuer
 	DB             Pinger
@@ -85,6 +91,8 @@ type Server struct {
 	relations      essdir.StructureRelations
 	geography      essdir.Geography
 	events         essdir.EventService
+	feed           essdir.Feed
+	sync           essdir.SyncService
 	users          essdir.UserService
 	tokens         *auth.Issuer
 	db             Pinger
@@ -111,7 +119,7 @@ func New(o Options) *Server {
 	s := &Server{
 		echo: echo.New(), structures: o.Structures, activities: o.Activities, collectivities: o.Collectivities, relations: o.Relations, events: o.Events, users: o.Users, tokens: o.Tokens,
 		db: o.DB, log: o.Logger, metrics: newMetrics(o.Registry), anonLimit: newLimiter(o.RateLimitAnon),
-		geography: o.Geography,
+		geography: o.Geography, feed: o.Feed, sync: o.Sync,
 	}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
@@ -153,6 +161,7 @@ func New(o Options) *Server {
 	s.geographyRoutes(v1)
 	s.vocabularyRoutes(v1)
 	s.eventRoutes(v1, editor)
+	s.changeRoutes(v1)
 	return s
 }
 

@@ -866,6 +866,100 @@ const docTemplate = `{
                 }
             }
         },
+        "/v1/changes": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Every write of the directory, in commit order: ` + "`" + `upsert` + "`" + ` when a record was created or changed, ` + "`" + `delete` + "`" + ` when it was deleted (a tombstone), including the records a delete took with it (a structure's activities and collectivity links). A write that changes nothing is not listed. Poll with ` + "`" + `after` + "`" + ` = the previous ` + "`" + `meta.next_after` + "`" + ` (0 the first time): no change is ever skipped, even while writers commit concurrently (no seq becomes visible before every smaller one). Seqs increase but may have holes (rolled-back writes). Any authenticated caller (BearerAuth; roles admin, editor, and partner clients) may poll; anonymous callers get 401.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "changes"
+                ],
+                "summary": "Poll the change feed",
+                "operationId": "listChanges",
+                "parameters": [
+                    {
+                        "minimum": 0,
+                        "type": "integer",
+                        "default": 0,
+                        "description": "the seq after which to read (meta.next_after of the previous poll)",
+                        "name": "after",
+                        "in": "query"
+                    },
+                    {
+                        "maximum": 1000,
+                        "minimum": 1,
+                        "type": "integer",
+                        "default": 100,
+                        "description": "entries per page",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "enum": [
+                                "structure",
+                                "activity",
+                                "collectivity",
+                                "collectivity_link",
+                                "support_scheme",
+                                "event"
+                            ],
+                            "type": "string"
+                        },
+                        "collectionFormat": "csv",
+                        "description": "record types to keep (default: all)",
+                        "name": "types",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ChangeList"
+                        }
+                    },
+                    "400": {
+                        "description": "bad parameter",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "no or invalid token",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/v1/collectivities": {
             "get": {
                 "description": "Local authorities and public bodies, filtered and paginated by cursor.",
@@ -3893,6 +3987,94 @@ const docTemplate = `{
                 "AudiencePatientsCarers"
             ]
         },
+        "Change": {
+            "type": "object",
+            "required": [
+                "action",
+                "at",
+                "id",
+                "seq",
+                "type"
+            ],
+            "properties": {
+                "action": {
+                    "enum": [
+                        "upsert",
+                        "delete"
+                    ],
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/ChangeAction"
+                        }
+                    ]
+                },
+                "at": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "seq": {
+                    "type": "integer",
+                    "example": 1042
+                },
+                "type": {
+                    "type": "string",
+                    "enum": [
+                        "structure",
+                        "activity",
+                        "collectivity",
+                        "collectivity_link",
+                        "support_scheme",
+                        "event"
+                    ],
+                    "example": "structure"
+                }
+            }
+        },
+        "ChangeAction": {
+            "type": "string",
+            "enum": [
+                "upsert",
+                "delete"
+            ],
+            "x-enum-varnames": [
+                "ChangeUpsert",
+                "ChangeDelete"
+            ]
+        },
+        "ChangeList": {
+            "type": "object",
+            "required": [
+                "data",
+                "meta"
+            ],
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Change"
+                    }
+                },
+                "meta": {
+                    "$ref": "#/definitions/ChangeMeta"
+                }
+            }
+        },
+        "ChangeMeta": {
+            "type": "object",
+            "required": [
+                "next_after"
+            ],
+            "properties": {
+                "next_after": {
+                    "description": "NextAfter is the after of the next poll: the seq of the last entry\ngiven, or the after sent when there was none.",
+                    "type": "integer",
+                    "example": 1042
+                }
+            }
+        },
         "Collectivity": {
             "type": "object",
             "required": [
@@ -5204,6 +5386,14 @@ const docTemplate = `{
         {
             "description": "Events where the directory's actors meet (forums, workshops, round tables), as JSON and as iCalendar feeds.",
             "name": "events"
+        },
+        {
+            "description": "The change feed partners poll to stay in sync: every write in commit order, deletes as tombstones.",
+            "name": "changes"
+        },
+        {
+            "description": "Partner sync: bulk upserts by (source, external_id) and exports to other directories' schemas.",
+            "name": "sync"
         },
         {
             "description": "OAuth 2 tokens and the authenticated caller.",

@@ -1,0 +1,77 @@
+package essdir
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// ChangeAction says what happened to a record in the change feed.
+type ChangeAction string // @name ChangeAction
+
+// Change actions: a record created or changed, or deleted (a tombstone).
+const (
+	ChangeUpsert ChangeAction = "upsert"
+	ChangeDelete ChangeAction = "delete"
+)
+
+// ChangeTypes are the record types of the change feed: each resource's kind.
+var ChangeTypes = []string{"structure", "activity", "collectivity", "collectivity_link", "support_scheme", "event"}
+
+// FeedEntry is one entry of the change feed: the record of type Type and id
+// ID was written (Upsert) or deleted at At. Seq orders entries in commit
+// order; a poller resumes after the last seq it has seen.
+type FeedEntry struct {
+	Seq    int64
+	Type   string
+	ID     uuid.UUID
+	Action ChangeAction
+	At     time.Time
+}
+
+// Feed is the change feed partners poll.
+type Feed interface {
+	// Changes returns up to limit entries after seq after, of the given
+	// types (all when none), in commit order.
+	Changes(ctx context.Context, after int64, limit int, types []string) ([]FeedEntry, error)
+}
+
+// MaxBulkItems is the largest batch a bulk upsert takes.
+const MaxBulkItems = 1000
+
+// SyncKey is the key partners upsert by: a source and the record's id in
+// that source, in their stored form (the source lower-case, both trimmed),
+// so that two spellings of one key meet.
+func SyncKey(source, externalID string) (string, string) {
+	return strings.ToLower(CleanText(source)), CleanText(externalID)
+}
+
+// UpsertResult says what a bulk upsert did with one item.
+type UpsertResult string // @name UpsertResult
+
+// Upsert results.
+const (
+	UpsertCreated   UpsertResult = "created"
+	UpsertUpdated   UpsertResult = "updated"
+	UpsertUnchanged UpsertResult = "unchanged"
+)
+
+// Upserted is the outcome of one item of a bulk upsert.
+type Upserted struct {
+	ExternalID string
+	ID         uuid.UUID
+	Result     UpsertResult
+}
+
+// Authorize judges one item of a bulk upsert before anything is written:
+// i is its index, stored the record it replaces (nil when new). An error
+// (EFORBIDDEN naming items[i]) refuses the whole batch. Nil allows all.
+type Authorize[T any] func(i int, stored, next *T) error
+
+// SyncService upserts partners' records by (source, external_id).
+type SyncService interface {
+	UpsertStructures(ctx context.Context, items []*Structure, authorize Authorize[Structure]) ([]Upserted, error)
+	UpsertEvents(ctx context.Context, items []*Event, authorize Authorize[Event]) ([]Upserted, error)
+}
