@@ -74,6 +74,7 @@ type Options struct {
 	Logger         *slog.Logger
 	Registry       *prometheus.Registry // where the HTTP metrics go, served at /metrics
 	BodyLimit      int64
+	BulkBodyLimit  int64 // the bulk routes' own body limit
 	CORSOrigins    []string
 	TrustedProxies []*net.IPNet
 	RateLimitAnon  int
@@ -113,6 +114,9 @@ func New(o Options) *Server {
 	if o.BodyLimit <= 0 {
 		o.BodyLimit = 1 << 20
 	}
+	if o.BulkBodyLimit <= 0 {
+		o.BulkBodyLimit = 16 << 20
+	}
 	if o.RequestTimeout <= 0 {
 		o.RequestTimeout = 30 * time.Second
 	}
@@ -142,7 +146,8 @@ func New(o Options) *Server {
 		MaxAge:        3600,
 	}))
 	e.Use(withTimeout(o.RequestTimeout), s.authenticate, s.rateLimit(o.RateLimitAuth),
-		middleware.BodyLimit(strconv.FormatInt(o.BodyLimit, 10)), refuseContentEncoding)
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: strconv.FormatInt(o.BodyLimit, 10), Skipper: isBulkRoute}),
+		refuseContentEncoding)
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
@@ -162,6 +167,7 @@ func New(o Options) *Server {
 	s.vocabularyRoutes(v1)
 	s.eventRoutes(v1, editor)
 	s.changeRoutes(v1)
+	s.bulkRoutes(v1, o.BulkBodyLimit, editor)
 	return s
 }
 

@@ -2034,6 +2034,108 @@ const docTemplate = `{
                 }
             }
         },
+        "/v1/events/bulk": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Up to 1000 events, matched by (` + "`" + `source` + "`" + `, ` + "`" + `external_id` + "`" + `) — both required in every item — and written in one transaction: all valid, or nothing written and a 422 naming every bad field of every item as ` + "`" + `items[i].field` + "`" + `. A repeated key in one payload is a 422. An item replaces the stored event as a PUT does (` + "`" + `status` + "`" + ` kept unless named). Sending the same payload again changes nothing and adds nothing to the change feed. The body is ` + "`" + `{\"items\": [...]}` + "`" + ` or NDJSON (` + "`" + `Content-Type: application/x-ndjson` + "`" + `, one item a line). Needs BearerAuth with the editor or admin role.",
+                "consumes": [
+                    "application/json",
+                    "application/x-ndjson"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "sync"
+                ],
+                "summary": "Upsert events in bulk",
+                "operationId": "bulkUpsertEvents",
+                "parameters": [
+                    {
+                        "description": "the events",
+                        "name": "items",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/EventBulk"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/BulkResult"
+                        }
+                    },
+                    "400": {
+                        "description": "malformed JSON",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "the caller may not write some items (errors[] names them)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "body over ESSDIR_BULK_BODY_LIMIT",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "bad items, each field named items[i].field; nothing written",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/v1/events/{id}": {
             "get": {
                 "description": "Anonymous callers do not see organizers and participants that are unpublished structures. ` + "`" + `If-None-Match` + "`" + ` answers 304 when the copy is current.",
@@ -2922,6 +3024,108 @@ const docTemplate = `{
                     },
                     "422": {
                         "description": "invalid fields, one entry each",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/structures/bulk": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Up to 1000 structures, matched by (` + "`" + `source` + "`" + `, ` + "`" + `external_id` + "`" + `) — both required in every item — and written in one transaction: all valid, or nothing written and a 422 naming every bad field of every item as ` + "`" + `items[i].field` + "`" + `. A repeated key in one payload is a 422. An item replaces the stored record as a PUT does (omitted optional fields are cleared, ` + "`" + `status` + "`" + ` kept unless named, the slug kept); a new one is created (published unless ` + "`" + `status` + "`" + ` says otherwise). Sending the same payload again changes nothing and adds nothing to the change feed. The body is ` + "`" + `{\"items\": [...]}` + "`" + ` or NDJSON (` + "`" + `Content-Type: application/x-ndjson` + "`" + `, one item a line; ` + "`" + `items[i]` + "`" + ` is then the i-th non-empty line, from 0). Needs BearerAuth with the editor or admin role.",
+                "consumes": [
+                    "application/json",
+                    "application/x-ndjson"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "sync"
+                ],
+                "summary": "Upsert structures in bulk",
+                "operationId": "bulkUpsertStructures",
+                "parameters": [
+                    {
+                        "description": "the structures",
+                        "name": "items",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/StructureBulk"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/BulkResult"
+                        }
+                    },
+                    "400": {
+                        "description": "malformed JSON",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "the caller may not write some items (errors[] names them)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "an item conflicts with another record (SIRET, slug)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "body over ESSDIR_BULK_BODY_LIMIT",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "bad items, each field named items[i].field; nothing written",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -3987,6 +4191,65 @@ const docTemplate = `{
                 "AudiencePatientsCarers"
             ]
         },
+        "BulkItemResult": {
+            "type": "object",
+            "required": [
+                "external_id",
+                "id",
+                "result"
+            ],
+            "properties": {
+                "external_id": {
+                    "type": "string",
+                    "example": "rtes-1234"
+                },
+                "id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "result": {
+                    "enum": [
+                        "created",
+                        "updated",
+                        "unchanged"
+                    ],
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/UpsertResult"
+                        }
+                    ]
+                }
+            }
+        },
+        "BulkResult": {
+            "type": "object",
+            "required": [
+                "created",
+                "items",
+                "unchanged",
+                "updated"
+            ],
+            "properties": {
+                "created": {
+                    "type": "integer",
+                    "example": 2
+                },
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/BulkItemResult"
+                    }
+                },
+                "unchanged": {
+                    "type": "integer",
+                    "example": 997
+                },
+                "updated": {
+                    "type": "integer",
+                    "example": 1
+                }
+            }
+        },
         "Change": {
             "type": "object",
             "required": [
@@ -4433,6 +4696,20 @@ const docTemplate = `{
                     "type": "integer",
                     "readOnly": true,
                     "example": 1
+                }
+            }
+        },
+        "EventBulk": {
+            "type": "object",
+            "required": [
+                "items"
+            ],
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/EventInput"
+                    }
                 }
             }
         },
@@ -5085,6 +5362,20 @@ const docTemplate = `{
                 }
             }
         },
+        "StructureBulk": {
+            "type": "object",
+            "required": [
+                "items"
+            ],
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/StructureInput"
+                    }
+                }
+            }
+        },
         "StructureInput": {
             "type": "object",
             "required": [
@@ -5281,6 +5572,19 @@ const docTemplate = `{
                     "example": "Bearer"
                 }
             }
+        },
+        "UpsertResult": {
+            "type": "string",
+            "enum": [
+                "created",
+                "updated",
+                "unchanged"
+            ],
+            "x-enum-varnames": [
+                "UpsertCreated",
+                "UpsertUpdated",
+                "UpsertUnchanged"
+            ]
         },
         "Venue": {
             "type": "object",

@@ -2,6 +2,7 @@ package essdir
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -70,8 +71,33 @@ type Upserted struct {
 // (EFORBIDDEN naming items[i]) refuses the whole batch. Nil allows all.
 type Authorize[T any] func(i int, stored, next *T) error
 
-// SyncService upserts partners' records by (source, external_id).
+// SyncService upserts partners' records by (source, external_id), each
+// batch in one transaction: every item valid and allowed, or nothing written.
 type SyncService interface {
-	UpsertStructures(ctx context.Context, items []*Structure, authorize Authorize[Structure]) ([]Upserted, error)
-	UpsertEvents(ctx context.Context, items []*Event, authorize Authorize[Event]) ([]Upserted, error)
+	UpsertStructures(ctx context.Context, items []BulkItem[Structure], authorize Authorize[Structure]) ([]Upserted, error)
+	UpsertEvents(ctx context.Context, items []BulkItem[Event], authorize Authorize[Event]) ([]Upserted, error)
+}
+
+// BulkItem is one item of a bulk upsert: the record as the partner wrote
+// it, with the read-only header values its body echoed.
+type BulkItem[T any] struct {
+	Record *T
+	Echo   Echo
+}
+
+// ItemFields names the fields of e as fields of item i of a batch
+// ("siret" → "items[3].siret"); an error without fields names the item.
+func ItemFields(i int, e *Error) []FieldError {
+	prefix := fmt.Sprintf("items[%d]", i)
+	if len(e.Fields) == 0 {
+		return []FieldError{{Field: prefix, Message: e.Message}}
+	}
+	out := make([]FieldError, len(e.Fields))
+	for j, f := range e.Fields {
+		out[j] = FieldError{Field: prefix + "." + f.Field, Message: f.Message}
+		if f.Field == "" {
+			out[j].Field = prefix
+		}
+	}
+	return out
 }

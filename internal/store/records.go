@@ -222,31 +222,50 @@ func softDelete[D any, P essdir.Writable[D], R any](ctx context.Context, s *Stor
 }
 
 // freeSlug returns base, or base-N with the smallest free N, among every slug
-// ever used in the table (deleted records keep theirs). The base is cut so
-// that base-N stays within essdir.MaxSlugLen.
+// ever used in the table (deleted records keep theirs).
 func freeSlug(tx *gorm.DB, tableName, base string) (string, error) {
-	// Every candidate starts with the first 70 characters of base (a slug
-	// has no '%' or '_' to escape).
-	prefix := base[:min(len(base), essdir.MaxSlugLen-10)]
-	var taken []string
-	err := tx.Table(tableName).Where("slug LIKE ?", prefix+"%").Pluck("slug", &taken).Error
+	free, err := freeSlugs(tx, tableName, []string{base})
 	if err != nil {
 		return "", err
 	}
-	used := make(map[string]bool, len(taken))
+	return free[0], nil
+}
+
+// freeSlugs is freeSlug for a batch, in one query: each base gets the first
+// free slug that neither the table nor an earlier base of the batch holds.
+// The base is cut so that base-N stays within essdir.MaxSlugLen.
+func freeSlugs(tx *gorm.DB, tableName string, bases []string) ([]string, error) {
+	// Every candidate starts with the first 70 characters of its base (a
+	// slug has no '%' or '_' to escape).
+	patterns := make([]string, 0, len(bases))
+	seen := map[string]bool{}
+	for _, base := range bases {
+		p := base[:min(len(base), essdir.MaxSlugLen-10)] + "%"
+		if !seen[p] {
+			seen[p] = true
+			patterns = append(patterns, p)
+		}
+	}
+	var taken []string
+	err := tx.Table(tableName).Where("slug LIKE ANY(?::text[])", textArray(patterns)).Pluck("slug", &taken).Error
+	if err != nil {
+		return nil, err
+	}
+	used := make(map[string]bool, len(taken)+len(bases))
 	for _, t := range taken {
 		used[t] = true
 	}
-	if !used[base] {
-		return base, nil
-	}
-	for n := 2; ; n++ {
-		suffix := fmt.Sprintf("-%d", n)
-		c := essdir.TrimSlug(base, essdir.MaxSlugLen-len(suffix)) + suffix
-		if !used[c] {
-			return c, nil
+	out := make([]string, len(bases))
+	for i, base := range bases {
+		c := base
+		for n := 2; used[c]; n++ {
+			suffix := fmt.Sprintf("-%d", n)
+			c = essdir.TrimSlug(base, essdir.MaxSlugLen-len(suffix)) + suffix
 		}
+		used[c] = true
+		out[i] = c
 	}
+	return out, nil
 }
 
 func isConflictOn(err error, field string) bool {
