@@ -12,13 +12,13 @@ import (
 // only, for the life of one batch (the geography does not change within a
 // transaction).
 type memoGeography struct {
-	geo       essdir.Geography
-	communes  map[string]answer[*essdir.Commune]
-	former    map[string]answer[formerAnswer]
-	postal    map[string]answer[[]essdir.Commune]
-	depts     map[string]answer[*essdir.Department]
-	regions   map[string]answer[*essdir.Region]
-	epcis     map[string]answer[*essdir.EPCI]
+	geo      essdir.Geography
+	communes map[string]answer[*essdir.Commune]
+	former   map[string]answer[formerAnswer]
+	postal   map[string]answer[[]essdir.Commune]
+	depts    map[string]answer[*essdir.Department]
+	regions  map[string]answer[*essdir.Region]
+	epcis    map[string]answer[*essdir.EPCI]
 }
 
 type answer[V any] struct {
