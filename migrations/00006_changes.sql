@@ -13,5 +13,10 @@ CREATE TABLE changes (
 );
 CREATE INDEX changes_type_seq_idx ON changes (type, seq);
 
+-- Free slugs are found by prefix, a batch of them at once (bulk upserts):
+-- a range scan per prefix rather than a scan of the table per batch.
+CREATE INDEX structures_slug_pattern_idx ON structures (slug text_pattern_ops);
+
 -- +goose Down
+DROP INDEX structures_slug_pattern_idx;
 DROP TABLE changes;

@@ -88,6 +88,13 @@ func upsertMany[D any, P essdir.Writable[D], R any](ctx context.Context, s *Stor
 func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Store, tx *gorm.DB, t *table[D, R],
 	items []essdir.BulkItem[D], keys []syncKey, sources, externalIDs []string, origin originOf[D],
 	authorize essdir.Authorize[D], bad essdir.Violations, givenSlug []bool) ([]essdir.Upserted, error) {
+	// Every statement of a batch is a lookup by key (stored records, free
+	// slugs, the geography, references): index scans, whatever the
+	// statistics say. Right after a large import they may still describe a
+	// near-empty table, and the planner would scan the table once per key.
+	if err := tx.Exec("SET LOCAL enable_seqscan = off").Error; err != nil {
+		return nil, err
+	}
 	stored, err := findByOrigin(tx, t, sources, externalIDs, origin)
 	if err != nil {
 		return nil, err
@@ -223,11 +230,12 @@ func findByOrigin[D, R any](tx *gorm.DB, t *table[D, R], sources, externalIDs []
 	if len(sources) == 0 {
 		return out, nil
 	}
+	// Key by key on the unique index (source, external_id).
 	var rows []R
-	err := tx.Table(t.name).
-		Where("deleted_at IS NULL AND (source, external_id) IN (SELECT * FROM unnest(?::text[], ?::text[]))",
-			textArray(sources), textArray(externalIDs)).
-		Clauses(clause.Locking{Strength: "UPDATE"}).Find(&rows).Error
+	err := tx.Raw(`SELECT r.* FROM unnest(?::text[], ?::text[]) AS k(source, external_id),
+		LATERAL (SELECT * FROM `+t.name+` WHERE source = k.source AND external_id = k.external_id
+			AND external_id IS NOT NULL AND deleted_at IS NULL FOR UPDATE) r`,
+		textArray(sources), textArray(externalIDs)).Scan(&rows).Error
 	if err != nil {
 		return nil, err
 	}

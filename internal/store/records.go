@@ -235,19 +235,32 @@ func freeSlug(tx *gorm.DB, tableName, base string) (string, error) {
 // free slug that neither the table nor an earlier base of the batch holds.
 // The base is cut so that base-N stays within essdir.MaxSlugLen.
 func freeSlugs(tx *gorm.DB, tableName string, bases []string) ([]string, error) {
-	// Every candidate starts with the first 70 characters of its base (a
-	// slug has no '%' or '_' to escape).
-	patterns := make([]string, 0, len(bases))
+	// The candidates of a base are base and base-N, or, for a base longer
+	// than 70 characters, its first 70 characters cut and suffixed. A slug
+	// is [a-z0-9-], so [base, base+" ") holds base alone, [base+"-",
+	// base+".") its dashed extensions, and [p, p with its last byte
+	// incremented) whatever starts with p: a few range scans per base on the
+	// pattern index (text_pattern_ops), never a scan of the table.
+	var lows, highs []string
 	seen := map[string]bool{}
-	for _, base := range bases {
-		p := base[:min(len(base), essdir.MaxSlugLen-10)] + "%"
-		if !seen[p] {
-			seen[p] = true
-			patterns = append(patterns, p)
+	add := func(lo, hi string) {
+		if !seen[lo] {
+			seen[lo] = true
+			lows, highs = append(lows, lo), append(highs, hi)
 		}
 	}
+	for _, base := range bases {
+		if p := essdir.MaxSlugLen - 10; len(base) > p {
+			add(base[:p], base[:p-1]+string(base[p-1]+1))
+			continue
+		}
+		add(base, base+" ")
+		add(base+"-", base+".")
+	}
 	var taken []string
-	err := tx.Table(tableName).Where("slug LIKE ANY(?::text[])", textArray(patterns)).Pluck("slug", &taken).Error
+	err := tx.Raw(`SELECT t.slug FROM unnest(?::text[], ?::text[]) AS p(lo, hi),
+		LATERAL (SELECT slug FROM `+tableName+` WHERE slug ~>=~ p.lo AND slug ~<~ p.hi) t`,
+		textArray(lows), textArray(highs)).Scan(&taken).Error
 	if err != nil {
 		return nil, err
 	}
