@@ -68,6 +68,7 @@ type Options struct {
 	Events         essdir.EventService
 	Feed           essdir.Feed
 	Sync           essdir.SyncService
+	Exporter       essdir.StructureExporter
 	Users          essdir.UserService
 	Tokens         *auth.Issuer
 	DB             Pinger
@@ -94,6 +95,7 @@ type Server struct {
 	events         essdir.EventService
 	feed           essdir.Feed
 	sync           essdir.SyncService
+	exporter       essdir.StructureExporter
 	users          essdir.UserService
 	tokens         *auth.Issuer
 	db             Pinger
@@ -123,7 +125,7 @@ func New(o Options) *Server {
 	s := &Server{
 		echo: echo.New(), structures: o.Structures, activities: o.Activities, collectivities: o.Collectivities, relations: o.Relations, events: o.Events, users: o.Users, tokens: o.Tokens,
 		db: o.DB, log: o.Logger, metrics: newMetrics(o.Registry), anonLimit: newLimiter(o.RateLimitAnon),
-		geography: o.Geography, feed: o.Feed, sync: o.Sync,
+		geography: o.Geography, feed: o.Feed, sync: o.Sync, exporter: o.Exporter,
 	}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
@@ -168,6 +170,7 @@ func New(o Options) *Server {
 	s.eventRoutes(v1, editor)
 	s.changeRoutes(v1)
 	s.bulkRoutes(v1, o.BulkBodyLimit, editor)
+	s.exportRoutes(v1)
 	return s
 }
 

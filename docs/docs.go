@@ -2636,6 +2636,74 @@ const docTemplate = `{
                 }
             }
         },
+        "/v1/exports/data-inclusion/structures": {
+            "get": {
+                "description": "Every published structure in the data·inclusion structure schema (v1 field names), streamed in constant memory: a JSON array, or with ` + "`" + `format=ndjson` + "`" + ` one structure a line (` + "`" + `application/x-ndjson` + "`" + `). ` + "`" + `source` + "`" + ` is ` + "`" + `essdir` + "`" + ` and ` + "`" + `id` + "`" + ` the structure's id; ` + "`" + `date_maj` + "`" + ` is the date of the last update (YYYY-MM-DD, Europe/Paris); ` + "`" + `telephone` + "`" + ` is in E.164 (+33…) when the number is French, else left out; ` + "`" + `reseaux_porteurs` + "`" + ` are the structure's networks, slugified. Contacts (personal data) are never exported. Anonymous access (published records only); a token is not needed.",
+                "produces": [
+                    "application/json",
+                    "application/x-ndjson",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "sync"
+                ],
+                "summary": "Export structures to data·inclusion",
+                "operationId": "exportDataInclusionStructures",
+                "parameters": [
+                    {
+                        "enum": [
+                            "json",
+                            "ndjson"
+                        ],
+                        "type": "string",
+                        "description": "json (default) or ndjson",
+                        "name": "format",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "type": "array",
+                            "items": {
+                                "$ref": "#/definitions/DataInclusionStructure"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "bad parameter",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "invalid token",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/v1/geography/communes": {
             "get": {
                 "description": "Current communes and municipal arrondissements of the official geography whose name starts with ` + "`" + `q` + "`" + `, or has a word that does; accent- and case-insensitive (` + "`" + `epinal` + "`" + ` finds Épinal, ` + "`" + `st-etienne` + "`" + ` Saint-Étienne). The exact name first, then name prefixes, then the most populated.",
@@ -4581,6 +4649,84 @@ const docTemplate = `{
                 "role": {
                     "type": "string",
                     "example": "coordinatrice"
+                }
+            }
+        },
+        "DataInclusionStructure": {
+            "type": "object",
+            "required": [
+                "date_maj",
+                "id",
+                "nom",
+                "reseaux_porteurs",
+                "source"
+            ],
+            "properties": {
+                "adresse": {
+                    "type": "string",
+                    "example": "3 rue Jean XXIII"
+                },
+                "code_insee": {
+                    "type": "string",
+                    "example": "21611"
+                },
+                "code_postal": {
+                    "type": "string",
+                    "example": "21540"
+                },
+                "commune": {
+                    "type": "string",
+                    "example": "Sombernon"
+                },
+                "courriel": {
+                    "type": "string",
+                    "example": "contact@example.org"
+                },
+                "date_maj": {
+                    "type": "string",
+                    "format": "date",
+                    "example": "2024-11-28"
+                },
+                "description": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "string",
+                    "example": "0193a1b2-7c3d-7e4f-8a9b-0c1d2e3f4a5b"
+                },
+                "latitude": {
+                    "type": "number",
+                    "example": 47.308
+                },
+                "longitude": {
+                    "type": "number",
+                    "example": 4.707
+                },
+                "nom": {
+                    "type": "string",
+                    "example": "La Boucle"
+                },
+                "reseaux_porteurs": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "siret": {
+                    "type": "string",
+                    "example": "73282932000074"
+                },
+                "site_web": {
+                    "type": "string",
+                    "example": "https://www.rtes.fr/"
+                },
+                "source": {
+                    "type": "string",
+                    "example": "essdir"
+                },
+                "telephone": {
+                    "type": "string",
+                    "example": "+33380509047"
                 }
             }
         },

@@ -57,7 +57,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, logOu
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(st.SQL(), "essdir"))
 	handler := api.New(api.Options{
-		Structures: st, Activities: st, Collectivities: st, Relations: st, Events: st, Feed: st, Sync: st, Users: st, Tokens: tokens, DB: st, Logger: log, Registry: registry,
+		Structures: st, Activities: st, Collectivities: st, Relations: st, Events: st, Feed: st, Sync: st, Exporter: st, Users: st, Tokens: tokens, DB: st, Logger: log, Registry: registry,
 		Geography: st,
 		BodyLimit: cfg.BodyLimit, BulkBodyLimit: cfg.BulkBodyLimit, CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies,
 		RateLimitAnon: cfg.RateLimitAnon, RateLimitAuth: cfg.RateLimitAuth, RateLimitToken: cfg.RateLimitToken,

@@ -101,3 +101,9 @@ func ItemFields(i int, e *Error) []FieldError {
 	}
 	return out
 }
+
+// StructureExporter reads the whole published directory for exports, one
+// structure at a time.
+type StructureExporter interface {
+	EachPublishedStructure(ctx context.Context, fn func(*Structure) error) error
+}
