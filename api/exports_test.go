@@ -88,7 +88,7 @@ func TestExportDataInclusion(t *testing.T) {
 	wantStatus(t, e.do(req{method: http.MethodPost, path: "/v1/structures", token: editor, body: map[string]any{
 		"name": name, "siret": "73282932000074", "phone": "03 80 50 90 47", "email": "contact@example.org",
 		"website": "https://www.rtes.fr/", "networks": []string{"RTES", "PES 21"}, "summary": "Résumé",
-		"address": map[string]any{"street": "3 rue Jean XXIII", "postal_code": "21540", "city": "Sombernon"},
+		"address":  map[string]any{"street": "3 rue Jean XXIII", "postal_code": "21540", "city": "Sombernon"},
 		"location": map[string]any{"lat": 47.308, "lon": 4.707},
 		"contacts": []any{map[string]any{"name": "Tao Marcuz", "email": "tao@example.org"}}}}), http.StatusCreated)
 	wantStatus(t, e.do(req{method: http.MethodPost, path: "/v1/structures", token: editor, body: map[string]any{
