@@ -215,6 +215,17 @@ func decodeItems[D, In any, PI interface {
 	return items, nil
 }
 
+// DecodeStructure reads one structure as a bulk item (the body of a PUT),
+// for the command line's import to take the API's path: same wire format,
+// same strictness (unknown fields, nulls, bad types).
+func DecodeStructure(raw []byte) (essdir.BulkItem[essdir.Structure], error) {
+	items, err := decodeItems[essdir.Structure, StructureInput]([]json.RawMessage{raw})
+	if err != nil {
+		return essdir.BulkItem[essdir.Structure]{}, err
+	}
+	return items[0], nil
+}
+
 // requireJSONOrNDJSON refuses bulk bodies that are neither JSON nor NDJSON (415).
 func requireJSONOrNDJSON(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {

@@ -16,6 +16,9 @@ import (
 // PostgreSQL's 65,535 bind parameters for tables of up to 65 columns.
 const bulkBatch = 1000
 
+// errDryRun rolls back the transaction of a dry run.
+var errDryRun = errors.New("dry run: rolled back")
+
 // syncKey is the key partners upsert by.
 type syncKey struct{ source, externalID string }
 
@@ -34,7 +37,10 @@ type originOf[D any] func(*D) (source, externalID string)
 // 1,000 changed rows, one feed insert; geography lookups are memoised for
 // the batch. Only tables with reference checks or child rows (events'
 // organizers) still cost statements per changed item.
-func upsertMany[D any, P essdir.Writable[D], R any](ctx context.Context, s *Store, t *table[D, R], items []essdir.BulkItem[D], origin originOf[D], authorize essdir.Authorize[D]) ([]essdir.Upserted, error) {
+//
+// With commit false the batch is written and rolled back: the same checks
+// down to the database's constraints, nothing kept (a dry run).
+func upsertMany[D any, P essdir.Writable[D], R any](ctx context.Context, s *Store, t *table[D, R], items []essdir.BulkItem[D], origin originOf[D], authorize essdir.Authorize[D], commit bool) ([]essdir.Upserted, error) {
 	var bad essdir.Violations
 	keys := make([]syncKey, len(items))
 	first := map[syncKey]int{}
@@ -67,14 +73,29 @@ func upsertMany[D any, P essdir.Writable[D], R any](ctx context.Context, s *Stor
 			slug, _ := t.slug(it.Record)
 			givenSlug[i] = *slug != ""
 		}
+		// The items are the caller's: a slug derived here is not left on
+		// them, so that the same items may be sent again (after a dry run).
+		defer func() {
+			for i, it := range items {
+				if slug, _ := t.slug(it.Record); !givenSlug[i] {
+					*slug = ""
+				}
+			}
+		}()
 	}
 	var out []essdir.Upserted
 	for attempt := 0; ; attempt++ {
 		err := s.inTx(ctx, func(tx *gorm.DB) error {
 			var err error
 			out, err = upsertBatch[D, P](ctx, s, tx, t, items, keys, sources, externalIDs, origin, authorize, bad, givenSlug)
+			if err == nil && !commit {
+				return errDryRun
+			}
 			return err
 		})
+		if errors.Is(err, errDryRun) {
+			return out, nil
+		}
 		// Losing a race for a new key or a derived slug with a concurrent
 		// writer: the next attempt finds its record, or the next free slug.
 		if attempt < 3 && (isConflictOn(err, "slug") || isConflictOn(err, "external_id")) {
@@ -255,10 +276,19 @@ func findByOrigin[D, R any](tx *gorm.DB, t *table[D, R], sources, externalIDs []
 
 // UpsertStructures upserts a batch of structures by (source, external_id).
 func (s *Store) UpsertStructures(ctx context.Context, items []essdir.BulkItem[essdir.Structure], authorize essdir.Authorize[essdir.Structure]) ([]essdir.Upserted, error) {
-	return upsertMany(ctx, s, structures, items, func(st *essdir.Structure) (string, string) { return st.Source, st.ExternalID }, authorize)
+	return upsertMany(ctx, s, structures, items, structureOrigin, authorize, true)
 }
+
+// CheckStructures judges a batch as UpsertStructures would, down to the
+// database's constraints, and writes nothing: what an import's --strict
+// runs over the whole file before writing any of it.
+func (s *Store) CheckStructures(ctx context.Context, items []essdir.BulkItem[essdir.Structure]) ([]essdir.Upserted, error) {
+	return upsertMany(ctx, s, structures, items, structureOrigin, nil, false)
+}
+
+func structureOrigin(st *essdir.Structure) (string, string) { return st.Source, st.ExternalID }
 
 // UpsertEvents upserts a batch of events by (source, external_id).
 func (s *Store) UpsertEvents(ctx context.Context, items []essdir.BulkItem[essdir.Event], authorize essdir.Authorize[essdir.Event]) ([]essdir.Upserted, error) {
-	return upsertMany(ctx, s, events, items, func(e *essdir.Event) (string, string) { return e.Source, e.ExternalID }, authorize)
+	return upsertMany(ctx, s, events, items, func(e *essdir.Event) (string, string) { return e.Source, e.ExternalID }, authorize, true)
 }
