@@ -86,7 +86,7 @@ func TestExportDataInclusion(t *testing.T) {
 	editor := e.user(essdir.RoleEditor)
 	name := "Export " + randomSuffix()
 	wantStatus(t, e.do(req{method: http.MethodPost, path: "/v1/structures", token: editor, body: map[string]any{
-		"name": name, "siret": "73282932000074", "phone": "03 80 50 90 47", "email": "contact@example.org",
+		"name": name, "siret": "41829123300009", "phone": "03 80 50 90 47", "email": "contact@example.org",
 		"website": "https://www.rtes.fr/", "networks": []string{"RTES", "PES 21"}, "summary": "Résumé",
 		"address":  map[string]any{"street": "3 rue Jean XXIII", "postal_code": "21540", "city": "Sombernon"},
 		"location": map[string]any{"lat": 47.308, "lon": 4.707},
@@ -105,7 +105,7 @@ func TestExportDataInclusion(t *testing.T) {
 			m := it.(map[string]any)
 			if strings.HasPrefix(m["nom"].(string), name) {
 				found++
-				if m["telephone"] != "+33380509047" || m["siret"] != "73282932000074" || m["description"] != "Résumé" {
+				if m["telephone"] != "+33380509047" || m["siret"] != "41829123300009" || m["description"] != "Résumé" {
 					t.Errorf("mapped as %v", m)
 				}
 			}
