@@ -119,7 +119,7 @@ func newEnvOn(t testing.TB, dsn string, so store.Options, opts ...envOption) *en
 	logs := &bytes.Buffer{}
 	logw := &lockedWriter{w: logs}
 	o := api.Options{
-		Structures: st, Activities: st, Collectivities: st, Relations: st, Events: st, SupportSchemes: st, CollectivityLinks: st, Users: st, Tokens: tokens, DB: st,
+		Structures: st, Activities: st, Collectivities: st, Relations: st, Events: st, SupportSchemes: st, CollectivityLinks: st, Feed: st, Sync: st, Exporter: st, Users: st, Tokens: tokens, DB: st,
 		Clients: st, RefreshTokens: st, Idempotency: st,
 		Logger:   slog.New(slog.NewJSONHandler(logw, nil)),
 		Registry: prometheus.NewRegistry(), CORSOrigins: []string{"*"},

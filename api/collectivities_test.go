@@ -1,8 +1,11 @@
 package api_test
 
 import (
+	"context"
 	"net/http"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/essdir/essdir/internal/essdir"
 )
@@ -11,6 +14,18 @@ func TestCollectivities(t *testing.T) {
 	e := newEnv(t)
 	editor := e.user(essdir.RoleEditor)
 	source := newSource("coll")
+	// The official codes are unique among live collectivities: free them for
+	// the tests that follow (the demo data set has Dijon Métropole too).
+	t.Cleanup(func() {
+		conn, err := pgx.Connect(context.Background(), testDSN)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(context.Background())
+		if _, err := conn.Exec(context.Background(), "UPDATE collectivities SET deleted_at = now() WHERE source = $1", source); err != nil {
+			t.Fatal(err)
+		}
+	})
 	create := func(body map[string]any) *resp {
 		body["source"] = source
 		return e.do(req{method: "POST", path: "/v1/collectivities", token: editor, body: body})

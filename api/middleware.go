@@ -280,6 +280,17 @@ func requireRole(roles ...essdir.Role) echo.MiddlewareFunc {
 	}
 }
 
+// requireCaller guards a route open to every authenticated caller, whatever
+// its role: 401 without credentials.
+func requireCaller(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if principalOf(c) == nil {
+			return unauthorized("invalid_request", "this action needs a Bearer access token")
+		}
+		return next(c)
+	}
+}
+
 // limiter is a per-minute budget per key; nil means no limit.
 type limiter struct{ store middleware.RateLimiterStore }
 

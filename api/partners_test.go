@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -223,5 +224,48 @@ func TestAccountsAreAdminOnly(t *testing.T) {
 		wantStatus(t, e.do(req{method: "GET", path: path, token: editor}), http.StatusForbidden)
 		wantStatus(t, e.do(req{method: "GET", path: path, token: partner}), http.StatusForbidden)
 		wantStatus(t, e.do(req{method: "POST", path: path, token: editor, body: map[string]any{}}), http.StatusForbidden)
+	}
+}
+
+// TestPartnerBulkStaysInItsSource: a partner's bulk upsert is all or
+// nothing under the partner rule too: one item of another source (or one
+// replacing another source's record) makes the whole request a 403 naming
+// it; its own items land with its moderation.
+func TestPartnerBulkStaysInItsSource(t *testing.T) {
+	e := newEnv(t)
+	editor := e.user(essdir.RoleEditor)
+	mine, theirs := newSource("bulkmine"), newSource("bulktheirs")
+	partner := e.partnerToken(mine, essdir.StatusPending)
+	item := func(source, key string) map[string]any {
+		it := champ(source)
+		it["external_id"] = key
+		return it
+	}
+	// Another source's record, which the partner must not replace.
+	e.create(editor, item(theirs, "shared"))
+	before := e.countStructures()
+	for name, items := range map[string][]map[string]any{
+		"ErrItemOfAnotherSource":    {item(mine, "a"), item(theirs, "b")},
+		"ErrReplacesAnothersRecord": {item(theirs, "shared")},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := e.do(req{method: "POST", path: "/v1/structures/bulk", token: partner, body: map[string]any{"items": items}})
+			wantStatus(t, r, http.StatusForbidden)
+			if !strings.Contains(string(r.body), "items[") {
+				t.Errorf("the 403 does not name the items: %s", r.body)
+			}
+		})
+	}
+	if e.countStructures() != before {
+		t.Fatal("a refused bulk request wrote something")
+	}
+	mineOnly := item(mine, "a")
+	delete(mineOnly, "source") // the partner's own source is filled in
+	mineOnly["source"] = mine
+	r := e.do(req{method: "POST", path: "/v1/structures/bulk", token: partner, body: map[string]any{"items": []map[string]any{mineOnly}}})
+	wantStatus(t, r, http.StatusOK)
+	got := e.do(req{method: "GET", path: "/v1/structures?status=pending&source=" + mine, token: editor}).json(t)["data"].([]any)
+	if len(got) != 1 {
+		t.Errorf("the partner's item did not land pending: %v", got)
 	}
 }

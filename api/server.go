@@ -23,6 +23,10 @@
 //	@tag.description			The codes of every coded field, with their French labels.
 //	@tag.name					events
 //	@tag.description			Events where the directory's actors meet (forums, workshops, round tables), as JSON and as iCalendar feeds.
+//	@tag.name					changes
+//	@tag.description			The change feed partners poll to stay in sync: every write in commit order, deletes as tombstones.
+//	@tag.name					sync
+//	@tag.description			Partner sync: bulk upserts by (source, external_id) and exports to other directories' schemas.
 //	@tag.name					auth
 //	@tag.description			OAuth 2 tokens and the authenticated caller.
 //	@tag.name					operations
@@ -72,6 +76,9 @@ type Options struct {
 	Relations      essdir.StructureRelations
 	Geography      essdir.Geography
 	Events         essdir.EventService
+	Feed           essdir.Feed
+	Sync           essdir.SyncService
+	Exporter       essdir.StructureExporter
 	Users          essdir.UserService
 	Clients        essdir.ClientService
 	RefreshTokens  essdir.RefreshTokenService
@@ -82,6 +89,7 @@ type Options struct {
 	Logger         *slog.Logger
 	Registry       *prometheus.Registry // where the HTTP metrics go, served at /metrics
 	BodyLimit      int64
+	BulkBodyLimit  int64 // the bulk routes' own body limit
 	CORSOrigins    []string
 	TrustedProxies []*net.IPNet
 	RateLimitAnon  int
@@ -108,6 +116,9 @@ type Server struct {
 	relations      essdir.StructureRelations
 	geography      essdir.Geography
 	events         essdir.EventService
+	feed           essdir.Feed
+	sync           essdir.SyncService
+	exporter       essdir.StructureExporter
 	users          essdir.UserService
 	clients        essdir.ClientService
 	refreshTokens  essdir.RefreshTokenService
@@ -143,6 +154,9 @@ func New(o Options) *Server {
 	if o.ExportTimeout <= 0 {
 		o.ExportTimeout = 10 * time.Minute
 	}
+	if o.BulkBodyLimit <= 0 {
+		o.BulkBodyLimit = 16 << 20
+	}
 	if o.RequestTimeout <= 0 {
 		o.RequestTimeout = 30 * time.Second
 	}
@@ -152,6 +166,7 @@ func New(o Options) *Server {
 		geography: o.Geography, supportSchemes: o.SupportSchemes, collectivityLinks: o.CollectivityLinks,
 		clients: o.Clients, refreshTokens: o.RefreshTokens, idempotent: o.Idempotency, refreshTTL: o.RefreshTTL,
 		exportLimit: newLimiter(o.RateLimitExport), exportTimeout: o.ExportTimeout,
+		feed: o.Feed, sync: o.Sync, exporter: o.Exporter,
 	}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
@@ -174,7 +189,8 @@ func New(o Options) *Server {
 		MaxAge:        3600,
 	}))
 	e.Use(withTimeout(o.RequestTimeout), s.authenticate, s.rateLimit(o.RateLimitAuth),
-		middleware.BodyLimit(strconv.FormatInt(o.BodyLimit, 10)), refuseContentEncoding, refuseQueryOnWrites, s.idempotency)
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: strconv.FormatInt(o.BodyLimit, 10), Skipper: isBulkRoute}),
+		refuseContentEncoding, refuseQueryOnWrites, s.idempotency)
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
@@ -199,6 +215,9 @@ func New(o Options) *Server {
 	s.collectivityLinkRoutes(v1, editor)
 	s.userRoutes(v1, admin)
 	s.clientRoutes(v1, admin)
+	s.changeRoutes(v1)
+	s.bulkRoutes(v1, o.BulkBodyLimit, writer)
+	s.exportRoutes(v1)
 	return s
 }
 

@@ -1028,6 +1028,100 @@ const docTemplate = `{
                 }
             }
         },
+        "/v1/changes": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Every write of the directory, in commit order: ` + "`" + `upsert` + "`" + ` when a record was created or changed, ` + "`" + `delete` + "`" + ` when it was deleted (a tombstone), including the records a delete took with it (a structure's activities and collectivity links). A write that changes nothing is not listed. Poll with ` + "`" + `after` + "`" + ` = the previous ` + "`" + `meta.next_after` + "`" + ` (0 the first time): no change is ever skipped, even while writers commit concurrently (no seq becomes visible before every smaller one). Seqs increase but may have holes (rolled-back writes). Any authenticated caller (BearerAuth; roles admin, editor, and partner clients) may poll; anonymous callers get 401.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "changes"
+                ],
+                "summary": "Poll the change feed",
+                "operationId": "listChanges",
+                "parameters": [
+                    {
+                        "minimum": 0,
+                        "type": "integer",
+                        "default": 0,
+                        "description": "the seq after which to read (meta.next_after of the previous poll)",
+                        "name": "after",
+                        "in": "query"
+                    },
+                    {
+                        "maximum": 1000,
+                        "minimum": 1,
+                        "type": "integer",
+                        "default": 100,
+                        "description": "entries per page",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "enum": [
+                                "structure",
+                                "activity",
+                                "collectivity",
+                                "collectivity_link",
+                                "support_scheme",
+                                "event"
+                            ],
+                            "type": "string"
+                        },
+                        "collectionFormat": "csv",
+                        "description": "record types to keep (default: all)",
+                        "name": "types",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ChangeList"
+                        }
+                    },
+                    "400": {
+                        "description": "bad parameter",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "no or invalid token",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/v1/clients": {
             "get": {
                 "security": [
@@ -3434,6 +3528,108 @@ const docTemplate = `{
                 }
             }
         },
+        "/v1/events/bulk": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Up to 1000 events, matched by (` + "`" + `source` + "`" + `, ` + "`" + `external_id` + "`" + `) — both required in every item — and written in one transaction: all valid, or nothing written and a 422 naming every bad field of every item as ` + "`" + `items[i].field` + "`" + `. A repeated key in one payload is a 422. An item replaces the stored event as a PUT does (` + "`" + `status` + "`" + ` kept unless named). Sending the same payload again changes nothing and adds nothing to the change feed. The body is ` + "`" + `{\"items\": [...]}` + "`" + ` or NDJSON (` + "`" + `Content-Type: application/x-ndjson` + "`" + `, one item a line). Needs BearerAuth with the editor or admin role.",
+                "consumes": [
+                    "application/json",
+                    "application/x-ndjson"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "sync"
+                ],
+                "summary": "Upsert events in bulk",
+                "operationId": "bulkUpsertEvents",
+                "parameters": [
+                    {
+                        "description": "the events",
+                        "name": "items",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/EventBulk"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/BulkResult"
+                        }
+                    },
+                    "400": {
+                        "description": "malformed JSON",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "the caller may not write some items (errors[] names them)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "body over ESSDIR_BULK_BODY_LIMIT",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "bad items, each field named items[i].field; nothing written",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/v1/events/{id}": {
             "get": {
                 "description": "Anonymous callers do not see organizers and participants that are unpublished structures. ` + "`" + `If-None-Match` + "`" + ` answers 304 when the copy is current.",
@@ -3949,6 +4145,74 @@ const docTemplate = `{
                 }
             }
         },
+        "/v1/exports/data-inclusion/structures": {
+            "get": {
+                "description": "Every published structure in the data·inclusion structure schema (v1 field names), streamed in constant memory: a JSON array, or with ` + "`" + `format=ndjson` + "`" + ` one structure a line (` + "`" + `application/x-ndjson` + "`" + `). ` + "`" + `source` + "`" + ` is ` + "`" + `essdir` + "`" + ` and ` + "`" + `id` + "`" + ` the structure's id; ` + "`" + `date_maj` + "`" + ` is the date of the last update (YYYY-MM-DD, Europe/Paris); ` + "`" + `telephone` + "`" + ` is in E.164 (+33…) when the number is French, else left out; ` + "`" + `reseaux_porteurs` + "`" + ` are the structure's networks, slugified. Contacts (personal data) are never exported. Anonymous access (published records only); a token is not needed.",
+                "produces": [
+                    "application/json",
+                    "application/x-ndjson",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "sync"
+                ],
+                "summary": "Export structures to data·inclusion",
+                "operationId": "exportDataInclusionStructures",
+                "parameters": [
+                    {
+                        "enum": [
+                            "json",
+                            "ndjson"
+                        ],
+                        "type": "string",
+                        "description": "json (default) or ndjson",
+                        "name": "format",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "type": "array",
+                            "items": {
+                                "$ref": "#/definitions/DataInclusionStructure"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "bad parameter",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "invalid token",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/v1/geography/communes": {
             "get": {
                 "description": "Current communes and municipal arrondissements of the official geography whose name starts with ` + "`" + `q` + "`" + `, or has a word that does; accent- and case-insensitive (` + "`" + `epinal` + "`" + ` finds Épinal, ` + "`" + `st-etienne` + "`" + ` Saint-Étienne). The exact name first, then name prefixes, then the most populated.",
@@ -4433,6 +4697,108 @@ const docTemplate = `{
                     },
                     "422": {
                         "description": "invalid fields, one entry each",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "internal error, logged with the request id",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/structures/bulk": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Up to 1000 structures, matched by (` + "`" + `source` + "`" + `, ` + "`" + `external_id` + "`" + `) — both required in every item — and written in one transaction: all valid, or nothing written and a 422 naming every bad field of every item as ` + "`" + `items[i].field` + "`" + `. A repeated key in one payload is a 422. An item replaces the stored record as a PUT does (omitted optional fields are cleared, ` + "`" + `status` + "`" + ` kept unless named, the slug kept); a new one is created (published unless ` + "`" + `status` + "`" + ` says otherwise). Sending the same payload again changes nothing and adds nothing to the change feed. The body is ` + "`" + `{\"items\": [...]}` + "`" + ` or NDJSON (` + "`" + `Content-Type: application/x-ndjson` + "`" + `, one item a line; ` + "`" + `items[i]` + "`" + ` is then the i-th non-empty line, from 0). Needs BearerAuth with the editor or admin role.",
+                "consumes": [
+                    "application/json",
+                    "application/x-ndjson"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "sync"
+                ],
+                "summary": "Upsert structures in bulk",
+                "operationId": "bulkUpsertStructures",
+                "parameters": [
+                    {
+                        "description": "the structures",
+                        "name": "items",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/StructureBulk"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/BulkResult"
+                        }
+                    },
+                    "400": {
+                        "description": "malformed JSON",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "the caller may not write some items (errors[] names them)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "an item conflicts with another record (SIRET, slug)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "body over ESSDIR_BULK_BODY_LIMIT",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "bad items, each field named items[i].field; nothing written",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -7065,6 +7431,153 @@ const docTemplate = `{
                 "AudiencePatientsCarers"
             ]
         },
+        "BulkItemResult": {
+            "type": "object",
+            "required": [
+                "external_id",
+                "id",
+                "result"
+            ],
+            "properties": {
+                "external_id": {
+                    "type": "string",
+                    "example": "rtes-1234"
+                },
+                "id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "result": {
+                    "enum": [
+                        "created",
+                        "updated",
+                        "unchanged"
+                    ],
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/UpsertResult"
+                        }
+                    ]
+                }
+            }
+        },
+        "BulkResult": {
+            "type": "object",
+            "required": [
+                "created",
+                "items",
+                "unchanged",
+                "updated"
+            ],
+            "properties": {
+                "created": {
+                    "type": "integer",
+                    "example": 2
+                },
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/BulkItemResult"
+                    }
+                },
+                "unchanged": {
+                    "type": "integer",
+                    "example": 997
+                },
+                "updated": {
+                    "type": "integer",
+                    "example": 1
+                }
+            }
+        },
+        "Change": {
+            "type": "object",
+            "required": [
+                "action",
+                "at",
+                "id",
+                "seq",
+                "type"
+            ],
+            "properties": {
+                "action": {
+                    "enum": [
+                        "upsert",
+                        "delete"
+                    ],
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/ChangeAction"
+                        }
+                    ]
+                },
+                "at": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "string",
+                    "format": "uuid"
+                },
+                "seq": {
+                    "type": "integer",
+                    "example": 1042
+                },
+                "type": {
+                    "type": "string",
+                    "enum": [
+                        "structure",
+                        "activity",
+                        "collectivity",
+                        "collectivity_link",
+                        "support_scheme",
+                        "event"
+                    ],
+                    "example": "structure"
+                }
+            }
+        },
+        "ChangeAction": {
+            "type": "string",
+            "enum": [
+                "upsert",
+                "delete"
+            ],
+            "x-enum-varnames": [
+                "ChangeUpsert",
+                "ChangeDelete"
+            ]
+        },
+        "ChangeList": {
+            "type": "object",
+            "required": [
+                "data",
+                "meta"
+            ],
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Change"
+                    }
+                },
+                "meta": {
+                    "$ref": "#/definitions/ChangeMeta"
+                }
+            }
+        },
+        "ChangeMeta": {
+            "type": "object",
+            "required": [
+                "next_after"
+            ],
+            "properties": {
+                "next_after": {
+                    "description": "NextAfter is the after of the next poll: the seq of the last entry\ngiven, or the after sent when there was none.",
+                    "type": "integer",
+                    "example": 1042
+                }
+            }
+        },
         "Client": {
             "type": "object",
             "required": [
@@ -7624,6 +8137,84 @@ const docTemplate = `{
                 }
             }
         },
+        "DataInclusionStructure": {
+            "type": "object",
+            "required": [
+                "date_maj",
+                "id",
+                "nom",
+                "reseaux_porteurs",
+                "source"
+            ],
+            "properties": {
+                "adresse": {
+                    "type": "string",
+                    "example": "3 rue Jean XXIII"
+                },
+                "code_insee": {
+                    "type": "string",
+                    "example": "21611"
+                },
+                "code_postal": {
+                    "type": "string",
+                    "example": "21540"
+                },
+                "commune": {
+                    "type": "string",
+                    "example": "Sombernon"
+                },
+                "courriel": {
+                    "type": "string",
+                    "example": "contact@example.org"
+                },
+                "date_maj": {
+                    "type": "string",
+                    "format": "date",
+                    "example": "2024-11-28"
+                },
+                "description": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "string",
+                    "example": "0193a1b2-7c3d-7e4f-8a9b-0c1d2e3f4a5b"
+                },
+                "latitude": {
+                    "type": "number",
+                    "example": 47.308
+                },
+                "longitude": {
+                    "type": "number",
+                    "example": 4.707
+                },
+                "nom": {
+                    "type": "string",
+                    "example": "La Boucle"
+                },
+                "reseaux_porteurs": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "siret": {
+                    "type": "string",
+                    "example": "73282932000074"
+                },
+                "site_web": {
+                    "type": "string",
+                    "example": "https://www.rtes.fr/"
+                },
+                "source": {
+                    "type": "string",
+                    "example": "essdir"
+                },
+                "telephone": {
+                    "type": "string",
+                    "example": "+33380509047"
+                }
+            }
+        },
         "Event": {
             "type": "object",
             "required": [
@@ -7736,6 +8327,20 @@ const docTemplate = `{
                     "type": "integer",
                     "readOnly": true,
                     "example": 1
+                }
+            }
+        },
+        "EventBulk": {
+            "type": "object",
+            "required": [
+                "items"
+            ],
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/EventInput"
+                    }
                 }
             }
         },
@@ -8458,6 +9063,20 @@ const docTemplate = `{
                 }
             }
         },
+        "StructureBulk": {
+            "type": "object",
+            "required": [
+                "items"
+            ],
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/StructureInput"
+                    }
+                }
+            }
+        },
         "StructureFacets": {
             "type": "object",
             "required": [
@@ -8994,6 +9613,19 @@ const docTemplate = `{
                 }
             }
         },
+        "UpsertResult": {
+            "type": "string",
+            "enum": [
+                "created",
+                "updated",
+                "unchanged"
+            ],
+            "x-enum-varnames": [
+                "UpsertCreated",
+                "UpsertUpdated",
+                "UpsertUnchanged"
+            ]
+        },
         "User": {
             "type": "object",
             "required": [
@@ -9220,6 +9852,14 @@ const docTemplate = `{
         {
             "description": "Events where the directory's actors meet (forums, workshops, round tables), as JSON and as iCalendar feeds.",
             "name": "events"
+        },
+        {
+            "description": "The change feed partners poll to stay in sync: every write in commit order, deletes as tombstones.",
+            "name": "changes"
+        },
+        {
+            "description": "Partner sync: bulk upserts by (source, external_id) and exports to other directories' schemas.",
+            "name": "sync"
         },
         {
             "description": "OAuth 2 tokens and the authenticated caller.",

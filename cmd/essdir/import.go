@@ -11,7 +11,8 @@ import (
 	"github.com/essdir/essdir/internal/store"
 )
 
-const importUsage = "usage: essdir import geography DIR (the data/ folder of the npm package " + geo.PackageName + ")"
+const importUsage = "usage: essdir import geography DIR (the data/ folder of the npm package " + geo.PackageName + ")\n" +
+	"       essdir import structures FILE --source S [--strict] (CSV or NDJSON)"
 
 // importData loads reference or directory data from files.
 func importData(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
@@ -24,6 +25,8 @@ func importData(ctx context.Context, args []string, getenv func(string) string, 
 			return errors.New(importUsage)
 		}
 		return importGeography(ctx, args[1], getenv, stdout)
+	case "structures":
+		return importStructures(ctx, args[1:], getenv, stdout)
 	}
 	return fmt.Errorf("unknown import %q; %s", args[0], importUsage)
 }

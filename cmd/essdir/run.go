@@ -34,6 +34,10 @@ Usage:
   essdir import geography DIR                 load the official communes, EPCI, départements
                                               and régions from the data/ folder of the npm
                                               package @etalab/decoupage-administratif
+  essdir import structures FILE --source S [--strict]
+                                              upsert the structures of a CSV or NDJSON file by
+                                              (source, external_id), as POST /v1/structures/bulk
+                                              does; bad lines are reported (--strict: nothing written)
   essdir seed demo                            load the demo data set (the Dijon forum
                                               report's records); running it again changes nothing
   essdir version                              print the version

@@ -57,10 +57,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, logOu
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(st.SQL(), "essdir"))
 	handler := api.New(api.Options{
-		Structures: st, Activities: st, Collectivities: st, Relations: st, Events: st, SupportSchemes: st, CollectivityLinks: st, Users: st, Tokens: tokens, DB: st, Logger: log, Registry: registry,
+		Structures: st, Activities: st, Collectivities: st, Relations: st, Events: st, SupportSchemes: st, CollectivityLinks: st, Feed: st, Sync: st, Exporter: st, Users: st, Tokens: tokens, DB: st, Logger: log, Registry: registry,
 		Clients: st, RefreshTokens: st, Idempotency: st, RefreshTTL: cfg.RefreshTokenTTL,
 		Geography: st,
-		BodyLimit: cfg.BodyLimit, CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies,
+		BodyLimit: cfg.BodyLimit, BulkBodyLimit: cfg.BulkBodyLimit, CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies,
 		RateLimitAnon: cfg.RateLimitAnon, RateLimitAuth: cfg.RateLimitAuth, RateLimitToken: cfg.RateLimitToken,
 		RateLimitExport: cfg.RateLimitExport, ExportTimeout: cfg.ExportTimeout,
 		RequestTimeout: requestTimeout,

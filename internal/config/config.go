@@ -35,6 +35,7 @@ type Config struct {
 	AccessTokenTTL     time.Duration
 	RefreshTokenTTL    time.Duration
 	BodyLimit          int64
+	BulkBodyLimit      int64 // the bulk upsert routes' own body limit
 	CORSOrigins        []string
 	TrustedProxies     []*net.IPNet
 	RateLimitAnon      int           // requests per minute per client IP; 0 = off
@@ -71,6 +72,7 @@ var Vars = []Var{
 	{"ESSDIR_ACCESS_TOKEN_TTL", "15m", "lifetime of access tokens (Go duration); also how long a disabled account's access tokens may still read"},
 	{"ESSDIR_REFRESH_TOKEN_TTL", "720h", "lifetime of refresh tokens (single-use, rotated on each refresh)"},
 	{"ESSDIR_BODY_LIMIT", "1048576", "largest request body in bytes"},
+	{"ESSDIR_BULK_BODY_LIMIT", "16777216", "largest body of the bulk upserts (POST /v1/structures/bulk, /v1/events/bulk) in bytes"},
 	{"ESSDIR_CORS_ORIGINS", "*", "comma-separated origins allowed by CORS"},
 	{"ESSDIR_TRUSTED_PROXIES", "", "comma-separated CIDRs whose X-Forwarded-For is believed"},
 	{"ESSDIR_RATE_LIMIT_ANON", "600", "requests per minute per anonymous client IP (0 = off)"},
@@ -129,6 +131,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		AccessTokenTTL:   duration("ESSDIR_ACCESS_TOKEN_TTL"),
 		RefreshTokenTTL:  durationFrom("ESSDIR_REFRESH_TOKEN_TTL", time.Minute),
 		BodyLimit:        integer("ESSDIR_BODY_LIMIT", 1024, 1<<30),
+		BulkBodyLimit:    integer("ESSDIR_BULK_BODY_LIMIT", 1024, 1<<30),
 		RateLimitAnon:    int(integer("ESSDIR_RATE_LIMIT_ANON", 0, 1_000_000)),
 		RateLimitAuth:    int(integer("ESSDIR_RATE_LIMIT_AUTH", 0, 1_000_000)),
 		RateLimitToken:   int(integer("ESSDIR_RATE_LIMIT_TOKEN", 0, 1_000_000)),

@@ -68,8 +68,8 @@ var collectivities = &table[essdir.Collectivity, collectivityRow]{
 			idKey(true, func(r *collectivityRow) uuid.UUID { return r.ID }),
 		}},
 	},
-	onDelete: func(tx *gorm.DB, c *essdir.Collectivity, _ time.Time) error {
-		return refuseIfReferenced(tx, "collectivity", c.ID,
+	onDelete: func(tx *gorm.DB, c *essdir.Collectivity, _ time.Time) ([]pendingChange, error) {
+		return nil, refuseIfReferenced(tx, "collectivity", c.ID,
 			referrer{"collectivity links", `SELECT id FROM collectivity_links WHERE collectivity_id = ? AND deleted_at IS NULL`},
 			referrer{"support schemes (as a funder)", `SELECT DISTINCT f.support_scheme_id FROM support_scheme_funders f
 				JOIN support_schemes s ON s.id = f.support_scheme_id AND s.deleted_at IS NULL WHERE f.collectivity_id = ?`},

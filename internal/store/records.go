@@ -37,11 +37,12 @@ type table[D any, R any] struct {
 	// is written; loadChildren reads them back for a batch of records (one
 	// query per child table, never one per record); onDelete refuses a
 	// delete (409 naming what still references the record) or deletes what
-	// goes with it (a structure's activities).
+	// goes with it (a structure's activities), returning the tombstones of
+	// the records it deleted for the change feed.
 	checkRefs    func(tx *gorm.DB, rec *D) error
 	saveChildren func(tx *gorm.DB, rec *D) error
 	loadChildren func(db *gorm.DB, recs []*D) error
-	onDelete     func(tx *gorm.DB, rec *D, now time.Time) error
+	onDelete     func(tx *gorm.DB, rec *D, now time.Time) ([]pendingChange, error)
 }
 
 // take reads the one row q selects into dest, or answers "<kind> not found":
@@ -135,7 +136,11 @@ func create[D any, P essdir.Writable[D], R any](ctx context.Context, s *Store, t
 				}
 				*slug = free
 			}
-			return t.write(tx, (*D)(rec), func() error { return tx.Table(t.name).Create(t.toRow((*D)(rec))).Error })
+			err := t.write(tx, (*D)(rec), func() error { return tx.Table(t.name).Create(t.toRow((*D)(rec))).Error })
+			if err != nil {
+				return err
+			}
+			return s.logChanges(tx, []pendingChange{{t.feedType(), head.ID, essdir.ChangeUpsert, head.UpdatedAt}})
 		})
 		if slug != nil && attempt < 5 && isConflictOn(err, "slug") {
 			continue
@@ -146,8 +151,8 @@ func create[D any, P essdir.Writable[D], R any](ctx context.Context, s *Store, t
 
 // update locks the live record, lets change build its new state, applies the
 // write rule and stores the result. A write that changes nothing touches
-// nothing (same version, same updated_at); a real change bumps the version
-// exactly once.
+// nothing (same version, same updated_at, no feed entry); a real change bumps
+// the version exactly once and is one upsert in the feed.
 func update[D any, P essdir.Writable[D], R any](ctx context.Context, s *Store, t *table[D, R], id uuid.UUID, change essdir.Change[D]) (*D, error) {
 	var out *D
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
@@ -172,7 +177,8 @@ func update[D any, P essdir.Writable[D], R any](ctx context.Context, s *Store, t
 			return err
 		}
 		out = next
-		return nil
+		head := P(next).Head()
+		return s.logChanges(tx, []pendingChange{{t.feedType(), head.ID, essdir.ChangeUpsert, head.UpdatedAt}})
 	})
 	if err != nil {
 		return nil, err
@@ -182,7 +188,8 @@ func update[D any, P essdir.Writable[D], R any](ctx context.Context, s *Store, t
 
 // softDelete marks a live record deleted after check approves it, and clears
 // its personal data at once. The row stays as a tombstone for partners' sync;
-// no read returns it.
+// no read returns it. The feed gets a delete for it and for every record its
+// onDelete took with it.
 func softDelete[D any, P essdir.Writable[D], R any](ctx context.Context, s *Store, t *table[D, R], id uuid.UUID, check func(*D) error) error {
 	return s.inTx(ctx, func(tx *gorm.DB) error {
 		stored, err := t.find(tx, id, true)
@@ -195,45 +202,83 @@ func softDelete[D any, P essdir.Writable[D], R any](ctx context.Context, s *Stor
 			}
 		}
 		now := s.now()
+		changes := []pendingChange{{t.feedType(), id, essdir.ChangeDelete, now}}
 		if t.onDelete != nil {
-			if err := t.onDelete(tx, stored, now); err != nil {
+			cascaded, err := t.onDelete(tx, stored, now)
+			if err != nil {
 				return err
 			}
+			changes = append(changes, cascaded...)
 		}
 		set := map[string]any{"deleted_at": now, "updated_at": now, "version": P(stored).Head().Version + 1}
 		for col, v := range t.erase {
 			set[col] = v
 		}
-		return tx.Table(t.name).Where("id = ?", id).Updates(set).Error
+		if err := tx.Table(t.name).Where("id = ?", id).Updates(set).Error; err != nil {
+			return err
+		}
+		return s.logChanges(tx, changes)
 	})
 }
 
 // freeSlug returns base, or base-N with the smallest free N, among every slug
-// ever used in the table (deleted records keep theirs). The base is cut so
-// that base-N stays within essdir.MaxSlugLen.
+// ever used in the table (deleted records keep theirs).
 func freeSlug(tx *gorm.DB, tableName, base string) (string, error) {
-	// Every candidate starts with the first 70 characters of base (a slug
-	// has no '%' or '_' to escape).
-	prefix := base[:min(len(base), essdir.MaxSlugLen-10)]
-	var taken []string
-	err := tx.Table(tableName).Where("slug LIKE ?", prefix+"%").Pluck("slug", &taken).Error
+	free, err := freeSlugs(tx, tableName, []string{base})
 	if err != nil {
 		return "", err
 	}
-	used := make(map[string]bool, len(taken))
+	return free[0], nil
+}
+
+// freeSlugs is freeSlug for a batch, in one query: each base gets the first
+// free slug that neither the table nor an earlier base of the batch holds.
+// The base is cut so that base-N stays within essdir.MaxSlugLen.
+func freeSlugs(tx *gorm.DB, tableName string, bases []string) ([]string, error) {
+	// The candidates of a base are base and base-N, or, for a base longer
+	// than 70 characters, its first 70 characters cut and suffixed. A slug
+	// is [a-z0-9-], so [base, base+" ") holds base alone, [base+"-",
+	// base+".") its dashed extensions, and [p, p with its last byte
+	// incremented) whatever starts with p: a few range scans per base on the
+	// pattern index (text_pattern_ops), never a scan of the table.
+	var lows, highs []string
+	seen := map[string]bool{}
+	add := func(lo, hi string) {
+		if !seen[lo] {
+			seen[lo] = true
+			lows, highs = append(lows, lo), append(highs, hi)
+		}
+	}
+	for _, base := range bases {
+		if p := essdir.MaxSlugLen - 10; len(base) > p {
+			add(base[:p], base[:p-1]+string(base[p-1]+1))
+			continue
+		}
+		add(base, base+" ")
+		add(base+"-", base+".")
+	}
+	var taken []string
+	err := tx.Raw(`SELECT t.slug FROM unnest(?::text[], ?::text[]) AS p(lo, hi),
+		LATERAL (SELECT slug FROM `+tableName+` WHERE slug ~>=~ p.lo AND slug ~<~ p.hi) t`,
+		textArray(lows), textArray(highs)).Scan(&taken).Error
+	if err != nil {
+		return nil, err
+	}
+	used := make(map[string]bool, len(taken)+len(bases))
 	for _, t := range taken {
 		used[t] = true
 	}
-	if !used[base] {
-		return base, nil
-	}
-	for n := 2; ; n++ {
-		suffix := fmt.Sprintf("-%d", n)
-		c := essdir.TrimSlug(base, essdir.MaxSlugLen-len(suffix)) + suffix
-		if !used[c] {
-			return c, nil
+	out := make([]string, len(bases))
+	for i, base := range bases {
+		c := base
+		for n := 2; used[c]; n++ {
+			suffix := fmt.Sprintf("-%d", n)
+			c = essdir.TrimSlug(base, essdir.MaxSlugLen-len(suffix)) + suffix
 		}
+		used[c] = true
+		out[i] = c
 	}
+	return out, nil
 }
 
 func isConflictOn(err error, field string) bool {

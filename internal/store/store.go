@@ -35,6 +35,10 @@ type Store struct {
 	Now func() time.Time
 	// statements counts the statements the store sent (see Statements).
 	statements *atomic.Int64
+	// beforeCommit, when set (by tests only), runs in every write
+	// transaction after its change-feed entries and before its commit: a
+	// slow commit, to prove that pollers still miss nothing.
+	beforeCommit func()
 }
 
 // Statements is the number of SQL statements the store has sent so far: the

@@ -167,17 +167,23 @@ var structures = &table[essdir.Structure, structureRow]{
 }
 
 // deleteStructureRecords deletes what a structure takes with it: its
-// activities and the links collectivities made to it. Support schemes and
-// events that name it keep their own record; reads leave the reference out.
-func deleteStructureRecords(tx *gorm.DB, st *essdir.Structure, now time.Time) error {
-	for _, owned := range []string{"activities", "collectivity_links"} {
-		err := tx.Exec("UPDATE "+owned+" SET deleted_at = ?, updated_at = ?, version = version + 1 WHERE structure_id = ? AND deleted_at IS NULL",
-			now, now, st.ID).Error
+// activities and the links collectivities made to it, each a tombstone in
+// the change feed. Support schemes and events that name it keep their own
+// record; reads leave the reference out.
+func deleteStructureRecords(tx *gorm.DB, st *essdir.Structure, now time.Time) ([]pendingChange, error) {
+	var changes []pendingChange
+	for _, owned := range []struct{ table, typ string }{{"activities", "activity"}, {"collectivity_links", "collectivity_link"}} {
+		var ids []uuid.UUID
+		err := tx.Raw("UPDATE "+owned.table+" SET deleted_at = ?, updated_at = ?, version = version + 1 WHERE structure_id = ? AND deleted_at IS NULL RETURNING id",
+			now, now, st.ID).Scan(&ids).Error
 		if err != nil {
-			return err
+			return nil, err
+		}
+		for _, id := range ids {
+			changes = append(changes, pendingChange{owned.typ, id, essdir.ChangeDelete, now})
 		}
 	}
-	return nil
+	return changes, nil
 }
 
 // FindStructureByID returns a live (not deleted) structure.

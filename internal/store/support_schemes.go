@@ -111,8 +111,8 @@ var supportSchemes = &table[essdir.SupportScheme, supportSchemeRow]{
 	checkRefs:    checkSupportSchemeRefs,
 	saveChildren: saveSupportSchemeChildren,
 	loadChildren: loadSupportSchemeChildren,
-	onDelete: func(tx *gorm.DB, s *essdir.SupportScheme, _ time.Time) error {
-		return refuseIfReferenced(tx, "support scheme", s.ID,
+	onDelete: func(tx *gorm.DB, s *essdir.SupportScheme, _ time.Time) ([]pendingChange, error) {
+		return nil, refuseIfReferenced(tx, "support scheme", s.ID,
 			referrer{"collectivity links", `SELECT id FROM collectivity_links WHERE support_scheme_id = ? AND deleted_at IS NULL`})
 	},
 }

@@ -1,0 +1,212 @@
+package api_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/essdir/essdir/api"
+	"github.com/essdir/essdir/internal/essdir"
+)
+
+// feedEnd is the seq of the last feed entry so far.
+func (e *env) feedEnd() int64 {
+	e.t.Helper()
+	conn, err := pgx.Connect(context.Background(), testDSN)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var n int64
+	if err := conn.QueryRow(context.Background(), "SELECT coalesce(max(seq), 0) FROM changes").Scan(&n); err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
+// bulkStructure is one bulk item of the given source.
+func bulkStructure(source, externalID, name string) map[string]any {
+	return map[string]any{"source": source, "external_id": externalID, "name": name,
+		"legal_form": "association", "sectors": []string{"reuse"},
+		"summary": "Recyclerie", "address": map[string]any{"postal_code": "21540", "city": "Sombernon"}}
+}
+
+func wantCounts(tb testing.TB, r *resp, created, updated, unchanged int) map[string]any {
+	tb.Helper()
+	wantStatus(tb, r, http.StatusOK)
+	got := r.json(tb)
+	if int(got["created"].(float64)) != created || int(got["updated"].(float64)) != updated || int(got["unchanged"].(float64)) != unchanged {
+		tb.Fatalf("counts = %v/%v/%v, want %d/%d/%d", got["created"], got["updated"], got["unchanged"], created, updated, unchanged)
+	}
+	return got
+}
+
+func TestBulkUpsertStructures(t *testing.T) {
+	e := newEnv(t)
+	editor := e.user(essdir.RoleEditor)
+	source := "rtes-" + randomSuffix()
+	items := []any{
+		bulkStructure(source, "a", "La Boucle"),
+		bulkStructure(source, "b", "La Marmite"),
+		bulkStructure(source, "c", "Le Tiers-Lieu"),
+	}
+	before := e.feedEnd()
+	first := wantCounts(t, e.do(req{method: http.MethodPost, path: "/v1/structures/bulk", token: editor,
+		body: map[string]any{"items": items}}), 3, 0, 0)
+	results := first["items"].([]any)
+	if r := results[1].(map[string]any); r["external_id"] != "b" || r["result"] != "created" {
+		t.Fatalf("item 1 = %v", r)
+	}
+	if got := e.pollAll(editor, before, ""); len(got) != 3 {
+		t.Fatalf("the feed has %d entries after 3 creates", len(got))
+	}
+
+	t.Run("SameAgainChangesNothing", func(t *testing.T) {
+		before := e.feedEnd()
+		again := wantCounts(t, e.do(req{method: http.MethodPost, path: "/v1/structures/bulk", token: editor,
+			body: map[string]any{"items": items}}), 0, 0, 3)
+		if again["items"].([]any)[0].(map[string]any)["id"] != results[0].(map[string]any)["id"] {
+			t.Error("the same key answered another id")
+		}
+		if e.feedEnd() != before {
+			t.Error("an unchanged bulk emitted changes")
+		}
+	})
+
+	t.Run("ItemReplacesAsPUT", func(t *testing.T) {
+		id := results[0].(map[string]any)["id"].(string)
+		wantStatus(t, e.do(req{method: http.MethodPatch, path: "/v1/structures/" + id, token: editor,
+			body: map[string]any{"status": "draft"}}), http.StatusOK)
+		changed := bulkStructure(source, "a", "La Boucle")
+		delete(changed, "summary")
+		wantCounts(t, e.do(req{method: http.MethodPost, path: "/v1/structures/bulk", token: editor,
+			body: map[string]any{"items": []any{changed}}}), 0, 1, 0)
+		got := e.do(req{method: http.MethodGet, path: "/v1/structures/" + id, token: editor}).json(t)
+		if _, has := got["summary"]; has || got["status"] != "draft" || !strings.HasPrefix(got["slug"].(string), "la-boucle") {
+			t.Errorf("after the bulk PUT: %v", got)
+		}
+	})
+
+	t.Run("NDJSON", func(t *testing.T) {
+		var lines []string
+		for i := range 3 {
+			lines = append(lines, fmt.Sprintf(`{"source": %q, "external_id": "nd-%d", "name": "Ligne %d"}`, source, i, i))
+		}
+		wantCounts(t, e.do(req{method: http.MethodPost, path: "/v1/structures/bulk", token: editor,
+			contentType: "application/x-ndjson", body: strings.Join(lines, "\n") + "\n\n"}), 3, 0, 0)
+		r := e.do(req{method: http.MethodPost, path: "/v1/structures/bulk", token: editor,
+			contentType: "application/x-ndjson", body: lines[0] + "\n{not json}\n"})
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		wantFields(t, r, "items[1]")
+	})
+
+	t.Run("ErrOneBadItemWritesNothing", func(t *testing.T) {
+		n, before := e.countStructures(), e.feedEnd()
+		bad := bulkStructure(source, "bad", "Mauvais SIRET")
+		bad["siret"] = "12345678901234"
+		r := e.do(req{method: http.MethodPost, path: "/v1/structures/bulk", token: editor,
+			body: map[string]any{"items": []any{bulkStructure(source, "new-1", "Nouveau"), bad, bulkStructure(source, "a", "Renamed")}}})
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		wantFields(t, r, "items[1].siret")
+		if e.countStructures() != n || e.feedEnd() != before {
+			t.Error("a refused batch wrote something")
+		}
+	})
+
+	t.Run("ErrDuplicateKeys", func(t *testing.T) {
+		r := e.do(req{method: http.MethodPost, path: "/v1/structures/bulk", token: editor,
+			body: map[string]any{"items": []any{bulkStructure(source, "d", "Un"), bulkStructure(strings.ToUpper(source), " d ", "Deux")}}})
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		wantFields(t, r, "items[1].external_id")
+	})
+
+	t.Run("ErrKeyRequired", func(t *testing.T) {
+		r := e.do(req{method: http.MethodPost, path: "/v1/structures/bulk", token: editor,
+			body: map[string]any{"items": []any{map[string]any{"name": "Sans clé"}}}})
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		wantFields(t, r, "items[0].source", "items[0].external_id")
+	})
+
+	t.Run("ErrorsCappedAt20", func(t *testing.T) {
+		var many []any
+		for i := range 30 {
+			many = append(many, map[string]any{"source": source, "external_id": fmt.Sprintf("x%d", i), "name": "", "siret": "1"})
+		}
+		r := e.do(req{method: http.MethodPost, path: "/v1/structures/bulk", token: editor, body: map[string]any{"items": many}})
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		if p := r.json(t); len(p["errors"].([]any)) != 20 || p["errors_truncated"].(float64) != 40 {
+			t.Errorf("problem = %s", r.body)
+		}
+	})
+
+	t.Run("ErrTooManyItems", func(t *testing.T) {
+		many := make([]any, 1001)
+		for i := range many {
+			many[i] = map[string]any{"source": source, "external_id": fmt.Sprint(i), "name": "x"}
+		}
+		r := e.do(req{method: http.MethodPost, path: "/v1/structures/bulk", token: editor, body: map[string]any{"items": many}})
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		wantFields(t, r, "items")
+	})
+
+	t.Run("ErrNotJSON", func(t *testing.T) {
+		r := e.do(req{method: http.MethodPost, path: "/v1/structures/bulk", token: editor, contentType: "text/csv", body: "name\nx\n"})
+		wantStatus(t, r, http.StatusUnsupportedMediaType)
+	})
+
+	t.Run("ErrAnonymous", func(t *testing.T) {
+		r := e.do(req{method: http.MethodPost, path: "/v1/structures/bulk", body: map[string]any{"items": items}})
+		wantStatus(t, r, http.StatusUnauthorized)
+	})
+
+	t.Run("BodyOverOneMiB", func(t *testing.T) {
+		var big []any
+		for i := range 1000 {
+			it := map[string]any{"source": source, "external_id": fmt.Sprintf("big-%d", i), "name": fmt.Sprintf("Grande %d", i),
+				"description": strings.Repeat("Une description assez longue. ", 50)}
+			big = append(big, it)
+		}
+		wantCounts(t, e.do(req{method: http.MethodPost, path: "/v1/structures/bulk", token: editor,
+			body: map[string]any{"items": big}}), 1000, 0, 0)
+	})
+}
+
+func TestBulkBodyLimit(t *testing.T) {
+	e := newEnv(t, func(o *api.Options) { o.BulkBodyLimit = 2048 })
+	editor := e.user(essdir.RoleEditor)
+	items := []any{}
+	for i := range 30 {
+		items = append(items, bulkStructure("limit", fmt.Sprint(i), "Trop"))
+	}
+	r := e.do(req{method: http.MethodPost, path: "/v1/structures/bulk", token: editor, body: map[string]any{"items": items}})
+	wantStatus(t, r, http.StatusRequestEntityTooLarge)
+}
+
+func TestBulkUpsertEvents(t *testing.T) {
+	e := newEnv(t)
+	editor := e.user(essdir.RoleEditor)
+	source := "agenda-" + randomSuffix()
+	items := []any{
+		map[string]any{"source": source, "external_id": "forum", "title": "Forum ESS",
+			"starts_at": "2024-11-28T14:00:00+01:00", "ends_at": "2024-11-28T18:00:00+01:00"},
+		map[string]any{"source": source, "external_id": "atelier", "title": "Atelier",
+			"starts_at": "2024-12-02T09:00:00+01:00", "ends_at": "2024-12-02T12:00:00+01:00", "status": "cancelled"},
+	}
+	wantCounts(t, e.do(req{method: http.MethodPost, path: "/v1/events/bulk", token: editor, body: map[string]any{"items": items}}), 2, 0, 0)
+	before := e.feedEnd()
+	wantCounts(t, e.do(req{method: http.MethodPost, path: "/v1/events/bulk", token: editor, body: map[string]any{"items": items}}), 0, 0, 2)
+	if e.feedEnd() != before {
+		t.Error("an unchanged bulk emitted changes")
+	}
+	bad := map[string]any{"source": source, "external_id": "x", "title": "Bad",
+		"starts_at": "2024-12-02T12:00:00+01:00", "ends_at": "2024-12-02T09:00:00+01:00"}
+	r := e.do(req{method: http.MethodPost, path: "/v1/events/bulk", token: editor, body: map[string]any{"items": []any{items[0], bad}}})
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	if !strings.Contains(string(r.body), `"items[1].ends_at"`) {
+		t.Errorf("problem = %s", r.body)
+	}
+}

@@ -1,0 +1,296 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/essdir/essdir/internal/essdir"
+)
+
+// bulkBatch is the number of rows per INSERT of a bulk upsert: under
+// PostgreSQL's 65,535 bind parameters for tables of up to 65 columns.
+const bulkBatch = 1000
+
+// errDryRun rolls back the transaction of a dry run.
+var errDryRun = errors.New("dry run: rolled back")
+
+// syncKey is the key partners upsert by.
+type syncKey struct{ source, externalID string }
+
+// originOf gives the (source, external_id) of any record that has one.
+type originOf[D any] func(*D) (source, externalID string)
+
+// upsertMany writes a batch of records by (source, external_id), in one
+// transaction: each item replaces the live record of its key as a PUT
+// does (the write rule of essdir.Prepare, given the stored record), or is
+// created. Every item is judged before anything is written; one bad item
+// and nothing is: a 422 naming every bad field as items[i].field, or a
+// 403 when authorize refuses items. Unchanged items touch nothing and
+// emit no change. The statements do not grow with the batch where it can
+// be helped: one SELECT of every stored key (locked), one of the slugs,
+// one INSERT per 1,000 new rows, one INSERT … ON CONFLICT DO UPDATE per
+// 1,000 changed rows, one feed insert; geography lookups are memoised for
+// the batch. Only tables with reference checks or child rows (events'
+// organizers) still cost statements per changed item.
+//
+// With commit false the batch is written and rolled back: the same checks
+// down to the database's constraints, nothing kept (a dry run).
+func upsertMany[D any, P essdir.Writable[D], R any](ctx context.Context, s *Store, t *table[D, R], items []essdir.BulkItem[D], origin originOf[D], authorize essdir.Authorize[D], commit bool) ([]essdir.Upserted, error) {
+	var bad essdir.Violations
+	keys := make([]syncKey, len(items))
+	first := map[syncKey]int{}
+	var sources, externalIDs []string
+	for i, it := range items {
+		k := syncKey{}
+		k.source, k.externalID = essdir.SyncKey(origin(it.Record))
+		keys[i] = k
+		if k.source == "" {
+			bad.Add(fmt.Sprintf("items[%d].source", i), "is required: bulk upserts match records by source and external_id")
+		}
+		if k.externalID == "" {
+			bad.Add(fmt.Sprintf("items[%d].external_id", i), "is required: bulk upserts match records by source and external_id")
+		}
+		if k.source == "" || k.externalID == "" {
+			continue
+		}
+		if j, dup := first[k]; dup {
+			bad.Add(fmt.Sprintf("items[%d].external_id", i), "repeats the source and external_id of items[%d]", j)
+			continue
+		}
+		first[k] = i
+		sources, externalIDs = append(sources, k.source), append(externalIDs, k.externalID)
+	}
+	// A client-chosen slug is kept on a retry; a derived one is derived again.
+	var givenSlug []bool
+	if t.slug != nil {
+		givenSlug = make([]bool, len(items))
+		for i, it := range items {
+			slug, _ := t.slug(it.Record)
+			givenSlug[i] = *slug != ""
+		}
+		// The items are the caller's: a slug derived here is not left on
+		// them, so that the same items may be sent again (after a dry run).
+		defer func() {
+			for i, it := range items {
+				if slug, _ := t.slug(it.Record); !givenSlug[i] {
+					*slug = ""
+				}
+			}
+		}()
+	}
+	var out []essdir.Upserted
+	for attempt := 0; ; attempt++ {
+		err := s.inTx(ctx, func(tx *gorm.DB) error {
+			var err error
+			out, err = upsertBatch[D, P](ctx, s, tx, t, items, keys, sources, externalIDs, origin, authorize, bad, givenSlug)
+			if err == nil && !commit {
+				return errDryRun
+			}
+			return err
+		})
+		if errors.Is(err, errDryRun) {
+			return out, nil
+		}
+		// Losing a race for a new key or a derived slug with a concurrent
+		// writer: the next attempt finds its record, or the next free slug.
+		if attempt < 3 && (isConflictOn(err, "slug") || isConflictOn(err, "external_id")) {
+			continue
+		}
+		return out, err
+	}
+}
+
+// upsertBatch is one attempt of upsertMany, inside its transaction.
+func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Store, tx *gorm.DB, t *table[D, R],
+	items []essdir.BulkItem[D], keys []syncKey, sources, externalIDs []string, origin originOf[D],
+	authorize essdir.Authorize[D], bad essdir.Violations, givenSlug []bool) ([]essdir.Upserted, error) {
+	// Every statement of a batch is a lookup by key (stored records, free
+	// slugs, the geography, references): index scans, whatever the
+	// statistics say. Right after a large import they may still describe a
+	// near-empty table, and the planner would scan the table once per key.
+	if err := tx.Exec("SET LOCAL enable_seqscan = off").Error; err != nil {
+		return nil, err
+	}
+	stored, err := findByOrigin(tx, t, sources, externalIDs, origin)
+	if err != nil {
+		return nil, err
+	}
+	geo := newMemoGeography(s.within(tx))
+	now := s.now()
+	invalid := append(essdir.Violations(nil), bad...)
+	var forbidden essdir.Violations
+	out := make([]essdir.Upserted, len(items))
+	var created, changed []*D
+	var slugged []int // indexes in created whose slug is derived
+	for i, it := range items {
+		rec := P(it.Record)
+		*rec.Head() = essdir.Record{} // fresh on every attempt
+		if givenSlug != nil && !givenSlug[i] {
+			slug, _ := t.slug(it.Record)
+			*slug = ""
+		}
+		old := stored[keys[i]]
+		// The caller's rule first, on the item as sent (a status left out is
+		// the partner's moderation), then the write rule.
+		if authorize != nil {
+			if err := authorize(i, old, it.Record); err != nil {
+				var e *essdir.Error
+				if !errors.As(err, &e) || e.Code != essdir.EFORBIDDEN {
+					return nil, err
+				}
+				forbidden = append(forbidden, essdir.ItemFields(i, e)...)
+				continue
+			}
+		}
+		ok, err := essdir.Prepare[D, P](ctx, geo, old, rec, it.Echo)
+		if err != nil {
+			var e *essdir.Error
+			if !errors.As(err, &e) || (e.Code != essdir.EINVALID && e.Code != essdir.EMALFORMED && e.Code != essdir.ECONFLICT) {
+				return nil, err
+			}
+			invalid = append(invalid, essdir.ItemFields(i, e)...)
+			continue
+		}
+		out[i] = essdir.Upserted{ExternalID: keys[i].externalID, Result: essdir.UpsertUnchanged}
+		switch {
+		case old == nil:
+			rec.Head().ID = uuid.Must(uuid.NewV7())
+			rec.Head().Touch(now)
+			out[i].Result = essdir.UpsertCreated
+			if givenSlug != nil && !givenSlug[i] {
+				slugged = append(slugged, len(created))
+			}
+			created = append(created, it.Record)
+		case ok:
+			rec.Head().Touch(now)
+			out[i].Result = essdir.UpsertUpdated
+			changed = append(changed, it.Record)
+		}
+		out[i].ID = rec.Head().ID
+	}
+	if len(forbidden) > 0 {
+		return nil, &essdir.Error{Code: essdir.EFORBIDDEN, Message: "some items may not be written by this caller", Fields: forbidden}
+	}
+	if len(invalid) > 0 {
+		return nil, &essdir.Error{Code: essdir.EINVALID, Message: "some items are invalid; nothing was written", Fields: invalid}
+	}
+	if len(slugged) > 0 {
+		bases := make([]string, len(slugged))
+		for j, i := range slugged {
+			_, bases[j] = t.slug(created[i])
+			bases[j] = essdir.Slugify(bases[j])
+		}
+		free, err := freeSlugs(tx, t.name, bases)
+		if err != nil {
+			return nil, err
+		}
+		for j, i := range slugged {
+			slug, _ := t.slug(created[i])
+			*slug = free[j]
+		}
+	}
+	if err := writeMany(tx, t, created, changed); err != nil {
+		return nil, err
+	}
+	var changes []pendingChange
+	for _, rec := range append(created, changed...) {
+		changes = append(changes, pendingChange{t.feedType(), P(rec).Head().ID, essdir.ChangeUpsert, now})
+	}
+	return out, s.logChanges(tx, changes)
+}
+
+// writeMany inserts the created records and rewrites the changed ones, a
+// thousand rows a statement, with the table's hooks.
+func writeMany[D, R any](tx *gorm.DB, t *table[D, R], created, changed []*D) error {
+	for _, recs := range [][]*D{created, changed} {
+		if t.checkRefs != nil {
+			for _, rec := range recs {
+				if err := t.checkRefs(tx, rec); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	rows := func(recs []*D) []*R {
+		out := make([]*R, len(recs))
+		for i, rec := range recs {
+			out[i] = t.toRow(rec)
+		}
+		return out
+	}
+	if len(created) > 0 {
+		if err := tx.Table(t.name).CreateInBatches(rows(created), bulkBatch).Error; err != nil {
+			return err
+		}
+	}
+	if len(changed) > 0 {
+		// The rows exist (locked by findByOrigin): ON CONFLICT on the id
+		// turns the batch insert into a batch update of the allowed columns.
+		upsert := clause.OnConflict{Columns: []clause.Column{{Name: "id"}}, DoUpdates: clause.AssignmentColumns(t.columns)}
+		if err := tx.Table(t.name).Clauses(upsert).CreateInBatches(rows(changed), bulkBatch).Error; err != nil {
+			return err
+		}
+	}
+	if t.saveChildren != nil {
+		for _, rec := range append(created, changed...) {
+			if err := t.saveChildren(tx, rec); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// findByOrigin reads and locks the live records of these keys, with their
+// children, in a fixed number of statements.
+func findByOrigin[D, R any](tx *gorm.DB, t *table[D, R], sources, externalIDs []string, origin originOf[D]) (map[syncKey]*D, error) {
+	out := map[syncKey]*D{}
+	if len(sources) == 0 {
+		return out, nil
+	}
+	// Key by key on the unique index (source, external_id).
+	var rows []R
+	err := tx.Raw(`SELECT r.* FROM unnest(?::text[], ?::text[]) AS k(source, external_id),
+		LATERAL (SELECT * FROM `+t.name+` WHERE source = k.source AND external_id = k.external_id
+			AND external_id IS NOT NULL AND deleted_at IS NULL FOR UPDATE) r`,
+		textArray(sources), textArray(externalIDs)).Scan(&rows).Error
+	if err != nil {
+		return nil, err
+	}
+	recs := make([]*D, len(rows))
+	for i := range rows {
+		recs[i] = t.toDomain(&rows[i])
+		src, ext := origin(recs[i])
+		out[syncKey{src, ext}] = recs[i]
+	}
+	if t.loadChildren != nil && len(recs) > 0 {
+		if err := t.loadChildren(tx, recs); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// UpsertStructures upserts a batch of structures by (source, external_id).
+func (s *Store) UpsertStructures(ctx context.Context, items []essdir.BulkItem[essdir.Structure], authorize essdir.Authorize[essdir.Structure]) ([]essdir.Upserted, error) {
+	return upsertMany(ctx, s, structures, items, structureOrigin, authorize, true)
+}
+
+// CheckStructures judges a batch as UpsertStructures would, down to the
+// database's constraints, and writes nothing: what an import's --strict
+// runs over the whole file before writing any of it.
+func (s *Store) CheckStructures(ctx context.Context, items []essdir.BulkItem[essdir.Structure]) ([]essdir.Upserted, error) {
+	return upsertMany(ctx, s, structures, items, structureOrigin, nil, false)
+}
+
+func structureOrigin(st *essdir.Structure) (string, string) { return st.Source, st.ExternalID }
+
+// UpsertEvents upserts a batch of events by (source, external_id).
+func (s *Store) UpsertEvents(ctx context.Context, items []essdir.BulkItem[essdir.Event], authorize essdir.Authorize[essdir.Event]) ([]essdir.Upserted, error) {
+	return upsertMany(ctx, s, events, items, func(e *essdir.Event) (string, string) { return e.Source, e.ExternalID }, authorize, true)
+}
