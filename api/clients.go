@@ -177,7 +177,7 @@ func (s *Server) getClient(c echo.Context) error {
 //
 //	@ID				patchClient
 //	@Summary		Change a partner client
-//	@Description	Renames, changes the moderation, disables or enables a client. Disabling revokes its refresh tokens and stops its writes at once (each partner write reads its client); its other requests end with its access tokens, within `expires_in`. The source never changes. Admin only.
+//	@Description	Renames, changes the moderation, disables or enables a client. Disabling revokes its refresh tokens and and refuses its access tokens at once (every request reads its account). The source never changes. Admin only.
 //	@Tags			clients
 //	@Accept			json
 //	@Accept			application/merge-patch+json
@@ -221,7 +221,7 @@ func (s *Server) patchClient(c echo.Context) error {
 //
 //	@ID				deleteClient
 //	@Summary		Delete a partner client
-//	@Description	Erases the client and revokes its refresh tokens at once; its writes stop at once, its access tokens expire within `expires_in`. The records it wrote stay, with their source. Admin only.
+//	@Description	Erases the client and revokes its refresh tokens at once; its access tokens are refused at once. The records it wrote stay, with their source. Admin only.
 //	@Tags			clients
 //	@Produce		json,application/problem+json
 //	@Param			id	path	string	true	"client id"	format(uuid)

@@ -230,9 +230,36 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			return unauthorized("invalid_token", reason)
 		}
+		if err := s.currentAccount(c, p); err != nil {
+			return err
+		}
 		c.Set(ctxPrincipal, p)
 		return next(c)
 	}
+}
+
+// currentAccount holds a verified token to its account as stored now, so
+// that disabling, demoting or deleting an account takes effect at once
+// rather than when its access tokens expire: a disabled admin must not
+// re-enable itself or make new admins with the token it still holds. One
+// primary-key read per authenticated request. A user's role is the stored
+// one (a demoted admin is an editor from its next request); a client's
+// liveness is checked the same way.
+func (s *Server) currentAccount(c echo.Context, p *auth.Principal) error {
+	ctx := c.Request().Context()
+	if p.Kind == essdir.SubjectClient {
+		_, err := s.liveClient(c, p)
+		return err
+	}
+	u, err := s.users.FindUserByID(ctx, p.Subject)
+	switch {
+	case essdir.ErrorCode(err) == essdir.ENOTFOUND || (err == nil && u.Disabled):
+		return unauthorized("invalid_token", "the account of this token is disabled or no longer exists")
+	case err != nil:
+		return err
+	}
+	p.Role = u.Role
+	return nil
 }
 
 // clientAuthPaths take a partner client's credentials by HTTP Basic.

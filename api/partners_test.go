@@ -269,3 +269,32 @@ func TestPartnerBulkStaysInItsSource(t *testing.T) {
 		t.Errorf("the partner's item did not land pending: %v", got)
 	}
 }
+
+// TestAccountChangesTakeEffectAtOnce: a disabled, demoted or deleted
+// account's access token loses its powers at once (a disabled admin could
+// otherwise re-enable itself or make new admins until the token expires).
+func TestAccountChangesTakeEffectAtOnce(t *testing.T) {
+	e := newEnv(t)
+	admin := e.user(essdir.RoleAdmin)
+	other := e.createUser("second-admin-"+randomSuffix()+"@example.org", "a long password!!", essdir.RoleAdmin)
+	otherToken, err := e.tokens.Issue(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "/v1/users/" + other.ID.String()
+	wantStatus(t, e.do(req{method: "GET", path: "/v1/users", token: otherToken}), http.StatusOK)
+
+	// Demoted: an editor from the next request on.
+	wantStatus(t, e.do(req{method: "PATCH", path: path, token: admin, body: `{"role": "editor"}`}), http.StatusOK)
+	wantStatus(t, e.do(req{method: "GET", path: "/v1/users", token: otherToken}), http.StatusForbidden)
+	wantStatus(t, e.do(req{method: "POST", path: "/v1/structures", token: otherToken, body: champ(newSource("demoted"))}), http.StatusCreated)
+
+	// Disabled: the token is refused, it cannot re-enable itself.
+	wantStatus(t, e.do(req{method: "PATCH", path: path, token: admin, body: `{"disabled": true}`}), http.StatusOK)
+	wantStatus(t, e.do(req{method: "PATCH", path: path, token: otherToken, body: `{"disabled": false}`}), http.StatusUnauthorized)
+	wantStatus(t, e.do(req{method: "POST", path: "/v1/structures", token: otherToken, body: champ(newSource("disabled"))}), http.StatusUnauthorized)
+
+	// Deleted: likewise.
+	wantStatus(t, e.do(req{method: "DELETE", path: path, token: admin}), http.StatusNoContent)
+	wantStatus(t, e.do(req{method: "GET", path: "/v1/auth/me", token: otherToken}), http.StatusUnauthorized)
+}

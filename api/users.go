@@ -171,7 +171,7 @@ func (s *Server) getUser(c echo.Context) error {
 //
 //	@ID				patchUser
 //	@Summary		Change a user
-//	@Description	Changes the role, disables or enables the account, or sets a new password. Disabling a user (or changing its password) revokes its refresh tokens at once; its access tokens expire within their lifetime (`expires_in`, ESSDIR_ACCESS_TOKEN_TTL). An admin cannot disable or demote itself (409). Admin only.
+//	@Description	Changes the role, disables or enables the account, or sets a new password. Disabling a user (or changing its password) revokes its refresh tokens at once; its access tokens are refused from the next request on (every request reads its account), and a new role applies at once. An admin cannot disable or demote itself (409). Admin only.
 //	@Tags			users
 //	@Accept			json
 //	@Accept			application/merge-patch+json

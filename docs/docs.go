@@ -1406,7 +1406,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Erases the client and revokes its refresh tokens at once; its writes stop at once, its access tokens expire within ` + "`" + `expires_in` + "`" + `. The records it wrote stay, with their source. Admin only.",
+                "description": "Erases the client and revokes its refresh tokens at once; its access tokens are refused at once. The records it wrote stay, with their source. Admin only.",
                 "produces": [
                     "application/json",
                     "application/problem+json"
@@ -1480,7 +1480,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Renames, changes the moderation, disables or enables a client. Disabling revokes its refresh tokens and stops its writes at once (each partner write reads its client); its other requests end with its access tokens, within ` + "`" + `expires_in` + "`" + `. The source never changes. Admin only.",
+                "description": "Renames, changes the moderation, disables or enables a client. Disabling revokes its refresh tokens and and refuses its access tokens at once (every request reads its account). The source never changes. Admin only.",
                 "consumes": [
                     "application/json",
                     "application/merge-patch+json"
@@ -6970,7 +6970,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Changes the role, disables or enables the account, or sets a new password. Disabling a user (or changing its password) revokes its refresh tokens at once; its access tokens expire within their lifetime (` + "`" + `expires_in` + "`" + `, ESSDIR_ACCESS_TOKEN_TTL). An admin cannot disable or demote itself (409). Admin only.",
+                "description": "Changes the role, disables or enables the account, or sets a new password. Disabling a user (or changing its password) revokes its refresh tokens at once; its access tokens are refused from the next request on (every request reads its account), and a new role applies at once. An admin cannot disable or demote itself (409). Admin only.",
                 "consumes": [
                     "application/json",
                     "application/merge-patch+json"

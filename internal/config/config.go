@@ -69,7 +69,7 @@ var Vars = []Var{
 	{"ESSDIR_JWT_PREVIOUS_SECRETS", "", "comma-separated former secrets that still verify tokens (rotation)"},
 	{"ESSDIR_JWT_ISSUER", "essdir", "iss claim issued and required"},
 	{"ESSDIR_JWT_AUDIENCE", "essdir-api", "aud claim issued and required"},
-	{"ESSDIR_ACCESS_TOKEN_TTL", "15m", "lifetime of access tokens (Go duration); also how long a disabled account's access tokens may still read"},
+	{"ESSDIR_ACCESS_TOKEN_TTL", "15m", "lifetime of access tokens (Go duration)"},
 	{"ESSDIR_REFRESH_TOKEN_TTL", "720h", "lifetime of refresh tokens (single-use, rotated on each refresh)"},
 	{"ESSDIR_BODY_LIMIT", "1048576", "largest request body in bytes"},
 	{"ESSDIR_BULK_BODY_LIMIT", "16777216", "largest body of the bulk upserts (POST /v1/structures/bulk, /v1/events/bulk) in bytes"},
