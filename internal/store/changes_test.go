@@ -241,3 +241,45 @@ func TestFeedNoGapUnderConcurrentWriters(t *testing.T) {
 		}
 	}
 }
+
+// TestFeedAnnouncesWhatADeleteChangesElsewhere: an event and a support
+// scheme that name a deleted structure stop showing it; they get a new
+// version and an upsert in the feed, so a mirror learns of it.
+func TestFeedAnnouncesWhatADeleteChangesElsewhere(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	s := boucle(newTag("named"))
+	if err := st.CreateStructure(ctx, s, essdir.Echo{}); err != nil {
+		t.Fatal(err)
+	}
+	paris, _ := time.LoadLocation("Europe/Paris")
+	ev := &essdir.Event{Title: "Forum", StartsAt: time.Date(2024, 11, 28, 14, 0, 0, 0, paris), EndsAt: time.Date(2024, 11, 28, 18, 0, 0, 0, paris),
+		Organizers:   []essdir.Organizer{{StructureID: s.ID}},
+		Participants: []essdir.Participant{{StructureID: s.ID, Role: essdir.ParticipantSpeaker}}}
+	if err := st.CreateEvent(ctx, ev, essdir.Echo{}); err != nil {
+		t.Fatal(err)
+	}
+	sc := &essdir.SupportScheme{Name: "Dispositif " + s.Source, OperatorStructureID: s.ID, Beneficiaries: []essdir.Beneficiary{{StructureID: s.ID}}}
+	if err := st.CreateSupportScheme(ctx, sc, essdir.Echo{}); err != nil {
+		t.Fatal(err)
+	}
+	after := lastSeq(t, st)
+	if err := st.DeleteStructure(ctx, s.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[uuid.UUID]essdir.ChangeAction{}
+	for _, e := range feedSince(t, st, after) {
+		seen[e.ID] = e.Action
+	}
+	if seen[ev.ID] != essdir.ChangeUpsert || seen[sc.ID] != essdir.ChangeUpsert || seen[s.ID] != essdir.ChangeDelete {
+		t.Errorf("feed after the delete: %v", seen)
+	}
+	gotEv, err := st.FindEventByID(ctx, ev.ID)
+	if err != nil || gotEv.Version != ev.Version+1 || len(gotEv.Organizers) != 0 {
+		t.Errorf("event after the delete: %+v, %v", gotEv, err)
+	}
+	gotSc, err := st.FindSupportSchemeByID(ctx, sc.ID)
+	if err != nil || gotSc.Version != sc.Version+1 {
+		t.Errorf("scheme after the delete: %+v, %v", gotSc, err)
+	}
+}

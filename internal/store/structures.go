@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/google/uuid"
@@ -181,6 +182,26 @@ func deleteStructureRecords(tx *gorm.DB, st *essdir.Structure, now time.Time) ([
 		}
 		for _, id := range ids {
 			changes = append(changes, pendingChange{owned.typ, id, essdir.ChangeDelete, now})
+		}
+	}
+	// Events and support schemes that name the structure keep their own
+	// record, but what they show changes (the reference is left out of
+	// reads): a new version (a SEQUENCE bump in the .ics, a stale If-Match)
+	// and an upsert in the feed, so a partner mirroring them sees it.
+	for _, named := range []struct{ table, typ, refs string }{
+		{"events", "event", `SELECT event_id FROM event_organizers WHERE structure_id = @id
+			UNION SELECT event_id FROM event_participants WHERE structure_id = @id`},
+		{"support_schemes", "support_scheme", `SELECT id FROM support_schemes WHERE operator_structure_id = @id
+			UNION SELECT support_scheme_id FROM support_scheme_beneficiaries WHERE structure_id = @id`},
+	} {
+		var ids []uuid.UUID
+		err := tx.Raw("UPDATE "+named.table+" SET updated_at = @now, version = version + 1 WHERE deleted_at IS NULL AND id IN ("+named.refs+") RETURNING id",
+			sql.Named("now", now), sql.Named("id", st.ID)).Scan(&ids).Error
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			changes = append(changes, pendingChange{named.typ, id, essdir.ChangeUpsert, now})
 		}
 	}
 	return changes, nil
