@@ -266,8 +266,13 @@ func TestSupportSchemeVisibility(t *testing.T) {
 	if got := after.json(t); got["operator_structure_id"] != nil || len(got["beneficiary_structure_ids"].([]any)) != 1 {
 		t.Errorf("after the deletions editors see %s", after.body)
 	}
-	// Reads never show them, so the GET body sent back is still a no-op.
-	e.wantNoOpPut(t, path, editor, 1)
+	// Each deletion changed what the scheme shows: a new version each
+	// time. Reads never show the deleted structures, so the GET body sent
+	// back is a no-op.
+	if got := after.json(t)["version"]; got != float64(3) {
+		t.Errorf("version after two deletions of named structures = %v, want 3", got)
+	}
+	e.wantNoOpPut(t, path, editor, 3)
 }
 
 // TestSupportSchemeDeleteWhileLinked: a support scheme that a live
