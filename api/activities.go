@@ -56,6 +56,7 @@ func (s *Server) activityRoutes(g *echo.Group, write ...echo.MiddlewareFunc) {
 //	@Header			200				{string}	Link	"<...>; rel=\"next\" when there is a next page"
 //	@Failure		400				{object}	Problem	"bad parameter"
 //	@Failure		401				{object}	Problem	"invalid token, or status filter without one"
+//	@Failure		403				{object}	Problem	"a partner listing unpublished records outside its source"
 //	@Failure		429				{object}	Problem
 //	@Failure		503				{object}	Problem
 //	@Failure		500				{object}	Problem	"internal error, logged with the request id"
@@ -131,7 +132,20 @@ func (s *Server) visibleStructure(c echo.Context) (*essdir.Structure, error) {
 	if err != nil {
 		return nil, err
 	}
-	return st, visible(c, st.Status, "structure")
+	return st, visible(c, st.Status, st.Source, "structure")
+}
+
+// throughStructure answers 404 for a record the caller reaches only through
+// a structure it may not see (an activity or a link of a draft).
+func (s *Server) throughStructure(c echo.Context, structureID uuid.UUID, kind string) error {
+	if canSeeUnpublished(c) {
+		return nil
+	}
+	st, err := s.structures.FindStructureByID(c.Request().Context(), structureID)
+	if err != nil || !canSee(c, st.Status, st.Source) {
+		return essdir.Errorf(essdir.ENOTFOUND, "%s not found", kind)
+	}
+	return nil
 }
 
 // getActivity godoc
@@ -165,11 +179,8 @@ func (s *Server) getActivity(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if !canSeeUnpublished(c) {
-		st, err := s.structures.FindStructureByID(c.Request().Context(), a.StructureID)
-		if err != nil || st.Status != essdir.StatusPublished {
-			return essdir.Errorf(essdir.ENOTFOUND, "activity not found")
-		}
+	if err := s.throughStructure(c, a.StructureID, "activity"); err != nil {
+		return err
 	}
 	return writeRecord(c, http.StatusOK, &a.Record, toActivity(a))
 }

@@ -174,11 +174,8 @@ func (s *Server) getCollectivityLink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if !canSeeUnpublished(c) {
-		st, err := s.structures.FindStructureByID(c.Request().Context(), l.StructureID)
-		if err != nil || st.Status != essdir.StatusPublished {
-			return essdir.Errorf(essdir.ENOTFOUND, "collectivity link not found")
-		}
+	if err := s.throughStructure(c, l.StructureID, "collectivity link"); err != nil {
+		return err
 	}
 	return writeRecord(c, http.StatusOK, &l.Record, toCollectivityLink(l))
 }

@@ -20,7 +20,10 @@ import (
 type query struct {
 	values url.Values
 	errs   essdir.Violations
-	denied error // a parameter the caller may not use (401), after the 400s
+	denied error // a parameter the caller may not use (401/403), after the 400s
+	// partnerUnpublished: a partner asked for unpublished statuses, which it
+	// may list within its own source only (ownSourceOnly).
+	partnerUnpublished bool
 }
 
 func newQuery(c echo.Context, allowed ...string) *query {
@@ -232,7 +235,14 @@ func (q *query) statuses(c echo.Context) []essdir.Status {
 			continue
 		}
 		if essdir.Status(st) != essdir.StatusPublished && !canSeeUnpublished(c) {
-			q.denied = unauthorized("invalid_request", "only editors may list unpublished records")
+			switch p := principalOf(c); {
+			case p == nil:
+				q.denied = unauthorized("invalid_request", "only editors, and partners for their own source, may list unpublished records")
+			case p.Role == essdir.RolePartner:
+				q.partnerUnpublished = true // allowed within its source: see ownSourceOnly
+			default:
+				q.denied = essdir.Errorf(essdir.EFORBIDDEN, "only editors, and partners for their own source, may list unpublished records")
+			}
 		}
 		out = append(out, essdir.Status(st))
 	}
@@ -242,10 +252,32 @@ func (q *query) statuses(c echo.Context) []essdir.Status {
 	return out
 }
 
+// ownSourceOnly lets a partner list unpublished records only within its
+// own source: its statuses need the source filter to name that source alone.
+func (q *query) ownSourceOnly(c echo.Context, sources []string) {
+	if !q.partnerUnpublished {
+		return
+	}
+	if p := principalOf(c); len(sources) != 1 || sources[0] != p.Source {
+		q.denied = essdir.Errorf(essdir.EFORBIDDEN, "a partner lists unpublished records of its own source only: add source=%s", p.Source)
+	}
+}
+
+// canSee reports whether the caller may read a record in this status from
+// this source: published records for everyone, all for editors, and a
+// partner's own records (its pending and drafts) for that partner.
+func canSee(c echo.Context, status essdir.Status, source string) bool {
+	if status == essdir.StatusPublished || canSeeUnpublished(c) {
+		return true
+	}
+	p := principalOf(c)
+	return p != nil && p.Role == essdir.RolePartner && source != "" && source == p.Source
+}
+
 // visible answers 404, as for a missing record, when the caller may not see
-// a record in this status: anonymous callers see published records only.
-func visible(c echo.Context, status essdir.Status, kind string) error {
-	if status != essdir.StatusPublished && !canSeeUnpublished(c) {
+// a record in this status from this source.
+func visible(c echo.Context, status essdir.Status, source, kind string) error {
+	if !canSee(c, status, source) {
 		return essdir.Errorf(essdir.ENOTFOUND, "%s not found", kind)
 	}
 	return nil

@@ -45,6 +45,9 @@ func authorizeChange[D any, P interface {
 		return change, err
 	}
 	return func(stored *D) (*D, essdir.Echo, error) {
+		if err := hiddenFrom(cl, P(stored)); err != nil {
+			return nil, essdir.Echo{}, err
+		}
 		if err := cl.AuthorizeWrite(P(stored), nil); err != nil {
 			return nil, essdir.Echo{}, err
 		}
@@ -66,9 +69,23 @@ func authorizeDelete[D any, P interface {
 		return check, err
 	}
 	return func(stored *D) error {
+		if err := hiddenFrom(cl, P(stored)); err != nil {
+			return err
+		}
 		if err := cl.AuthorizeWrite(P(stored), nil); err != nil {
 			return err
 		}
 		return check(stored)
 	}, nil
+}
+
+// hiddenFrom answers 404, as a read would, when the partner may not even see
+// the stored record (another source's draft): a 403 there would tell other
+// partners that the draft exists.
+func hiddenFrom(cl *essdir.Client, stored essdir.Sourced) error {
+	source, status := stored.Origin()
+	if status != nil && *status != essdir.StatusPublished && *source != cl.Source {
+		return essdir.Errorf(essdir.ENOTFOUND, "not found")
+	}
+	return nil
 }

@@ -298,3 +298,33 @@ func TestAccountChangesTakeEffectAtOnce(t *testing.T) {
 	wantStatus(t, e.do(req{method: "DELETE", path: path, token: admin}), http.StatusNoContent)
 	wantStatus(t, e.do(req{method: "GET", path: "/v1/auth/me", token: otherToken}), http.StatusUnauthorized)
 }
+
+// TestPartnerReadsItsOwnPendingRecords: a moderated partner can read back
+// (and so get the ETag of) what it wrote; other partners cannot even learn
+// that it exists.
+func TestPartnerReadsItsOwnPendingRecords(t *testing.T) {
+	e := newEnv(t)
+	mine, theirs := newSource("readmine"), newSource("readtheirs")
+	partner := e.partnerToken(mine, essdir.StatusPending)
+	other := e.partnerToken(theirs, essdir.StatusPublished)
+	r := e.do(req{method: "POST", path: "/v1/structures", token: partner, body: champ(mine)})
+	wantStatus(t, r, http.StatusCreated)
+	created := r.json(t)
+	if created["status"] != "pending" {
+		t.Fatalf("status %v", created["status"])
+	}
+	path := "/v1/structures/" + created["id"].(string)
+	own := e.do(req{method: "GET", path: path, token: partner})
+	wantStatus(t, own, http.StatusOK)
+	ok := e.do(req{method: "PATCH", path: path, token: partner, headers: map[string]string{"If-Match": own.header.Get("ETag")}, body: `{"summary": "Relu"}`})
+	wantStatus(t, ok, http.StatusOK)
+	wantStatus(t, e.do(req{method: "GET", path: "/v1/structures?status=pending&source=" + mine, token: partner}), http.StatusOK)
+	wantStatus(t, e.do(req{method: "GET", path: "/v1/structures?status=pending", token: partner}), http.StatusForbidden)
+	wantStatus(t, e.do(req{method: "GET", path: "/v1/structures?status=pending&source=" + mine}), http.StatusUnauthorized)
+
+	// Another partner: as if it did not exist.
+	wantStatus(t, e.do(req{method: "GET", path: path, token: other}), http.StatusNotFound)
+	wantStatus(t, e.do(req{method: "PATCH", path: path, token: other, body: `{"summary": "x"}`}), http.StatusNotFound)
+	wantStatus(t, e.do(req{method: "DELETE", path: path, token: other}), http.StatusNotFound)
+	wantStatus(t, e.do(req{method: "GET", path: "/v1/structures?status=pending&source=" + mine, token: other}), http.StatusForbidden)
+}

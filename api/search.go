@@ -164,6 +164,7 @@ func toFacetCounts(in []essdir.FacetCount) []FacetCount {
 //	@Success		304				"not modified"
 //	@Failure		400				{object}	Problem	"bad parameter"
 //	@Failure		401				{object}	Problem	"invalid token, or status filter without one"
+//	@Failure		403				{object}	Problem	"a partner listing unpublished records outside its source"
 //	@Failure		429				{object}	Problem
 //	@Failure		503				{object}	Problem
 //	@Failure		500				{object}	Problem	"internal error, logged with the request id"

@@ -75,6 +75,7 @@ var structureFilterParams = []string{
 //	@Success		304				"not modified"
 //	@Failure		400				{object}	Problem	"bad parameter"
 //	@Failure		401				{object}	Problem	"invalid token, or status filter without one"
+//	@Failure		403				{object}	Problem	"a partner listing unpublished records outside its source"
 //	@Failure		429				{object}	Problem
 //	@Failure		503				{object}	Problem
 //	@Failure		500				{object}	Problem	"internal error, logged with the request id"
@@ -119,6 +120,7 @@ func structureFilter(c echo.Context, q *query) essdir.StructureFilter {
 		Sources:         q.texts("source"),
 		Statuses:        q.statuses(c),
 	}
+	q.ownSourceOnly(c, f.Sources)
 	f.CollectivityIDs, f.SupportSchemeIDs = q.uuids("collectivity_id"), q.uuids("support_scheme_id")
 	searchFilter(q, &f)
 	return f
@@ -158,7 +160,7 @@ func (s *Server) getStructure(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := visible(c, st.Status, "structure"); err != nil {
+	if err := visible(c, st.Status, st.Source, "structure"); err != nil {
 		return err
 	}
 	editor := canSeeUnpublished(c)

@@ -351,6 +351,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "403": {
+                        "description": "a partner listing unpublished records outside its source",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
                     "429": {
                         "description": "Too Many Requests",
                         "schema": {
@@ -4586,6 +4592,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "403": {
+                        "description": "a partner listing unpublished records outside its source",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
                     "429": {
                         "description": "Too Many Requests",
                         "schema": {
@@ -5021,6 +5033,12 @@ const docTemplate = `{
                     },
                     "401": {
                         "description": "invalid token, or status filter without one",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "a partner listing unpublished records outside its source",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
