@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -115,6 +116,12 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 	// near-empty table, and the planner would scan the table once per key.
 	if err := tx.Exec("SET LOCAL enable_seqscan = off").Error; err != nil {
 		return nil, err
+	}
+	if s.bulkStatementTimeout > 0 {
+		ms := strconv.FormatInt(s.bulkStatementTimeout.Milliseconds(), 10)
+		if err := tx.Exec("SET LOCAL statement_timeout = " + ms).Error; err != nil {
+			return nil, err
+		}
 	}
 	stored, err := findByOrigin(tx, t, sources, externalIDs, origin)
 	if err != nil {
