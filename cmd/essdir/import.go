@@ -12,7 +12,7 @@ import (
 )
 
 const importUsage = "usage: essdir import geography DIR (the data/ folder of the npm package " + geo.PackageName + ")\n" +
-	"       essdir import structures FILE --source S [--strict] (CSV or NDJSON)"
+	"       essdir import structures FILE --source S [--strict] [--statement-timeout D] (CSV or NDJSON)"
 
 // importData loads reference or directory data from files.
 func importData(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {

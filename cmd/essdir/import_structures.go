@@ -26,7 +26,7 @@ import (
 	"github.com/essdir/essdir/internal/store"
 )
 
-const importStructuresUsage = "usage: essdir import structures FILE --source S [--strict] (FILE: .csv or .ndjson)"
+const importStructuresUsage = "usage: essdir import structures FILE --source S [--strict] [--statement-timeout 5m] (FILE: .csv or .ndjson)"
 
 // csvColumns are the columns a structures CSV may have, named as the
 // structure's JSON fields (address parts and location flattened): name,
@@ -65,6 +65,7 @@ func importStructures(ctx context.Context, args []string, getenv func(string) st
 	fs.SetOutput(io.Discard)
 	source := fs.String("source", "", "the source every line belongs to")
 	strict := fs.Bool("strict", false, "write nothing when any line is bad")
+	timeout := fs.Duration("statement-timeout", 5*time.Minute, "longest a statement of a batch may run (a batch job's bound, not ESSDIR_STATEMENT_TIMEOUT's)")
 	var file string
 	// The file may come before or after the flags.
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -87,7 +88,12 @@ func importStructures(ctx context.Context, args []string, getenv func(string) st
 	if err != nil {
 		return err
 	}
-	_, st, err := open(ctx, getenv)
+	if *timeout <= 0 {
+		return fmt.Errorf("--statement-timeout must be positive; %s", importStructuresUsage)
+	}
+	// The pool keeps ESSDIR_STATEMENT_TIMEOUT, a request's bound; the
+	// batches get a batch job's, with SET LOCAL in their transactions.
+	_, st, err := open(ctx, getenv, func(o *store.Options) { o.BulkStatementTimeout = *timeout })
 	if err != nil {
 		return err
 	}

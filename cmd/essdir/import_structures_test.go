@@ -88,6 +88,16 @@ func TestImportStructures(t *testing.T) {
 		}
 	})
 
+	t.Run("StatementTimeout", func(t *testing.T) {
+		if out, err := runCLI(t, getenv, "", "import", "structures", file, "--source", source, "--statement-timeout", "0s"); err == nil {
+			t.Fatalf("--statement-timeout 0s accepted:\n%s", out)
+		}
+		out, err := runCLI(t, getenv, "", "import", "structures", file, "--source", source, "--statement-timeout", "30s")
+		if err != nil || !strings.Contains(out, "0 created, 0 updated, 3 unchanged, 2 rejected") {
+			t.Fatalf("import with --statement-timeout: %v\n%s", err, out)
+		}
+	})
+
 	t.Run("NDJSON", func(t *testing.T) {
 		nd := writeFile(t, "structures.data", `{"name": "Ligne un", "external_id": "l1", "sectors": ["reuse"]}
 {"name": "Ligne deux", "external_id": "l2", "contacts": [{"name": "Tao Marcuz"}]}

@@ -37,7 +37,8 @@ Usage:
   essdir import structures FILE --source S [--strict]
                                               upsert the structures of a CSV or NDJSON file by
                                               (source, external_id), as POST /v1/structures/bulk
-                                              does; bad lines are reported (--strict: nothing written)
+                                              does; bad lines are reported (--strict: nothing written);
+                                              --statement-timeout bounds a batch's statements (5m)
   essdir seed demo                            load the demo data set (the Dijon forum
                                               report's records); running it again changes nothing
   essdir version                              print the version
@@ -91,12 +92,16 @@ func versionString() string {
 }
 
 // open loads the configuration and connects to the database it names.
-func open(ctx context.Context, getenv func(string) string) (*config.Config, *store.Store, error) {
+func open(ctx context.Context, getenv func(string) string, tune ...func(*store.Options)) (*config.Config, *store.Store, error) {
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return nil, nil, fmt.Errorf("configuration:\n%w", err)
 	}
-	st, err := store.Open(ctx, cfg.DatabaseURL, store.Options{MaxOpenConns: cfg.DBMaxConns, StatementTimeout: cfg.StatementTimeout, LongStatementTimeout: cfg.ExportTimeout})
+	opts := store.Options{MaxOpenConns: cfg.DBMaxConns, StatementTimeout: cfg.StatementTimeout, LongStatementTimeout: cfg.ExportTimeout}
+	for _, f := range tune {
+		f(&opts)
+	}
+	st, err := store.Open(ctx, cfg.DatabaseURL, opts)
 	return cfg, st, err
 }
 

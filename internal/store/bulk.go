@@ -2,19 +2,16 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/essdir/essdir/internal/essdir"
 )
-
-// bulkBatch is the number of rows per INSERT of a bulk upsert: under
-// PostgreSQL's 65,535 bind parameters for tables of up to 65 columns.
-const bulkBatch = 1000
 
 // errDryRun rolls back the transaction of a dry run.
 var errDryRun = errors.New("dry run: rolled back")
@@ -33,8 +30,8 @@ type originOf[D any] func(*D) (source, externalID string)
 // 403 when authorize refuses items. Unchanged items touch nothing and
 // emit no change. The statements do not grow with the batch where it can
 // be helped: one SELECT of every stored key (locked), one of the slugs,
-// one INSERT per 1,000 new rows, one INSERT … ON CONFLICT DO UPDATE per
-// 1,000 changed rows, one feed insert; geography lookups are memoised for
+// one COPY of the new and changed rows into a temporary table and one
+// INSERT … SELECT … ON CONFLICT DO UPDATE from it, one feed insert; geography lookups are memoised for
 // the batch. Only tables with reference checks or child rows (events'
 // organizers) still cost statements per changed item.
 //
@@ -85,9 +82,9 @@ func upsertMany[D any, P essdir.Writable[D], R any](ctx context.Context, s *Stor
 	}
 	var out []essdir.Upserted
 	for attempt := 0; ; attempt++ {
-		err := s.inTx(ctx, func(tx *gorm.DB) error {
+		err := s.inCopyTx(ctx, func(tx *gorm.DB, conn *sql.Conn) error {
 			var err error
-			out, err = upsertBatch[D, P](ctx, s, tx, t, items, keys, sources, externalIDs, origin, authorize, bad, givenSlug)
+			out, err = upsertBatch[D, P](ctx, s, tx, conn, t, items, keys, sources, externalIDs, origin, authorize, bad, givenSlug)
 			if err == nil && !commit {
 				return errDryRun
 			}
@@ -106,7 +103,7 @@ func upsertMany[D any, P essdir.Writable[D], R any](ctx context.Context, s *Stor
 }
 
 // upsertBatch is one attempt of upsertMany, inside its transaction.
-func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Store, tx *gorm.DB, t *table[D, R],
+func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Store, tx *gorm.DB, conn *sql.Conn, t *table[D, R],
 	items []essdir.BulkItem[D], keys []syncKey, sources, externalIDs []string, origin originOf[D],
 	authorize essdir.Authorize[D], bad essdir.Violations, givenSlug []bool) ([]essdir.Upserted, error) {
 	// Every statement of a batch is a lookup by key (stored records, free
@@ -115,6 +112,12 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 	// near-empty table, and the planner would scan the table once per key.
 	if err := tx.Exec("SET LOCAL enable_seqscan = off").Error; err != nil {
 		return nil, err
+	}
+	if s.bulkStatementTimeout > 0 {
+		ms := strconv.FormatInt(s.bulkStatementTimeout.Milliseconds(), 10)
+		if err := tx.Exec("SET LOCAL statement_timeout = " + ms).Error; err != nil {
+			return nil, err
+		}
 	}
 	stored, err := findByOrigin(tx, t, sources, externalIDs, origin)
 	if err != nil {
@@ -194,7 +197,7 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 			*slug = free[j]
 		}
 	}
-	if err := writeMany(tx, t, created, changed); err != nil {
+	if err := writeMany(ctx, tx, conn, t, created, changed); err != nil {
 		return nil, err
 	}
 	var changes []pendingChange
@@ -204,9 +207,10 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 	return out, s.logChanges(tx, changes)
 }
 
-// writeMany inserts the created records and rewrites the changed ones, a
-// thousand rows a statement, with the table's hooks.
-func writeMany[D, R any](tx *gorm.DB, t *table[D, R], created, changed []*D) error {
+// writeMany inserts the created records and rewrites the changed ones,
+// with the table's hooks: the rows go to a temporary table by COPY, then
+// into the table in one set-based statement (copyUpsert).
+func writeMany[D, R any](ctx context.Context, tx *gorm.DB, conn *sql.Conn, t *table[D, R], created, changed []*D) error {
 	for _, recs := range [][]*D{created, changed} {
 		if t.checkRefs != nil {
 			for _, rec := range recs {
@@ -216,23 +220,12 @@ func writeMany[D, R any](tx *gorm.DB, t *table[D, R], created, changed []*D) err
 			}
 		}
 	}
-	rows := func(recs []*D) []*R {
-		out := make([]*R, len(recs))
-		for i, rec := range recs {
-			out[i] = t.toRow(rec)
-		}
-		return out
+	rows := make([]*R, 0, len(created)+len(changed))
+	for _, rec := range append(created, changed...) {
+		rows = append(rows, t.toRow(rec))
 	}
-	if len(created) > 0 {
-		if err := tx.Table(t.name).CreateInBatches(rows(created), bulkBatch).Error; err != nil {
-			return err
-		}
-	}
-	if len(changed) > 0 {
-		// The rows exist (locked by findByOrigin): ON CONFLICT on the id
-		// turns the batch insert into a batch update of the allowed columns.
-		upsert := clause.OnConflict{Columns: []clause.Column{{Name: "id"}}, DoUpdates: clause.AssignmentColumns(t.columns)}
-		if err := tx.Table(t.name).Clauses(upsert).CreateInBatches(rows(changed), bulkBatch).Error; err != nil {
+	if len(rows) > 0 {
+		if err := copyUpsert(ctx, tx, conn, t.name, t.columns, rows); err != nil {
 			return err
 		}
 	}

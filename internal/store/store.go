@@ -30,6 +30,9 @@ type Store struct {
 	// longStatementTimeout is the statement_timeout of whole-set reads
 	// (exports, facets), set with SET LOCAL in their transaction.
 	longStatementTimeout time.Duration
+	// bulkStatementTimeout, when set, is the statement_timeout of bulk
+	// upserts' transactions (SET LOCAL): a batch job's, not a request's.
+	bulkStatementTimeout time.Duration
 	// Now is the clock; tests may replace it. Times are truncated to the
 	// microsecond, PostgreSQL's precision, so that what is written reads back equal.
 	Now func() time.Time
@@ -70,6 +73,11 @@ type Options struct {
 	// LongStatementTimeout is that longer bound, for exports and facets
 	// (0 keeps StatementTimeout).
 	LongStatementTimeout time.Duration
+	// BulkStatementTimeout, when set, bounds the statements of bulk upserts
+	// instead (SET LOCAL in each batch's transaction): what a batch job such
+	// as essdir import gives its batches, leaving the pool's bound to the
+	// rest (0 keeps StatementTimeout).
+	BulkStatementTimeout time.Duration
 }
 
 // probeTimeout bounds the statements of the readiness connection.
@@ -123,7 +131,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	return &Store{db: db, sql: sqlDB, probe: probe, Now: time.Now, statements: statements,
-		longStatementTimeout: opts.LongStatementTimeout}, nil
+		longStatementTimeout: opts.LongStatementTimeout, bulkStatementTimeout: opts.BulkStatementTimeout}, nil
 }
 
 // SQL exposes the pool for migrations and pool metrics.

@@ -1,0 +1,122 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"reflect"
+	"strings"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"gorm.io/gorm"
+	"gorm.io/gorm/schema"
+)
+
+// inCopyTx runs fn in a transaction on one connection of the pool that fn
+// may also COPY into (the same session, so inside the transaction).
+func (s *Store) inCopyTx(ctx context.Context, fn func(tx *gorm.DB, conn *sql.Conn) error) error {
+	return translate(s.db.WithContext(ctx).Connection(func(c *gorm.DB) error {
+		conn, ok := c.Statement.ConnPool.(*sql.Conn)
+		if !ok {
+			return fmt.Errorf("bulk write: connection is a %T", c.Statement.ConnPool)
+		}
+		return c.Transaction(func(tx *gorm.DB) error { return fn(tx, conn) })
+	}))
+}
+
+// copyColumns are the columns of R an INSERT writes, with their fields.
+type copyColumns struct {
+	names  []string
+	fields []*schema.Field
+}
+
+var copySchemas sync.Map // reflect.Type of R → *copyColumns
+
+// columnsOf gives the writable columns of the row type R, parsed once.
+func columnsOf[R any](tx *gorm.DB) (*copyColumns, error) {
+	typ := reflect.TypeFor[R]()
+	if c, ok := copySchemas.Load(typ); ok {
+		return c.(*copyColumns), nil
+	}
+	sch, err := schema.Parse(new(R), &sync.Map{}, tx.NamingStrategy)
+	if err != nil {
+		return nil, err
+	}
+	c := &copyColumns{}
+	for _, f := range sch.Fields {
+		if f.DBName == "" || !f.Creatable {
+			continue
+		}
+		c.names = append(c.names, f.DBName)
+		c.fields = append(c.fields, f)
+	}
+	copySchemas.Store(typ, c)
+	return c, nil
+}
+
+// copyValue gives a field's value in a form pgx's COPY encodes as
+// database/sql would have: lists as text[] (never NULL), the types with a
+// driver.Valuer (JSON lists, uuid, deleted_at) through it.
+func copyValue(v any) (any, error) {
+	switch x := v.(type) {
+	case textArray:
+		if x == nil {
+			return []string{}, nil
+		}
+		return []string(x), nil
+	case driver.Valuer:
+		if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && rv.IsNil() {
+			return nil, nil
+		}
+		return x.Value()
+	}
+	return v, nil
+}
+
+// copyUpsert writes rows in two statements whatever their number: COPY into
+// a temporary table dropped at commit, then one INSERT … SELECT that
+// creates the new ids and, ON CONFLICT on the id, rewrites the columns
+// update of the stored ones (rows findByOrigin locked).
+func copyUpsert[R any](ctx context.Context, tx *gorm.DB, conn *sql.Conn, table string, update []string, rows []*R) error {
+	cols, err := columnsOf[R](tx)
+	if err != nil {
+		return err
+	}
+	values := make([][]any, len(rows))
+	for i, row := range rows {
+		rv := reflect.ValueOf(row).Elem()
+		vals := make([]any, len(cols.fields))
+		for j, f := range cols.fields {
+			v, _ := f.ValueOf(ctx, rv)
+			if vals[j], err = copyValue(v); err != nil {
+				return fmt.Errorf("bulk write: %s: %w", f.DBName, err)
+			}
+		}
+		values[i] = vals
+	}
+	tmp := "bulk_" + table
+	list := strings.Join(cols.names, ", ")
+	if err := tx.Exec(`CREATE TEMP TABLE ` + tmp + ` ON COMMIT DROP AS SELECT ` + list + ` FROM ` + table + ` WITH NO DATA`).Error; err != nil {
+		return err
+	}
+	err = conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("bulk write: driver connection is a %T", dc)
+		}
+		_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{tmp}, cols.names, pgx.CopyFromRows(values))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	set := make([]string, len(update))
+	for i, c := range update {
+		set[i] = c + " = EXCLUDED." + c
+	}
+	return tx.Exec(`INSERT INTO ` + table + ` (` + list + `) SELECT ` + list + ` FROM ` + tmp +
+		` ON CONFLICT (id) DO UPDATE SET ` + strings.Join(set, ", ")).Error
+}
