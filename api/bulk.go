@@ -86,6 +86,7 @@ func itemAuthorizer[D any, P interface {
 //	@Tags			sync
 //	@Accept			json,application/x-ndjson
 //	@Produce		json,application/problem+json
+//	@Param			Idempotency-Key	header		string	false	"makes a retry safe: the first answer is replayed"
 //	@Param			items	body		StructureBulk	true	"the structures"
 //	@Success		200		{object}	BulkResult
 //	@Failure		400		{object}	Problem	"malformed JSON"
@@ -116,6 +117,7 @@ func (s *Server) bulkUpsertStructures(c echo.Context) error {
 //	@Tags			sync
 //	@Accept			json,application/x-ndjson
 //	@Produce		json,application/problem+json
+//	@Param			Idempotency-Key	header		string	false	"makes a retry safe: the first answer is replayed"
 //	@Param			items	body		EventBulk	true	"the events"
 //	@Success		200		{object}	BulkResult
 //	@Failure		400		{object}	Problem	"malformed JSON"

@@ -188,6 +188,7 @@ func (s *Server) getCollectivityLink(c echo.Context) error {
 //	@Tags			collectivity-links
 //	@Accept			json
 //	@Produce		json,application/problem+json
+//	@Param			Idempotency-Key	header		string	false	"makes a retry safe: the first answer is replayed"
 //	@Param			link	body		CollectivityLinkInput	true	"the link"
 //	@Success		201		{object}	CollectivityLink
 //	@Header			201		{string}	Location	"URL of the new link"
@@ -195,6 +196,7 @@ func (s *Server) getCollectivityLink(c echo.Context) error {
 //	@Failure		400		{object}	Problem		"malformed JSON, unknown field or wrong JSON type (an amount as a number)"
 //	@Failure		401		{object}	Problem
 //	@Failure		403		{object}	Problem
+//	@Failure		409			{object}	Problem	"the Idempotency-Key is in use by a request still running"
 //	@Failure		413		{object}	Problem
 //	@Failure		415		{object}	Problem
 //	@Failure		422		{object}	Problem	"invalid fields or unknown references, one entry each"

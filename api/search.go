@@ -158,6 +158,8 @@ func toFacetCounts(in []essdir.FacetCount) []FacetCount {
 //	@Param			source			query		[]string	false	"sources"	collectionFormat(multi)
 //	@Param			updated_since	query		string		false	"RFC 3339 timestamp or date"
 //	@Param			status			query		[]string	false	"statuses (editors only; default published)"	collectionFormat(multi)
+//	@Param			collectivity_id		query	[]string	false	"collectivities that support the structure through a link"	collectionFormat(multi)
+//	@Param			support_scheme_id	query	[]string	false	"support schemes the structure operates or benefited from"	collectionFormat(multi)
 //	@Param			If-None-Match	header		string		false	"ETag of the copy the client holds"
 //	@Success		200				{object}	StructureFacets
 //	@Header			200				{string}	ETag	"strong entity tag of the body"

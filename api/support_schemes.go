@@ -112,6 +112,7 @@ func (s *Server) getSupportScheme(c echo.Context) error {
 //	@Tags			support-schemes
 //	@Accept			json
 //	@Produce		json,application/problem+json
+//	@Param			Idempotency-Key	header		string	false	"makes a retry safe: the first answer is replayed"
 //	@Param			scheme	body		SupportSchemeInput	true	"the support scheme"
 //	@Success		201		{object}	SupportScheme
 //	@Header			201		{string}	Location	"URL of the new support scheme"
@@ -119,6 +120,7 @@ func (s *Server) getSupportScheme(c echo.Context) error {
 //	@Failure		400		{object}	Problem		"malformed JSON, unknown field or wrong JSON type"
 //	@Failure		401		{object}	Problem
 //	@Failure		403		{object}	Problem
+//	@Failure		409			{object}	Problem	"the Idempotency-Key is in use by a request still running"
 //	@Failure		413		{object}	Problem
 //	@Failure		415		{object}	Problem
 //	@Failure		422		{object}	Problem	"invalid fields or unknown references, one entry each"

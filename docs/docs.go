@@ -2615,6 +2615,12 @@ const docTemplate = `{
                 "operationId": "createCollectivityLink",
                 "parameters": [
                     {
+                        "type": "string",
+                        "description": "makes a retry safe: the first answer is replayed",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
                         "description": "the link",
                         "name": "link",
                         "in": "body",
@@ -2655,6 +2661,12 @@ const docTemplate = `{
                     },
                     "403": {
                         "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "the Idempotency-Key is in use by a request still running",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -3556,6 +3568,12 @@ const docTemplate = `{
                 "summary": "Upsert events in bulk",
                 "operationId": "bulkUpsertEvents",
                 "parameters": [
+                    {
+                        "type": "string",
+                        "description": "makes a retry safe: the first answer is replayed",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
                     {
                         "description": "the events",
                         "name": "items",
@@ -4757,6 +4775,12 @@ const docTemplate = `{
                 "operationId": "bulkUpsertStructures",
                 "parameters": [
                     {
+                        "type": "string",
+                        "description": "makes a retry safe: the first answer is replayed",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
                         "description": "the structures",
                         "name": "items",
                         "in": "body",
@@ -5000,6 +5024,26 @@ const docTemplate = `{
                         "collectionFormat": "multi",
                         "description": "statuses (editors only; default published)",
                         "name": "status",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "collectivities that support the structure through a link",
+                        "name": "collectivity_id",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "support schemes the structure operates or benefited from",
+                        "name": "support_scheme_id",
                         "in": "query"
                     },
                     {
@@ -6103,6 +6147,12 @@ const docTemplate = `{
                 "operationId": "createSupportScheme",
                 "parameters": [
                     {
+                        "type": "string",
+                        "description": "makes a retry safe: the first answer is replayed",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
                         "description": "the support scheme",
                         "name": "scheme",
                         "in": "body",
@@ -6143,6 +6193,12 @@ const docTemplate = `{
                     },
                     "403": {
                         "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "the Idempotency-Key is in use by a request still running",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
