@@ -142,3 +142,61 @@ func queryNative(ctx context.Context, pool *sql.DB, query string, args []any, re
 		return rows.Err()
 	})
 }
+
+// eachRow runs q (on the pool) in a read-only transaction after settings
+// (SET LOCAL statements), and calls fn with each row as it arrives: one row
+// in memory at a time, whatever the size of the selection.
+func eachRow[R any](q *gorm.DB, settings []string, field fieldFunc[R], fn func(*R) error) error {
+	pool, ok := q.Statement.ConnPool.(*sql.DB)
+	if !ok {
+		return fmt.Errorf("store: eachRow needs the pool, not a transaction")
+	}
+	var probe []R
+	stmt := q.Session(&gorm.Session{DryRun: true}).Find(&probe).Statement
+	if stmt.Error != nil {
+		return stmt.Error
+	}
+	ctx := stmt.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	query := stmt.SQL.String()
+	conn, err := pool.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		tx, err := dc.(*stdlib.Conn).Conn().BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+		if err != nil {
+			return err
+		}
+		defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+		for _, set := range settings {
+			if _, err := tx.Exec(ctx, set); err != nil {
+				return err
+			}
+		}
+		rows, err := tx.Query(ctx, query, stmt.Vars...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		var row R
+		var dest []any
+		for rows.Next() {
+			row = *new(R)
+			if dest, err = scanNative(rows, query, &row, field, dest); err != nil {
+				return err
+			}
+			if err := fn(&row); err != nil {
+				return err
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return tx.Commit(ctx)
+	})
+}
