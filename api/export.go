@@ -37,6 +37,8 @@ type exporter interface {
 	begin(w io.Writer) error
 	write(w io.Writer, st Structure) error
 	end(w io.Writer) error
+	// flush hands what write buffered to w, before the response is flushed.
+	flush() error
 }
 
 // exportFormat reads the exporter of the format a caller asks for: ?format= first, else the
@@ -134,6 +136,9 @@ func (s *Server) exportStructures(c echo.Context, q *query, f essdir.StructureFi
 	defer cancel()
 	rc := http.NewResponseController(res)
 	flush := func() error {
+		if err := format.flush(); err != nil {
+			return err
+		}
 		_ = rc.SetWriteDeadline(time.Now().Add(time.Minute))
 		if err := rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
 			return err
@@ -189,6 +194,7 @@ type ndjsonFormat struct{}
 func (ndjsonFormat) contentType() string   { return mimeNDJSON }
 func (ndjsonFormat) begin(io.Writer) error { return nil }
 func (ndjsonFormat) end(io.Writer) error   { return nil }
+func (ndjsonFormat) flush() error          { return nil }
 func (ndjsonFormat) write(w io.Writer, st Structure) error {
 	return json.NewEncoder(w).Encode(st)
 }
@@ -212,6 +218,7 @@ type geoPoint struct {
 }
 
 func (*geoJSONFormat) contentType() string { return mimeGeoJSON }
+func (*geoJSONFormat) flush() error        { return nil }
 func (*geoJSONFormat) begin(w io.Writer) error {
 	_, err := io.WriteString(w, `{"type":"FeatureCollection","features":[`)
 	return err
@@ -245,6 +252,8 @@ func (g *geoJSONFormat) write(w io.Writer, st Structure) error {
 type csvExport struct {
 	delimiter rune
 	bom       bool
+	cw        *csv.Writer // one for the whole export (begin), flushed by flush
+	cells     []string
 }
 
 func csvFormat(q *query) *csvExport {
@@ -283,15 +292,22 @@ func (e *csvExport) begin(w io.Writer) error {
 			return err
 		}
 	}
-	cw := e.writer(w)
-	if err := cw.Write(csvColumns); err != nil {
+	e.cw = e.writer(w)
+	if err := e.cw.Write(csvColumns); err != nil {
 		return err
 	}
-	cw.Flush()
-	return cw.Error()
+	return e.flush()
 }
 
-func (e *csvExport) end(io.Writer) error { return nil }
+func (e *csvExport) end(io.Writer) error { return e.flush() }
+
+func (e *csvExport) flush() error {
+	if e.cw == nil {
+		return nil
+	}
+	e.cw.Flush()
+	return e.cw.Error()
+}
 
 func (e *csvExport) write(w io.Writer, st Structure) error {
 	var lat, lon, dist string
@@ -307,20 +323,18 @@ func (e *csvExport) write(w io.Writer, st Structure) error {
 		a = *st.Address
 	}
 	text := cellText
-	cw := e.writer(w)
-	err := cw.Write([]string{
+	if e.cw == nil {
+		e.cw = e.writer(w)
+	}
+	e.cells = append(e.cells[:0],
 		st.ID.String(), text(st.Slug), text(st.Name), string(st.LegalForm), st.SIRET, st.SIREN, text(st.RNA),
 		text(st.Summary), text(st.Description), text(joinCodes(st.Sectors)), text(joinCodes(st.Labels)),
 		text(a.Street), text(a.PostalCode), text(a.City), text(a.INSEECode), st.DepartmentCode,
 		st.RegionCode, lat, lon, text(st.Website), text(st.Email), text(st.Phone),
 		text(strings.Join(st.Networks, "|")), string(st.Status), text(st.Source), text(st.ExternalID),
 		st.CreatedAt.Format(time.RFC3339), st.UpdatedAt.Format(time.RFC3339), strconv.Itoa(st.Version), dist,
-	})
-	if err != nil {
-		return err
-	}
-	cw.Flush()
-	return cw.Error()
+	)
+	return e.cw.Write(e.cells) // buffered: flush hands it to w
 }
 
 func joinCodes[T ~string](codes []T) string {

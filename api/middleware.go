@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -23,27 +22,49 @@ import (
 )
 
 const (
-	ctxLogger    = "essdir.logger"
+	ctxRequest   = "essdir.request"
 	ctxPrincipal = "essdir.principal"
 )
 
-var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{8,64}$`)
-
 // requestID gives every request an id: the caller's X-Request-Id when it
 // looks like one (so a trace crosses a proxy), else a new one. The id is
-// echoed in the response and carried by every log line of the request.
+// echoed in the response and carried by every log line of the request (the
+// request's logger is made only when a line is written: loggerFrom).
 func (s *Server) requestID(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id := c.Request().Header.Get(echo.HeaderXRequestID)
-		if !requestIDPattern.MatchString(id) {
-			b := make([]byte, 12)
-			_, _ = rand.Read(b)
-			id = hex.EncodeToString(b)
+		if !validRequestID(id) {
+			var b [12]byte
+			_, _ = rand.Read(b[:])
+			id = hex.EncodeToString(b[:])
 		}
-		c.Response().Header().Set(echo.HeaderXRequestID, id)
-		c.Set(ctxLogger, s.log.With(slog.String("request_id", id)))
+		c.Response().Header()[echo.HeaderXRequestID] = []string{id}
+		c.Set(ctxRequest, &requestInfo{id: id, base: s.log})
 		return next(c)
 	}
+}
+
+// validRequestID accepts ^[A-Za-z0-9._-]{8,64}$, without a regexp (it runs
+// on every request).
+func validRequestID(id string) bool {
+	if len(id) < 8 || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		switch b := id[i]; {
+		case b >= 'A' && b <= 'Z', b >= 'a' && b <= 'z', b >= '0' && b <= '9', b == '.', b == '_', b == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// requestInfo is what requestID keeps for the request's log lines.
+type requestInfo struct {
+	id     string
+	base   *slog.Logger
+	logger *slog.Logger // base with the id, made on first use
 }
 
 // Content security policies: JSON answers load nothing and are framed by no
@@ -58,20 +79,25 @@ const (
 func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
+		// Fresh one-element slices, assigned under canonical keys: what
+		// Header.Set does, without its canonicalization.
+		h["X-Content-Type-Options"] = []string{"nosniff"}
+		h["X-Frame-Options"] = []string{"DENY"}
 		csp := cspAPI
 		if p := c.Request().URL.Path; p == "/swagger" || strings.HasPrefix(p, "/swagger/") {
 			csp = cspSwagger
 		}
-		h.Set("Content-Security-Policy", csp)
+		h["Content-Security-Policy"] = []string{csp}
 		return next(c)
 	}
 }
 
 func loggerFrom(c echo.Context) *slog.Logger {
-	if l, ok := c.Get(ctxLogger).(*slog.Logger); ok {
-		return l
+	if r, ok := c.Get(ctxRequest).(*requestInfo); ok {
+		if r.logger == nil {
+			r.logger = r.base.With(slog.String("request_id", r.id))
+		}
+		return r.logger
 	}
 	return slog.Default()
 }
@@ -112,14 +138,18 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		if route == "" || (status == http.StatusNotFound && strings.HasSuffix(route, "*") && route != "/swagger/*") {
 			route = "unmatched"
 		}
-		labels := prometheus.Labels{"method": methodLabel(methodOf(c)), "route": route, "status": statusLabel(status)}
-		s.metrics.requests.With(labels).Inc()
-		s.metrics.duration.With(labels).Observe(elapsed.Seconds())
+		method := methodLabel(methodOf(c))
+		s.metrics.requests.WithLabelValues(method, route, statusLabel(status)).Inc()
+		s.metrics.duration.WithLabelValues(method, route, statusLabel(status)).Observe(elapsed.Seconds())
 		level := slog.LevelInfo
 		if status >= 500 {
 			level = slog.LevelWarn
 		}
-		loggerFrom(c).LogAttrs(c.Request().Context(), level, "request",
+		ctx := c.Request().Context()
+		if !s.log.Enabled(ctx, level) { // the line's attributes cost allocations
+			return nil
+		}
+		loggerFrom(c).LogAttrs(ctx, level, "request",
 			slog.String("method", methodOf(c)), slog.String("path", c.Request().URL.Path),
 			slog.String("route", route), slog.Int("status", status),
 			slog.Int64("bytes", c.Response().Size), slog.Duration("duration", elapsed),

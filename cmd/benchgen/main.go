@@ -75,7 +75,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err := g.load(ctx, conn, n); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "benchgen: %d structures, %d activities, COPY + index maintenance in %.1fs (%.0f structures/s)\n",
+	fmt.Fprintf(out, "benchgen: %d structures, %d activities, COPY, then indexes built, in %.1fs (%.0f structures/s)\n",
 		n, 3*n, time.Since(start).Seconds(), float64(n)/time.Since(start).Seconds())
 	return nil
 }
@@ -190,17 +190,40 @@ func (g *generator) some(from []string, max int) []string {
 
 // load empties the directory tables and copies n structures and 3n
 // activities in. The activity-names trigger is off during the COPY and
-// replaced by one UPDATE, as a bulk load would.
+// replaced by one UPDATE, as a bulk load would; the secondary indexes of
+// both tables (not those of constraints) are dropped before the COPY and
+// built again after it: maintaining the GIN indexes row by row held the
+// load at 600–1,300 structures/s.
 func (g *generator) load(ctx context.Context, conn *pgx.Conn, n int) error {
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback(ctx)
-	for _, stmt := range []string{
+	var indexes []string
+	rows, err := tx.Query(ctx, `SELECT indexname, indexdef FROM pg_indexes i
+		WHERE schemaname = current_schema() AND tablename IN ('structures', 'activities')
+		AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)`)
+	if err != nil {
+		return err
+	}
+	var drops []string
+	for rows.Next() {
+		var name, def string
+		if err := rows.Scan(&name, &def); err != nil {
+			return err
+		}
+		drops, indexes = append(drops, "DROP INDEX "+pgx.Identifier{name}.Sanitize()), append(indexes, def)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, stmt := range append([]string{
+		"SET LOCAL maintenance_work_mem = '256MB'",
+		"SET LOCAL synchronous_commit = off",
 		"TRUNCATE structures, activities, collectivity_links, support_scheme_beneficiaries, support_scheme_funders, support_schemes, collectivities CASCADE",
 		"ALTER TABLE activities DISABLE TRIGGER activities_search_text",
-	} {
+	}, drops...) {
 		if _, err := tx.Exec(ctx, stmt); err != nil {
 			return fmt.Errorf("%s: %w", stmt, err)
 		}
@@ -258,6 +281,11 @@ func (g *generator) load(ctx context.Context, conn *pgx.Conn, n int) error {
 	} {
 		if _, err := tx.Exec(ctx, stmt); err != nil {
 			return err
+		}
+	}
+	for _, def := range indexes {
+		if _, err := tx.Exec(ctx, def); err != nil {
+			return fmt.Errorf("%s: %w", def, err)
 		}
 	}
 	if err := tx.Commit(ctx); err != nil {

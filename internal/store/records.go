@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -21,6 +22,11 @@ type table[D any, R any] struct {
 	columns  []string // the columns an update writes: an explicit allowlist
 	toRow    func(*D) *R
 	toDomain func(*R) *D
+	// field and readColumns, both optional, let the hot reads (by id, a
+	// page) scan rows natively (native.go): field names the destination of
+	// each column, readColumns is what a read by id selects.
+	field       fieldFunc[R]
+	readColumns string
 	// sorts are the orders a list may take (the first is the default), each
 	// described by its keys.
 	sorts []sortSpec[R]
@@ -104,7 +110,30 @@ func (s *Store) within(tx *gorm.DB) *Store {
 
 // findByID reads one live record.
 func findByID[D, R any](ctx context.Context, s *Store, t *table[D, R], id uuid.UUID) (*D, error) {
-	return t.find(s.db.WithContext(ctx), id, false)
+	if t.field == nil || t.readColumns == "" || t.loadChildren != nil {
+		return t.find(s.db.WithContext(ctx), id, false)
+	}
+	// The native read of native.go, with the SQL t.find would build.
+	var row R
+	found := false
+	s.statements.Add(1)
+	query := "SELECT " + t.readColumns + " FROM " + t.name + " WHERE " + t.name + ".id = $1 AND " +
+		t.name + ".deleted_at IS NULL LIMIT 1"
+	err := queryNative(ctx, s.sql, query, []any{[16]byte(id)}, func(r pgx.Rows) error {
+		if !r.Next() {
+			return r.Err()
+		}
+		found = true
+		_, err := scanNative(r, query, &row, t.field, make([]any, 0, 40))
+		return err
+	})
+	if err != nil {
+		return nil, translate(err)
+	}
+	if !found {
+		return nil, essdir.Errorf(essdir.ENOTFOUND, "%s not found", t.kind)
+	}
+	return t.toDomain(&row), nil
 }
 
 // create applies the write rule to a new record, gives it its id, version 1
@@ -352,8 +381,8 @@ func pageOf[D, R any](q *gorm.DB, t *table[D, R], l essdir.List) (*essdir.Page[D
 	if q, err = order.apply(q.Session(&gorm.Session{}), t.name, l.Cursor); err != nil {
 		return nil, err
 	}
-	var rows []R
-	if err := q.Limit(limit + 1).Find(&rows).Error; err != nil {
+	rows, err := findRows(q.Limit(limit+1), t.field)
+	if err != nil {
 		return nil, translate(err)
 	}
 	if len(rows) > limit {

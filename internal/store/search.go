@@ -246,25 +246,20 @@ func (s *Store) EachStructure(ctx context.Context, f essdir.StructureFilter, fn 
 	if err != nil {
 		return err
 	}
-	return s.searching(ctx, f, true, func(tx *gorm.DB) error {
-		q, err := order.apply(searchQuery(tx, f, false), structures.name, "")
-		if err != nil {
-			return err
-		}
-		rows, err := q.Rows()
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var r structureRow
-			if err := tx.ScanRows(rows, &r); err != nil {
-				return err
-			}
-			if err := fn(r.toDomain()); err != nil {
-				return err
-			}
-		}
-		return rows.Err()
-	})
+	// The rows are read natively (native.go): GORM builds the statement, pgx
+	// runs it in a transaction with the settings of searching and scans
+	// each row without reflection.
+	q, err := order.apply(searchQuery(s.db.WithContext(ctx), f, false), structures.name, "")
+	if err != nil {
+		return err
+	}
+	var settings []string
+	if f.Q != "" {
+		settings = append(settings, "SET LOCAL pg_trgm.word_similarity_threshold = "+trigramThreshold)
+	}
+	if s.longStatementTimeout > 0 {
+		settings = append(settings, "SET LOCAL statement_timeout = "+strconv.FormatInt(s.longStatementTimeout.Milliseconds(), 10))
+	}
+	s.statements.Add(int64(len(settings)))
+	return translate(eachRow(q, settings, structures.field, func(r *structureRow) error { return fn(r.toDomain()) }))
 }

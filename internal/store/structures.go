@@ -52,6 +52,84 @@ type structureRow struct {
 
 func (structureRow) TableName() string { return "structures" }
 
+// field is the destination of each column of the row, for the native reads
+// of native.go (no reflection). Arrays scan as []string and the id as
+// [16]byte, which pgx decodes from the binary format without a detour
+// through text.
+func (r *structureRow) field(column string) any {
+	switch column {
+	case "id":
+		return (*[16]byte)(&r.ID)
+	case "slug":
+		return &r.Slug
+	case "name":
+		return &r.Name
+	case "legal_form":
+		return &r.LegalForm
+	case "siret":
+		return &r.SIRET
+	case "siren":
+		return &r.SIREN
+	case "rna":
+		return &r.RNA
+	case "summary":
+		return &r.Summary
+	case "description":
+		return &r.Description
+	case "sectors":
+		return (*[]string)(&r.Sectors)
+	case "labels":
+		return (*[]string)(&r.Labels)
+	case "street":
+		return &r.Street
+	case "postal_code":
+		return &r.PostalCode
+	case "city":
+		return &r.City
+	case "insee_code":
+		return &r.INSEECode
+	case "department_code":
+		return &r.DepartmentCode
+	case "region_code":
+		return &r.RegionCode
+	case "lat":
+		return &r.Lat
+	case "lon":
+		return &r.Lon
+	case "website":
+		return &r.Website
+	case "email":
+		return &r.Email
+	case "phone":
+		return &r.Phone
+	case "social_links":
+		return &r.SocialLinks
+	case "contacts":
+		return &r.Contacts
+	case "networks":
+		return (*[]string)(&r.Networks)
+	case "status":
+		return &r.Status
+	case "source":
+		return &r.Source
+	case "external_id":
+		return &r.ExternalID
+	case "created_at":
+		return &r.CreatedAt
+	case "updated_at":
+		return &r.UpdatedAt
+	case "version":
+		return &r.Version
+	case "deleted_at":
+		return &r.DeletedAt
+	case "rank":
+		return &r.Rank
+	case "distance_km":
+		return &r.DistanceKM
+	}
+	return nil
+}
+
 type linkJSON struct {
 	Network string `json:"network"`
 	URL     string `json:"url"`
@@ -133,11 +211,13 @@ func (r *structureRow) toDomain() *essdir.Structure {
 // structures is how structures are stored: every write and read goes
 // through the shared helpers of records.go.
 var structures = &table[essdir.Structure, structureRow]{
-	name:     "structures",
-	kind:     "structure",
-	columns:  structureColumns,
-	toRow:    toStructureRow,
-	toDomain: (*structureRow).toDomain,
+	name:        "structures",
+	kind:        "structure",
+	columns:     structureColumns,
+	toRow:       toStructureRow,
+	toDomain:    (*structureRow).toDomain,
+	field:       (*structureRow).field,
+	readColumns: structureReadColumns,
 	sorts: []sortSpec[structureRow]{
 		{essdir.SortName, []sortKey[structureRow]{
 			textKey("name", false, func(r *structureRow) string { return r.Name }),

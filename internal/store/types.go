@@ -62,6 +62,10 @@ func (l *jsonList[T]) Scan(src any) error {
 	default:
 		return fmt.Errorf("jsonList: cannot scan %T", src)
 	}
+	if len(b) == 2 && b[0] == '[' && b[1] == ']' { // the common case: nothing to decode
+		*l = jsonList[T]{}
+		return nil
+	}
 	return json.Unmarshal(b, (*[]T)(l))
 }
 

@@ -1,0 +1,202 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/stdlib"
+	"gorm.io/gorm"
+)
+
+// The hot reads (a record by id, a page) build their SQL with GORM as every
+// other read does, but read the rows through pgx directly: GORM's
+// reflection and database/sql's per-value conversions cost more than the
+// query itself (BENCHMARKS.md: 488 allocations for a get by id). A table
+// opts in with a field function, which names the destination of each column
+// of its row; without one, or inside a transaction, GORM reads the rows.
+
+// fieldFunc gives the destination of a column in r (a pointer pgx scans
+// into), or nil when the row has no such column.
+type fieldFunc[R any] func(r *R, column string) any
+
+// findRows runs q as a SELECT into []R: natively when field is set and q runs
+// on the pool, else through GORM. The statement is counted either way (the
+// dry run goes through the same callbacks as a real one).
+func findRows[R any](q *gorm.DB, field fieldFunc[R]) ([]R, error) {
+	var rows []R
+	pool, ok := q.Statement.ConnPool.(*sql.DB)
+	if field == nil || !ok {
+		err := q.Find(&rows).Error
+		return rows, err
+	}
+	stmt := q.Session(&gorm.Session{DryRun: true}).Find(&rows).Statement
+	if stmt.Error != nil {
+		return nil, stmt.Error
+	}
+	ctx := stmt.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	query := stmt.SQL.String()
+	err := queryNative(ctx, pool, query, stmt.Vars, func(r pgx.Rows) error {
+		var dest []any
+		for r.Next() {
+			rows = append(rows, *new(R))
+			var err error
+			if dest, err = scanNative(r, query, &rows[len(rows)-1], field, dest); err != nil {
+				return err
+			}
+		}
+		return r.Err()
+	})
+	return rows, err
+}
+
+// scanNative reads the current row of r into row, reusing dest. pgx plans
+// the decoding of each column anew for every query (about one allocation a
+// column); the plans depend only on the column's type, format and Go
+// destination, which are fixed for a query's text, so they are kept here.
+func scanNative[R any](r pgx.Rows, query string, row *R, field fieldFunc[R], dest []any) ([]any, error) {
+	fds := r.FieldDescriptions()
+	dest = dest[:0]
+	for i := range fds {
+		d := field(row, fds[i].Name)
+		if d == nil {
+			return nil, fmt.Errorf("store: no destination for column %q", fds[i].Name)
+		}
+		dest = append(dest, d)
+	}
+	plans := cachedPlans(r, query, dest)
+	raw := r.RawValues()
+	for i, p := range plans {
+		if err := p.plan.Scan(raw[i], dest[i]); err != nil {
+			return nil, fmt.Errorf("store: column %q: %w", fds[i].Name, err)
+		}
+	}
+	return dest, nil
+}
+
+type columnPlan struct {
+	oid    uint32
+	format int16
+	plan   pgtype.ScanPlan
+}
+
+var scanPlans = struct {
+	sync.RWMutex
+	byQuery map[string][]columnPlan
+}{byQuery: map[string][]columnPlan{}}
+
+// cachedPlans are the scan plans of query's columns, made on first use and
+// made again when a column's type or format differs (another database).
+func cachedPlans(r pgx.Rows, query string, dest []any) []columnPlan {
+	fds := r.FieldDescriptions()
+	scanPlans.RLock()
+	plans := scanPlans.byQuery[query]
+	scanPlans.RUnlock()
+	if len(plans) == len(fds) {
+		same := true
+		for i := range fds {
+			same = same && plans[i].oid == fds[i].DataTypeOID && plans[i].format == fds[i].Format
+		}
+		if same {
+			return plans
+		}
+	}
+	m := r.Conn().TypeMap()
+	plans = make([]columnPlan, len(fds))
+	for i := range fds {
+		plans[i] = columnPlan{fds[i].DataTypeOID, fds[i].Format, m.PlanScan(fds[i].DataTypeOID, fds[i].Format, dest[i])}
+	}
+	scanPlans.Lock()
+	if len(scanPlans.byQuery) > 1000 { // queries vary with their filters: keep the set bounded
+		clear(scanPlans.byQuery)
+	}
+	scanPlans.byQuery[query] = plans
+	scanPlans.Unlock()
+	return plans
+}
+
+// queryNative runs one query on a connection of the pool, through pgx
+// itself (prepared and cached per connection, binary results).
+func queryNative(ctx context.Context, pool *sql.DB, query string, args []any, read func(pgx.Rows) error) error {
+	conn, err := pool.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		rows, err := dc.(*stdlib.Conn).Conn().Query(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		if err := read(rows); err != nil {
+			return err
+		}
+		rows.Close()
+		return rows.Err()
+	})
+}
+
+// eachRow runs q (on the pool) in a read-only transaction after settings
+// (SET LOCAL statements), and calls fn with each row as it arrives: one row
+// in memory at a time, whatever the size of the selection.
+func eachRow[R any](q *gorm.DB, settings []string, field fieldFunc[R], fn func(*R) error) error {
+	pool, ok := q.Statement.ConnPool.(*sql.DB)
+	if !ok {
+		return fmt.Errorf("store: eachRow needs the pool, not a transaction")
+	}
+	var probe []R
+	stmt := q.Session(&gorm.Session{DryRun: true}).Find(&probe).Statement
+	if stmt.Error != nil {
+		return stmt.Error
+	}
+	ctx := stmt.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	query := stmt.SQL.String()
+	conn, err := pool.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		tx, err := dc.(*stdlib.Conn).Conn().BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+		if err != nil {
+			return err
+		}
+		defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+		for _, set := range settings {
+			if _, err := tx.Exec(ctx, set); err != nil {
+				return err
+			}
+		}
+		rows, err := tx.Query(ctx, query, stmt.Vars...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		var row R
+		var dest []any
+		for rows.Next() {
+			row = *new(R)
+			if dest, err = scanNative(rows, query, &row, field, dest); err != nil {
+				return err
+			}
+			if err := fn(&row); err != nil {
+				return err
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return tx.Commit(ctx)
+	})
+}
