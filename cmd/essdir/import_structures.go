@@ -153,8 +153,17 @@ func importStructures(ctx context.Context, args []string, getenv func(string) st
 		file, src, counts[0], counts[1], counts[2], len(bad), elapsed.Round(time.Millisecond),
 		float64(len(lines)+len(bad))/elapsed.Seconds())
 	report(stdout, file, bad)
+	if len(bad) > 0 {
+		// The valid lines are written; a non-zero exit status still tells a
+		// script that some were not.
+		return fmt.Errorf("%w: %d of %d lines (listed above); the others were written", errLinesRejected, len(bad), len(lines)+len(bad))
+	}
 	return nil
 }
+
+// errLinesRejected is the error of an import that wrote its valid lines but
+// rejected others.
+var errLinesRejected = errors.New("lines rejected")
 
 // batches cuts the lines in batches of essdir.MaxBulkItems.
 func batches(lines []importLine) func(func([]importLine) bool) {

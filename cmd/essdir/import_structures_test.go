@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -50,8 +51,8 @@ func TestImportStructures(t *testing.T) {
 	file := writeFile(t, "structures.csv", importCSV)
 
 	out, err := runCLI(t, getenv, "", "import", "structures", file, "--source", source)
-	if err != nil {
-		t.Fatalf("import: %v\n%s", err, out)
+	if !errors.Is(err, errLinesRejected) {
+		t.Fatalf("import with bad lines must fail after writing the others: %v\n%s", err, out)
 	}
 	if !strings.Contains(out, "3 created, 0 updated, 0 unchanged, 2 rejected") ||
 		!strings.Contains(out, "structures.csv:4: rejected: siret:") || !strings.Contains(out, "structures.csv:6: rejected: external_id: repeats line 5") {
@@ -64,7 +65,7 @@ func TestImportStructures(t *testing.T) {
 
 	t.Run("RerunChangesNothing", func(t *testing.T) {
 		out, err := runCLI(t, getenv, "", "import", "structures", "--source", source, file)
-		if err != nil || !strings.Contains(out, "0 created, 0 updated, 3 unchanged, 2 rejected") {
+		if !errors.Is(err, errLinesRejected) || !strings.Contains(out, "0 created, 0 updated, 3 unchanged, 2 rejected") {
 			t.Fatalf("rerun: %v\n%s", err, out)
 		}
 		if n, c := countSource(t, source); n != 3 || c != 3 {
@@ -93,7 +94,7 @@ func TestImportStructures(t *testing.T) {
 			t.Fatalf("--statement-timeout 0s accepted:\n%s", out)
 		}
 		out, err := runCLI(t, getenv, "", "import", "structures", file, "--source", source, "--statement-timeout", "30s")
-		if err != nil || !strings.Contains(out, "0 created, 0 updated, 3 unchanged, 2 rejected") {
+		if !errors.Is(err, errLinesRejected) || !strings.Contains(out, "0 created, 0 updated, 3 unchanged, 2 rejected") {
 			t.Fatalf("import with --statement-timeout: %v\n%s", err, out)
 		}
 	})
@@ -104,7 +105,7 @@ func TestImportStructures(t *testing.T) {
 {"name": "Autre source", "external_id": "l3", "source": "other"}
 `)
 		out, err := runCLI(t, getenv, "", "import", "structures", nd, "--source", source+"-nd")
-		if err != nil || !strings.Contains(out, "2 created") || !strings.Contains(out, "structures.data:3: rejected: source:") {
+		if !errors.Is(err, errLinesRejected) || !strings.Contains(out, "2 created") || !strings.Contains(out, "structures.data:3: rejected: source:") {
 			t.Fatalf("ndjson import: %v\n%s", err, out)
 		}
 	})
