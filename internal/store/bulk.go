@@ -128,8 +128,8 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 	invalid := append(essdir.Violations(nil), bad...)
 	var forbidden essdir.Violations
 	out := make([]essdir.Upserted, len(items))
-	var created, changed []*D
-	var slugged []int // indexes in created whose slug is derived
+	var created, changed, changedFrom []*D // changedFrom: the stored record of each changed one
+	var slugged []int                      // indexes in created whose slug is derived
 	for i, it := range items {
 		rec := P(it.Record)
 		*rec.Head() = essdir.Record{} // fresh on every attempt
@@ -173,6 +173,7 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 			rec.Head().Touch(now)
 			out[i].Result = essdir.UpsertUpdated
 			changed = append(changed, it.Record)
+			changedFrom = append(changedFrom, old)
 		}
 		out[i].ID = rec.Head().ID
 	}
@@ -203,6 +204,15 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 	var changes []pendingChange
 	for _, rec := range append(created, changed...) {
 		changes = append(changes, pendingChange{t.feedType(), P(rec).Head().ID, essdir.ChangeUpsert, now})
+	}
+	if t.afterChange != nil {
+		for j, rec := range changed {
+			more, err := t.afterChange(tx, changedFrom[j], rec, now)
+			if err != nil {
+				return nil, err
+			}
+			changes = append(changes, more...)
+		}
 	}
 	return out, s.logChanges(tx, changes)
 }

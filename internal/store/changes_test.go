@@ -283,3 +283,48 @@ func TestFeedAnnouncesWhatADeleteChangesElsewhere(t *testing.T) {
 		t.Errorf("scheme after the delete: %+v, %v", gotSc, err)
 	}
 }
+
+// TestFeedAnnouncesAPublicationChange: unpublishing a structure changes what
+// anonymous callers see of an event that names it: a new version and an
+// upsert in the feed; a change that keeps it published does not.
+func TestFeedAnnouncesAPublicationChange(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	s := boucle(newTag("unpublish"))
+	if err := st.CreateStructure(ctx, s, essdir.Echo{}); err != nil {
+		t.Fatal(err)
+	}
+	paris, _ := time.LoadLocation("Europe/Paris")
+	ev := &essdir.Event{Title: "Forum", StartsAt: time.Date(2024, 11, 28, 14, 0, 0, 0, paris), EndsAt: time.Date(2024, 11, 28, 18, 0, 0, 0, paris),
+		Participants: []essdir.Participant{{StructureID: s.ID, Role: essdir.ParticipantExhibitor}}}
+	if err := st.CreateEvent(ctx, ev, essdir.Echo{}); err != nil {
+		t.Fatal(err)
+	}
+	version := func() int {
+		got, err := st.FindEventByID(ctx, ev.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.Version
+	}
+	if _, err := st.UpdateStructure(ctx, s.ID, edit(func(x *essdir.Structure) error { x.Summary = "Autre"; return nil })); err != nil {
+		t.Fatal(err)
+	}
+	if v := version(); v != 1 {
+		t.Errorf("a change that keeps the structure published moved the event to version %d", v)
+	}
+	after := lastSeq(t, st)
+	if _, err := st.UpdateStructure(ctx, s.ID, edit(func(x *essdir.Structure) error { x.Status = essdir.StatusDraft; return nil })); err != nil {
+		t.Fatal(err)
+	}
+	if v := version(); v != 2 {
+		t.Errorf("unpublishing the structure left the event at version %d", v)
+	}
+	seen := false
+	for _, e := range feedSince(t, st, after) {
+		seen = seen || (e.ID == ev.ID && e.Action == essdir.ChangeUpsert)
+	}
+	if !seen {
+		t.Error("the feed does not announce the event's change")
+	}
+}

@@ -49,6 +49,9 @@ type table[D any, R any] struct {
 	saveChildren func(tx *gorm.DB, rec *D) error
 	loadChildren func(db *gorm.DB, recs []*D) error
 	onDelete     func(tx *gorm.DB, rec *D, now time.Time) ([]pendingChange, error)
+	// afterChange runs after a real change of a stored record (single or
+	// bulk): what else the change alters (records that show this one).
+	afterChange func(tx *gorm.DB, stored, next *D, now time.Time) ([]pendingChange, error)
 }
 
 // take reads the one row q selects into dest, or answers "<kind> not found":
@@ -207,7 +210,15 @@ func update[D any, P essdir.Writable[D], R any](ctx context.Context, s *Store, t
 		}
 		out = next
 		head := P(next).Head()
-		return s.logChanges(tx, []pendingChange{{t.feedType(), head.ID, essdir.ChangeUpsert, head.UpdatedAt}})
+		changes := []pendingChange{{t.feedType(), head.ID, essdir.ChangeUpsert, head.UpdatedAt}}
+		if t.afterChange != nil {
+			more, err := t.afterChange(tx, stored, next, head.UpdatedAt)
+			if err != nil {
+				return err
+			}
+			changes = append(changes, more...)
+		}
+		return s.logChanges(tx, changes)
 	})
 	if err != nil {
 		return nil, err

@@ -242,9 +242,46 @@ var structures = &table[essdir.Structure, structureRow]{
 			idKey(false, func(r *structureRow) uuid.UUID { return r.ID }),
 		}},
 	},
-	slug:     func(s *essdir.Structure) (*string, string) { return &s.Slug, s.Name },
-	erase:    map[string]any{"contacts": "[]"},
-	onDelete: deleteStructureRecords,
+	slug:        func(s *essdir.Structure) (*string, string) { return &s.Slug, s.Name },
+	erase:       map[string]any{"contacts": "[]"},
+	onDelete:    deleteStructureRecords,
+	afterChange: structurePublicationChanged,
+}
+
+// structurePublicationChanged: when a structure enters or leaves the
+// published state, what anonymous callers see of the events and support
+// schemes that name it changes too.
+func structurePublicationChanged(tx *gorm.DB, stored, next *essdir.Structure, now time.Time) ([]pendingChange, error) {
+	if (stored.Status == essdir.StatusPublished) == (next.Status == essdir.StatusPublished) {
+		return nil, nil
+	}
+	return touchWhatNames(tx, next.ID, now)
+}
+
+// touchWhatNames gives the events and support schemes that name a structure
+// a new version and an upsert in the feed: they keep their own record, but
+// what they show of the structure changed (it is left out of reads once
+// deleted, or of anonymous reads once unpublished), so the .ics SEQUENCE,
+// If-Match and partners' mirrors must follow.
+func touchWhatNames(tx *gorm.DB, structureID uuid.UUID, now time.Time) ([]pendingChange, error) {
+	var changes []pendingChange
+	for _, named := range []struct{ table, typ, refs string }{
+		{"events", "event", `SELECT event_id FROM event_organizers WHERE structure_id = @id
+			UNION SELECT event_id FROM event_participants WHERE structure_id = @id`},
+		{"support_schemes", "support_scheme", `SELECT id FROM support_schemes WHERE operator_structure_id = @id
+			UNION SELECT support_scheme_id FROM support_scheme_beneficiaries WHERE structure_id = @id`},
+	} {
+		var ids []uuid.UUID
+		err := tx.Raw("UPDATE "+named.table+" SET updated_at = @now, version = version + 1 WHERE deleted_at IS NULL AND id IN ("+named.refs+") RETURNING id",
+			sql.Named("now", now), sql.Named("id", structureID)).Scan(&ids).Error
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			changes = append(changes, pendingChange{named.typ, id, essdir.ChangeUpsert, now})
+		}
+	}
+	return changes, nil
 }
 
 // deleteStructureRecords deletes what a structure takes with it: its
@@ -264,26 +301,11 @@ func deleteStructureRecords(tx *gorm.DB, st *essdir.Structure, now time.Time) ([
 			changes = append(changes, pendingChange{owned.typ, id, essdir.ChangeDelete, now})
 		}
 	}
-	// Events and support schemes that name the structure keep their own
-	// record, but what they show changes (the reference is left out of
-	// reads): a new version (a SEQUENCE bump in the .ics, a stale If-Match)
-	// and an upsert in the feed, so a partner mirroring them sees it.
-	for _, named := range []struct{ table, typ, refs string }{
-		{"events", "event", `SELECT event_id FROM event_organizers WHERE structure_id = @id
-			UNION SELECT event_id FROM event_participants WHERE structure_id = @id`},
-		{"support_schemes", "support_scheme", `SELECT id FROM support_schemes WHERE operator_structure_id = @id
-			UNION SELECT support_scheme_id FROM support_scheme_beneficiaries WHERE structure_id = @id`},
-	} {
-		var ids []uuid.UUID
-		err := tx.Raw("UPDATE "+named.table+" SET updated_at = @now, version = version + 1 WHERE deleted_at IS NULL AND id IN ("+named.refs+") RETURNING id",
-			sql.Named("now", now), sql.Named("id", st.ID)).Scan(&ids).Error
-		if err != nil {
-			return nil, err
-		}
-		for _, id := range ids {
-			changes = append(changes, pendingChange{named.typ, id, essdir.ChangeUpsert, now})
-		}
+	named, err := touchWhatNames(tx, st.ID, now)
+	if err != nil {
+		return nil, err
 	}
+	changes = append(changes, named...)
 	return changes, nil
 }
 
