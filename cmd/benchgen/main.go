@@ -8,6 +8,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"sort"
 	"strings"
 	"time"
 
@@ -87,6 +89,7 @@ type commune struct {
 }
 
 type generator struct {
+	pcg      *rand.PCG // rng's state, copied to replay a stream
 	rng      *rand.Rand
 	communes []commune
 	words    *zipf
@@ -103,7 +106,8 @@ func newGenerator(ctx context.Context, conn *pgx.Conn, seed uint64) (*generator,
 	if err != nil {
 		return nil, err
 	}
-	g := &generator{rng: rand.New(rand.NewPCG(seed, seed^0x5eed))}
+	pcg := rand.NewPCG(seed, seed^0x5eed)
+	g := &generator{pcg: pcg, rng: rand.New(pcg)}
 	for rows.Next() {
 		var c commune
 		if err := rows.Scan(&c.insee, &c.name, &c.postal, &c.dept, &c.region); err != nil {
@@ -189,11 +193,18 @@ func (g *generator) some(from []string, max int) []string {
 }
 
 // load empties the directory tables and copies n structures and 3n
-// activities in. The activity-names trigger is off during the COPY and
-// replaced by one UPDATE, as a bulk load would; the secondary indexes of
-// both tables (not those of constraints) are dropped before the COPY and
-// built again after it: maintaining the GIN indexes row by row held the
-// load at 600–1,300 structures/s.
+// activities in. Each structure's activity_names (what the activities
+// trigger would write, read by the generated search_vector) is written in
+// the structures' own COPY: the activities are drawn from a second stream
+// of the generator, in step with the structures, and drawn again, the same,
+// for their own COPY. The trigger is off during the load, so no UPDATE of
+// every structure is needed (it did not finish in 4 minutes on L). The
+// secondary indexes of both tables (not those of constraints) are dropped
+// before the COPY and built again after it: maintaining the GIN indexes row
+// by row held the load at 600–1,300 structures/s.
+//
+// The draws are those of a single stream (structures, then activities), as
+// before this change: the same seed gives the same rows.
 func (g *generator) load(ctx context.Context, conn *pgx.Conn, n int) error {
 	tx, err := conn.Begin(ctx)
 	if err != nil {
@@ -229,59 +240,48 @@ func (g *generator) load(ctx context.Context, conn *pgx.Conn, n int) error {
 		}
 	}
 	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	// The activities' stream starts where the structures' draws end: run
+	// those once, discarded, on a copy of the state.
+	structState := *g.pcg
+	for k := range n {
+		g.structure(k, base)
+	}
+	actState := *g.pcg
+	*g.pcg = structState
+	acts := g.activities(actState, base)
 	ids := make([]uuid.UUID, n)
 	i := 0
 	structRows := pgx.CopyFromFunc(func() ([]any, error) {
 		if i >= n {
 			return nil, nil
 		}
-		c := g.communes[g.rng.IntN(len(g.communes))]
-		lat, lon := departmentCentre(c.dept)
-		lat += g.rng.Float64() * 0.8
-		lon += g.rng.Float64() * 0.8
-		name := g.name()
-		id := uuid.NewSHA1(uuid.NameSpaceOID, fmt.Appendf(nil, "structure-%d", i))
+		id, row := g.structure(i, base)
 		ids[i] = id
-		at := base.Add(time.Duration(g.rng.IntN(365*24*3600)) * time.Second)
-		status := "published"
-		if g.rng.IntN(20) == 0 {
-			status = "draft"
-		}
-		row := []any{id, essdir.Slugify(name) + fmt.Sprintf("-%d", i), name, g.forms[g.rng.IntN(len(g.forms))],
-			g.sentence(8), g.sentence(30), g.some(g.sectors, 2), g.some(g.labels, 1),
-			c.postal, c.name, c.insee, c.dept, c.region, round(lat), round(lon),
-			[]string{}, status, "bench", fmt.Sprintf("bench-%d", i), at, at, 1}
+		row = append(row, acts.names(i))
 		i++
 		return row, nil
 	})
 	cols := []string{"id", "slug", "name", "legal_form", "summary", "description", "sectors", "labels",
 		"postal_code", "city", "insee_code", "department_code", "region_code", "lat", "lon",
-		"networks", "status", "source", "external_id", "created_at", "updated_at", "version"}
+		"networks", "status", "source", "external_id", "created_at", "updated_at", "version", "activity_names"}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"structures"}, cols, structRows); err != nil {
 		return fmt.Errorf("copy structures: %w", err)
 	}
+	acts = g.activities(actState, base)
 	j := 0
 	actRows := pgx.CopyFromFunc(func() ([]any, error) {
 		if j >= 3*n {
 			return nil, nil
 		}
-		id := uuid.NewSHA1(uuid.NameSpaceOID, fmt.Appendf(nil, "activity-%d", j))
-		at := base.Add(time.Duration(j) * time.Second)
-		row := []any{id, ids[j/3], g.sentence(3), g.some(g.sectors, 1), g.some(g.audience, 2), at, at, 1}
+		a := acts.next()
 		j++
-		return row, nil
+		return []any{a.id, ids[a.structure], a.name, a.sectors, a.audiences, a.at, a.at, 1}, nil
 	})
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"activities"}, []string{"id", "structure_id", "name", "sectors", "audiences", "created_at", "updated_at", "version"}, actRows); err != nil {
 		return fmt.Errorf("copy activities: %w", err)
 	}
-	for _, stmt := range []string{
-		`UPDATE structures s SET activity_names = a.names FROM (SELECT structure_id, string_agg(name, ' ' ORDER BY name, id) AS names
-			FROM activities WHERE deleted_at IS NULL GROUP BY structure_id) a WHERE a.structure_id = s.id`,
-		"ALTER TABLE activities ENABLE TRIGGER activities_search_text",
-	} {
-		if _, err := tx.Exec(ctx, stmt); err != nil {
-			return err
-		}
+	if _, err := tx.Exec(ctx, "ALTER TABLE activities ENABLE TRIGGER activities_search_text"); err != nil {
+		return err
 	}
 	for _, def := range indexes {
 		if _, err := tx.Exec(ctx, def); err != nil {
@@ -297,6 +297,85 @@ func (g *generator) load(ctx context.Context, conn *pgx.Conn, n int) error {
 		}
 	}
 	return nil
+}
+
+// structure draws the i-th structure's row (without activity_names).
+func (g *generator) structure(i int, base time.Time) (uuid.UUID, []any) {
+	c := g.communes[g.rng.IntN(len(g.communes))]
+	lat, lon := departmentCentre(c.dept)
+	lat += g.rng.Float64() * 0.8
+	lon += g.rng.Float64() * 0.8
+	name := g.name()
+	id := uuid.NewSHA1(uuid.NameSpaceOID, fmt.Appendf(nil, "structure-%d", i))
+	at := base.Add(time.Duration(g.rng.IntN(365*24*3600)) * time.Second)
+	status := "published"
+	if g.rng.IntN(20) == 0 {
+		status = "draft"
+	}
+	return id, []any{id, essdir.Slugify(name) + fmt.Sprintf("-%d", i), name, g.forms[g.rng.IntN(len(g.forms))],
+		g.sentence(8), g.sentence(30), g.some(g.sectors, 2), g.some(g.labels, 1),
+		c.postal, c.name, c.insee, c.dept, c.region, round(lat), round(lon),
+		[]string{}, status, "bench", fmt.Sprintf("bench-%d", i), at, at, 1}
+}
+
+// activity is one generated activity; the j-th belongs to structure j/3.
+type activity struct {
+	id                 uuid.UUID
+	structure          int
+	name               string
+	sectors, audiences []string
+	at                 time.Time
+}
+
+// activityStream draws the activities in order from its own generator
+// state (a copy of the main one's), the same draws as the main generator
+// would make from that state.
+type activityStream struct {
+	g    *generator
+	j    int
+	base time.Time
+}
+
+func (g *generator) activities(state rand.PCG, base time.Time) *activityStream {
+	pcg := state
+	sub := *g
+	sub.pcg = &pcg
+	sub.rng = rand.New(&pcg)
+	return &activityStream{g: &sub, base: base}
+}
+
+func (s *activityStream) next() activity {
+	j := s.j
+	s.j++
+	return activity{
+		id:        uuid.NewSHA1(uuid.NameSpaceOID, fmt.Appendf(nil, "activity-%d", j)),
+		structure: j / 3,
+		name:      s.g.sentence(3),
+		sectors:   s.g.some(s.g.sectors, 1),
+		audiences: s.g.some(s.g.audience, 2),
+		at:        s.base.Add(time.Duration(j) * time.Second),
+	}
+}
+
+// names draws structure i's three activities (the stream must be at them)
+// and joins their names as the trigger does: string_agg(name, ' ' ORDER
+// BY name, id) (byte order: the database's collation is C.UTF-8; uuids
+// compare as bytes).
+func (s *activityStream) names(i int) string {
+	as := make([]activity, 3)
+	for k := range as {
+		as[k] = s.next()
+		if as[k].structure != i {
+			panic(fmt.Sprintf("benchgen: activity %d drawn for structure %d", s.j-1, i))
+		}
+	}
+	sort.Slice(as, func(a, b int) bool {
+		if as[a].name != as[b].name {
+			return as[a].name < as[b].name
+		}
+		return bytes.Compare(as[a].id[:], as[b].id[:]) < 0
+	})
+	return as[0].name + " " + as[1].name + " " + as[2].name
 }
 
 func round(v float64) float64 { return math.Round(v*1e5) / 1e5 }
