@@ -315,3 +315,23 @@ func TestCursorBelongsToItsList(t *testing.T) {
 	wantStatus(t, r, http.StatusBadRequest)
 	wantFields(t, r, "cursor")
 }
+
+// TestOverseasCollectivities: structures of Saint-Pierre-et-Miquelon or
+// Nouvelle-Calédonie get their territory and can be filtered by it.
+func TestOverseasCollectivities(t *testing.T) {
+	e := newEnv(t)
+	editor := e.user(essdir.RoleEditor)
+	source := newSource("overseas")
+	in := champ(source)
+	in["address"] = map[string]any{"city": "Saint-Pierre", "insee_code": "97502", "postal_code": "97500"}
+	got := e.create(editor, in)
+	if got["department_code"] != "975" || got["region_code"] != "975" {
+		t.Errorf("Saint-Pierre: %v / %v", got["department_code"], got["region_code"])
+	}
+	r := e.do(req{method: "GET", path: "/v1/structures?department_code=975&region_code=975&source=" + source})
+	wantStatus(t, r, http.StatusOK)
+	if n := len(r.json(t)["data"].([]any)); n != 1 {
+		t.Errorf("département 975 lists %d structures", n)
+	}
+	wantStatus(t, e.do(req{method: "GET", path: "/v1/structures?department_code=988"}), http.StatusOK)
+}

@@ -140,7 +140,7 @@ func DepartmentFromINSEE(insee string) string {
 		return ""
 	}
 	code := insee[:2]
-	if code == "97" {
+	if code == "97" || code == "98" {
 		code = insee[:3]
 	}
 	if _, ok := departmentRegions[code]; !ok {
@@ -164,7 +164,7 @@ func DepartmentFromPostalCode(postal string) string {
 			return "2A"
 		}
 		return "2B"
-	case code == "97":
+	case code == "97" || code == "98":
 		code = postal[:3]
 	}
 	if _, ok := departmentRegions[code]; !ok {
@@ -193,6 +193,10 @@ var departmentRegions = map[string]string{
 	"80": "32", "81": "76", "82": "76", "83": "93", "84": "93", "85": "52", "86": "75", "87": "75",
 	"88": "44", "89": "27", "90": "27", "91": "11", "92": "11", "93": "11", "94": "11", "95": "11",
 	"971": "01", "972": "02", "973": "03", "974": "04", "976": "06",
+	// The overseas collectivities are their own "région" in the official
+	// geography (Saint-Pierre-et-Miquelon, Saint-Barthélemy, Saint-Martin,
+	// the TAAF, Wallis-et-Futuna, Polynésie, Nouvelle-Calédonie, Clipperton).
+	"975": "975", "977": "977", "978": "978", "984": "984", "986": "986", "987": "987", "988": "988", "989": "989",
 }
 
 // ValidRegionCode reports whether s is the INSEE code of a région.

@@ -54,7 +54,7 @@ func TestPostalAndINSEE(t *testing.T) {
 			t.Errorf("ValidPostalCode(%q) = %v, want %v", in, got, want)
 		}
 	}
-	insee := map[string]bool{"21231": true, "2A004": true, "2B033": true, "97411": true, "2C004": false, "20004": false, "97511": false, "2123": false, "96001": false}
+	insee := map[string]bool{"21231": true, "2A004": true, "2B033": true, "97411": true, "2C004": false, "20004": false, "97502": true, "97911": false, "98818": true, "2123": false, "96001": false}
 	for in, want := range insee {
 		if got := essdir.ValidINSEECode(in); got != want {
 			t.Errorf("ValidINSEECode(%q) = %v, want %v", in, got, want)
@@ -74,6 +74,8 @@ func TestDeriveTerritory(t *testing.T) {
 		{essdir.Address{PostalCode: "97400"}, "974", "04"},                    // Saint-Denis, La Réunion
 		{essdir.Address{INSEECode: "21355", PostalCode: "75001"}, "21", "27"}, // INSEE wins
 		{essdir.Address{PostalCode: "98000"}, "", ""},                         // Monaco
+		{essdir.Address{INSEECode: "97502"}, "975", "975"},                    // Saint-Pierre-et-Miquelon
+		{essdir.Address{PostalCode: "98800"}, "988", "988"},                   // Nouméa
 		{essdir.Address{}, "", ""},
 	}
 	for _, tt := range tests {
