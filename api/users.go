@@ -232,7 +232,7 @@ func (s *Server) patchUser(c echo.Context) error {
 //
 //	@ID				deleteUser
 //	@Summary		Delete a user
-//	@Description	Erases the account and revokes its refresh tokens at once; its access tokens expire within their lifetime. An admin cannot delete itself (409). Admin only.
+//	@Description	Erases the account and revokes its refresh tokens at once; its access tokens are refused at once (every request reads its account). An admin cannot delete itself (409). Admin only.
 //	@Tags			users
 //	@Produce		json,application/problem+json
 //	@Param			id	path	string	true	"user id"	format(uuid)

@@ -6964,7 +6964,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Erases the account and revokes its refresh tokens at once; its access tokens expire within their lifetime. An admin cannot delete itself (409). Admin only.",
+                "description": "Erases the account and revokes its refresh tokens at once; its access tokens are refused at once (every request reads its account). An admin cannot delete itself (409). Admin only.",
                 "produces": [
                     "application/json",
                     "application/problem+json"

@@ -8,10 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/essdir/essdir/internal/pgtest"
 )
 
 // geographyFixture writes a tiny copy of the npm package: its package.json
@@ -48,15 +46,7 @@ func geographyFixture(t *testing.T, version string) string {
 // TestImportGeography imports a tiny geography into a database of its own,
 // so that the package's database keeps the real reference for other tests.
 func TestImportGeography(t *testing.T) {
-	name := "essdir_import_" + strings.ReplaceAll(uuid.NewString()[:8], "-", "")
-	dsn := strings.Replace(testDSN, testDSN[strings.LastIndex(testDSN, "/")+1:strings.Index(testDSN, "?")], name, 1)
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(context.Background(), pgtest.AdminURL())
-		if err == nil {
-			_, _ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-			conn.Close(context.Background())
-		}
-	})
+	dsn := newDatabaseURL(t, "essdir_import_")
 	getenv := testEnv(map[string]string{"ESSDIR_DATABASE_URL": dsn})
 	count := func(t *testing.T, query string) int {
 		t.Helper()

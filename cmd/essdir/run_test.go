@@ -42,6 +42,21 @@ func testEnv(extra map[string]string) func(string) string {
 	return func(k string) string { return vars[k] }
 }
 
+// newDatabaseURL names a database of the test's own that does not exist
+// yet (essdir creates it, as on a fresh machine), dropped when the test ends.
+func newDatabaseURL(t *testing.T, prefix string) string {
+	t.Helper()
+	name := prefix + strings.ReplaceAll(uuid.NewString()[:8], "-", "")
+	t.Cleanup(func() {
+		conn, err := pgx.Connect(context.Background(), pgtest.AdminURL())
+		if err == nil {
+			_, _ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+			conn.Close(context.Background())
+		}
+	})
+	return strings.Replace(testDSN, testDSN[strings.LastIndex(testDSN, "/")+1:strings.Index(testDSN, "?")], name, 1)
+}
+
 func runCLI(t *testing.T, getenv func(string) string, stdin string, args ...string) (string, error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
@@ -71,15 +86,7 @@ func TestCommands(t *testing.T) {
 // TestMigrateDownUp runs the migrations both ways on a database of its own,
 // which the command creates because it is missing.
 func TestMigrateDownUp(t *testing.T) {
-	name := "essdir_migrate_" + strings.ReplaceAll(uuid.NewString()[:8], "-", "")
-	dsn := strings.Replace(testDSN, testDSN[strings.LastIndex(testDSN, "/")+1:strings.Index(testDSN, "?")], name, 1)
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(context.Background(), pgtest.AdminURL())
-		if err == nil {
-			_, _ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-			conn.Close(context.Background())
-		}
-	})
+	dsn := newDatabaseURL(t, "essdir_migrate_")
 	getenv := testEnv(map[string]string{"ESSDIR_DATABASE_URL": dsn})
 	files, err := fs.Glob(migrations.FS, "*.sql")
 	if err != nil || len(files) < 2 {
@@ -275,15 +282,7 @@ func TestServeGracefulShutdown(t *testing.T) {
 // TestSeedDemo: `essdir seed demo` loads the forum's records into a fresh
 // database with no other step, and a second run changes nothing.
 func TestSeedDemo(t *testing.T) {
-	name := "essdir_seed_" + strings.ReplaceAll(uuid.NewString()[:8], "-", "")
-	dsn := strings.Replace(testDSN, testDSN[strings.LastIndex(testDSN, "/")+1:strings.Index(testDSN, "?")], name, 1)
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(context.Background(), pgtest.AdminURL())
-		if err == nil {
-			_, _ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-			conn.Close(context.Background())
-		}
-	})
+	dsn := newDatabaseURL(t, "essdir_seed_")
 	getenv := testEnv(map[string]string{"ESSDIR_DATABASE_URL": dsn})
 	out, err := runCLI(t, getenv, "", "seed", "demo")
 	if err != nil || !regexp.MustCompile(`demo data: \d{2} created, 0 updated, 0 unchanged`).MatchString(out) {
