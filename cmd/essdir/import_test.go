@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
-
 )
 
 // geographyFixture writes a tiny copy of the npm package: its package.json
