@@ -126,7 +126,7 @@ func (s *Server) passwordGrant(c echo.Context, params url.Values) error {
 		loggerFrom(c).Info("password grant refused", "username_known", hash != "")
 		return c.JSON(http.StatusBadRequest, OAuthError{"invalid_grant", "the e-mail or the password is wrong"})
 	}
-	return s.grant(c, &auth.Principal{Subject: u.ID, Kind: essdir.SubjectUser, Role: u.Role, Email: u.Email}, nil)
+	return s.grant(c, &auth.Principal{Subject: u.ID, Kind: essdir.SubjectUser, Role: u.Role, Email: u.Email}, nil, "")
 }
 
 // tokenParams reads the token request from a form or a JSON object. A

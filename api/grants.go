@@ -85,7 +85,7 @@ func (s *Server) clientCredentialsGrant(c echo.Context, params url.Values) error
 	if cl == nil {
 		return invalidClient(c)
 	}
-	return s.grant(c, &auth.Principal{Subject: cl.ID, Kind: essdir.SubjectClient, Role: essdir.RolePartner, Source: cl.Source}, nil)
+	return s.grant(c, &auth.Principal{Subject: cl.ID, Kind: essdir.SubjectClient, Role: essdir.RolePartner, Source: cl.Source}, nil, "")
 }
 
 // refreshTokenGrant spends a refresh token for a new pair. The subject is
@@ -120,7 +120,7 @@ func (s *Server) refreshTokenGrant(c echo.Context, params url.Values) error {
 		}
 		return c.JSON(http.StatusBadRequest, OAuthError{"invalid_grant", "the account of this refresh token is disabled or deleted"})
 	}
-	return s.grant(c, p, &raw)
+	return s.grant(c, p, next, raw)
 }
 
 // currentPrincipal reads a subject as it is now: nil when disabled or gone.
@@ -148,21 +148,22 @@ func (s *Server) currentPrincipal(c echo.Context, sub essdir.Subject) (*auth.Pri
 
 // grant answers a token pair. refresh is the refresh token already stored by
 // a rotation; nil starts a new family.
-func (s *Server) grant(c echo.Context, p *auth.Principal, refresh *string) error {
+func (s *Server) grant(c echo.Context, p *auth.Principal, refresh *essdir.RefreshToken, raw string) error {
 	if refresh == nil {
-		raw, hash := auth.NewSecret()
-		t := &essdir.RefreshToken{Hash: hash, Subject: p.Of(), ExpiresAt: time.Now().Add(s.refreshTTL)}
-		if err := s.refreshTokens.CreateRefreshToken(c.Request().Context(), t); err != nil {
+		var hash []byte
+		raw, hash = auth.NewSecret()
+		refresh = &essdir.RefreshToken{Hash: hash, Subject: p.Of(), ExpiresAt: time.Now().Add(s.refreshTTL)}
+		if err := s.refreshTokens.CreateRefreshToken(c.Request().Context(), refresh); err != nil {
 			return err
 		}
-		refresh = &raw
 	}
+	p.Session = refresh.Family // revoking the family ends this access token too
 	access, err := s.tokens.IssueFor(p)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, TokenResponse{AccessToken: access, TokenType: "Bearer",
-		ExpiresIn: int(s.tokens.TTL().Seconds()), RefreshToken: *refresh})
+		ExpiresIn: int(s.tokens.TTL().Seconds()), RefreshToken: raw})
 }
 
 // RevokeRequest is the body of the revocation endpoint (RFC 7009), as a form
@@ -177,8 +178,8 @@ type RevokeRequest struct {
 // revoke godoc
 //
 //	@ID				revokeToken
-//	@Summary		Revoke a refresh token
-//	@Description	RFC 7009. The caller authenticates with its Bearer access token or, for a partner client, its client credentials (HTTP Basic or `client_id` and `client_secret` in the body). Revoking a refresh token revokes its whole family. An unknown token, or one issued to someone else, answers 200 as well and changes nothing. Access tokens are short-lived JWTs that cannot be revoked one by one: they expire within `expires_in`. `token_type_hint` is accepted and not needed. Any role.
+//	@Summary		Revoke a refresh or access token (its whole session)
+//	@Description	RFC 7009. The caller authenticates with its Bearer access token or, for a partner client, its client credentials (HTTP Basic or `client_id` and `client_secret` in the body). Revoking a refresh token revokes its whole family. Revoking an access token revokes the session it was issued with: that access token, its refresh token and every token rotated from it are refused from the next request (a refresh token's family, revoked, ends its access tokens the same way). An unknown token, or one issued to someone else, answers 200 as well and changes nothing. `token_type_hint` is accepted and not needed. Any role.
 //	@Tags			auth
 //	@Accept			x-www-form-urlencoded
 //	@Accept			json
@@ -230,7 +231,21 @@ func (s *Server) revoke(c echo.Context) error {
 	if strings.TrimSpace(token) == "" {
 		return malformed("token", "token is required")
 	}
-	if err := s.refreshTokens.RevokeRefreshToken(c.Request().Context(), auth.HashSecret(token), owner.Of()); err != nil {
+	ctx := c.Request().Context()
+	// An access token of the caller's names its session: the family is
+	// revoked, so the access token, its refresh token and every token
+	// rotated from it stop working at once. Anything else is taken for a
+	// refresh token.
+	if access, err := s.tokens.Verify(strings.TrimSpace(token)); err == nil {
+		if access.Session == uuid.Nil || access.Of() != owner.Of() {
+			return c.NoContent(http.StatusOK) // not a session's, or someone else's: nothing to revoke
+		}
+		if err := s.refreshTokens.RevokeFamily(ctx, access.Session, owner.Of()); err != nil {
+			return err
+		}
+		return c.NoContent(http.StatusOK)
+	}
+	if err := s.refreshTokens.RevokeRefreshToken(ctx, auth.HashSecret(token), owner.Of()); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusOK)

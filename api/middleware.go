@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
@@ -274,9 +275,20 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 // re-enable itself or make new admins with the token it still holds. One
 // primary-key read per authenticated request. A user's role is the stored
 // one (a demoted admin is an editor from its next request); a client's
-// liveness is checked the same way.
+// liveness is checked the same way. A token issued by the token endpoint
+// also names its session (the refresh-token family), checked on the family
+// index: a revoked session's access tokens stop at once.
 func (s *Server) currentAccount(c echo.Context, p *auth.Principal) error {
 	ctx := c.Request().Context()
+	if p.Session != uuid.Nil {
+		revoked, err := s.refreshTokens.FamilyRevoked(ctx, p.Session)
+		if err != nil {
+			return err
+		}
+		if revoked {
+			return unauthorized("invalid_token", "the session of this token was revoked")
+		}
+	}
 	if p.Kind == essdir.SubjectClient {
 		_, err := s.liveClient(c, p)
 		return err

@@ -3,6 +3,7 @@ package api_test
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/essdir/essdir/internal/essdir"
@@ -72,12 +73,14 @@ func TestRevoke(t *testing.T) {
 	wantStatus(t, r, http.StatusOK)
 	next := r.json(t)["refresh_token"].(string)
 
-	// Its owner revokes the latest token: the family is gone.
-	wantStatus(t, e.do(req{method: "POST", path: "/v1/auth/revoke", token: access, body: form(next), contentType: formCT}), http.StatusOK)
-	wantStatus(t, e.refresh(next), http.StatusBadRequest)
 	// An unknown token answers 200 too.
 	wantStatus(t, e.do(req{method: "POST", path: "/v1/auth/revoke", token: access, body: form("unknown"), contentType: formCT}), http.StatusOK)
 	wantStatus(t, e.do(req{method: "POST", path: "/v1/auth/revoke", token: access, body: "token_type_hint=refresh_token", contentType: formCT}), http.StatusBadRequest)
+	// Its owner revokes the latest token: the family is gone, and the access
+	// token issued with the family's first token with it.
+	wantStatus(t, e.do(req{method: "POST", path: "/v1/auth/revoke", token: access, body: form(next), contentType: formCT}), http.StatusOK)
+	wantStatus(t, e.refresh(next), http.StatusBadRequest)
+	wantStatus(t, e.do(req{method: "GET", path: "/v1/auth/me", token: access}), http.StatusUnauthorized)
 
 	t.Run("ClientCredentials", func(t *testing.T) {
 		id, secret := e.partnerClient(newSource("rev"), essdir.StatusPending)
@@ -87,6 +90,58 @@ func TestRevoke(t *testing.T) {
 		wantStatus(t, e.do(req{method: "POST", path: "/v1/auth/revoke", body: form(rt), contentType: formCT, headers: basic(id, "wrong")}), http.StatusUnauthorized)
 		wantStatus(t, e.do(req{method: "POST", path: "/v1/auth/revoke", body: form(rt), contentType: formCT, headers: basic(id, secret)}), http.StatusOK)
 		wantStatus(t, e.refresh(rt), http.StatusBadRequest)
+	})
+}
+
+// TestRevokeAccessToken: revoking an access token ends its session (the
+// access token, its refresh token, the tokens rotated from it) at once,
+// and no other session; someone else's access token is a no-op.
+func TestRevokeAccessToken(t *testing.T) {
+	e := newEnv(t)
+	access, refresh, u := e.login(essdir.RoleEditor)
+	revoke := func(caller, token string) *resp {
+		return e.do(req{method: "POST", path: "/v1/auth/revoke", token: caller, contentType: formCT,
+			body: url.Values{"token": {token}, "token_type_hint": {"access_token"}}.Encode()})
+	}
+	// A second session of the same user, and another user's.
+	r := e.grant(url.Values{"grant_type": {"password"}, "username": {u.Email}, "password": {"correct horse battery"}}, nil)
+	wantStatus(t, r, http.StatusOK)
+	second := r.json(t)["access_token"].(string)
+	other, _, _ := e.login(essdir.RoleEditor)
+
+	// Someone else's access token: 200 and nothing revoked.
+	wantStatus(t, revoke(other, access), http.StatusOK)
+	wantStatus(t, e.do(req{method: "GET", path: "/v1/auth/me", token: access}), http.StatusOK)
+
+	// A rotated access token belongs to the same session.
+	r = e.refresh(refresh)
+	wantStatus(t, r, http.StatusOK)
+	rotated, next := r.json(t)["access_token"].(string), r.json(t)["refresh_token"].(string)
+
+	wantStatus(t, revoke(access, access), http.StatusOK)
+	for name, tok := range map[string]string{"revoked": access, "rotated from it": rotated} {
+		r := e.do(req{method: "GET", path: "/v1/auth/me", token: tok})
+		wantStatus(t, r, http.StatusUnauthorized)
+		if got := r.header.Get("WWW-Authenticate"); !strings.Contains(got, "invalid_token") {
+			t.Errorf("%s: WWW-Authenticate %q", name, got)
+		}
+	}
+	wantStatus(t, e.refresh(next), http.StatusBadRequest)
+	// The user's other session and the other user are untouched.
+	wantStatus(t, e.do(req{method: "GET", path: "/v1/auth/me", token: second}), http.StatusOK)
+	wantStatus(t, e.do(req{method: "GET", path: "/v1/auth/me", token: other}), http.StatusOK)
+	// Revoking again answers 200 (with a live token of the same user).
+	wantStatus(t, revoke(second, access), http.StatusOK)
+
+	t.Run("PartnerClient", func(t *testing.T) {
+		id, secret := e.partnerClient(newSource("rva"), essdir.StatusPublished)
+		r := e.grant(url.Values{"grant_type": {"client_credentials"}}, basic(id, secret))
+		wantStatus(t, r, http.StatusOK)
+		tok := r.json(t)["access_token"].(string)
+		wantStatus(t, e.do(req{method: "POST", path: "/v1/structures", token: tok, body: champ("")}), http.StatusCreated)
+		wantStatus(t, e.do(req{method: "POST", path: "/v1/auth/revoke", contentType: formCT, headers: basic(id, secret),
+			body: url.Values{"token": {tok}}.Encode()}), http.StatusOK)
+		wantStatus(t, e.do(req{method: "POST", path: "/v1/structures", token: tok, body: champ("")}), http.StatusUnauthorized)
 	})
 }
 

@@ -876,7 +876,7 @@ const docTemplate = `{
                         "BasicAuth": []
                     }
                 ],
-                "description": "RFC 7009. The caller authenticates with its Bearer access token or, for a partner client, its client credentials (HTTP Basic or ` + "`" + `client_id` + "`" + ` and ` + "`" + `client_secret` + "`" + ` in the body). Revoking a refresh token revokes its whole family. An unknown token, or one issued to someone else, answers 200 as well and changes nothing. Access tokens are short-lived JWTs that cannot be revoked one by one: they expire within ` + "`" + `expires_in` + "`" + `. ` + "`" + `token_type_hint` + "`" + ` is accepted and not needed. Any role.",
+                "description": "RFC 7009. The caller authenticates with its Bearer access token or, for a partner client, its client credentials (HTTP Basic or ` + "`" + `client_id` + "`" + ` and ` + "`" + `client_secret` + "`" + ` in the body). Revoking a refresh token revokes its whole family. Revoking an access token revokes the session it was issued with: that access token, its refresh token and every token rotated from it are refused from the next request (a refresh token's family, revoked, ends its access tokens the same way). An unknown token, or one issued to someone else, answers 200 as well and changes nothing. ` + "`" + `token_type_hint` + "`" + ` is accepted and not needed. Any role.",
                 "consumes": [
                     "application/x-www-form-urlencoded",
                     "application/json"
@@ -888,7 +888,7 @@ const docTemplate = `{
                 "tags": [
                     "auth"
                 ],
-                "summary": "Revoke a refresh token",
+                "summary": "Revoke a refresh or access token (its whole session)",
                 "operationId": "revokeToken",
                 "parameters": [
                     {

@@ -25,6 +25,10 @@ type Claims struct {
 	Kind essdir.SubjectKind `json:"kind,omitempty"`
 	// Source is the source a partner client writes; partners only.
 	Source string `json:"source,omitempty"`
+	// Session is the family of the refresh token issued with this access
+	// token: revoking the family (RFC 7009, or a refresh token shown twice)
+	// ends the access token too.
+	Session string `json:"sid,omitempty"`
 }
 
 // Principal is who a verified token speaks for.
@@ -34,6 +38,9 @@ type Principal struct {
 	Role    essdir.Role
 	Email   string // users only
 	Source  string // partner clients only
+	// Session is the refresh-token family the token was issued with; nil for
+	// a token issued outside the token endpoint.
+	Session uuid.UUID
 }
 
 // Of names the principal as a refresh token's subject.
@@ -115,6 +122,9 @@ func (i *Issuer) IssueFor(p *Principal) (string, error) {
 		Kind:   kind,
 		Source: p.Source,
 	}
+	if p.Session != uuid.Nil {
+		claims.Session = p.Session.String()
+	}
 	t := jwt.NewWithClaims(jwt.SigningMethodHS256, claims)
 	t.Header["kid"] = i.current.id
 	return t.SignedString(i.current.secret)
@@ -168,7 +178,13 @@ func (i *Issuer) Verify(raw string) (*Principal, error) {
 	default:
 		return nil, &ErrInvalidToken{Reason: "the token has no valid role"}
 	}
-	return &Principal{Subject: sub, Kind: claims.Kind, Role: claims.Role, Email: claims.Email, Source: claims.Source}, nil
+	var session uuid.UUID
+	if claims.Session != "" {
+		if session, err = uuid.Parse(claims.Session); err != nil || session == uuid.Nil {
+			return nil, &ErrInvalidToken{Reason: "the token has no valid session"}
+		}
+	}
+	return &Principal{Subject: sub, Kind: claims.Kind, Role: claims.Role, Email: claims.Email, Source: claims.Source, Session: session}, nil
 }
 
 // errCritical refuses a token with a "crit" header: it names extensions the

@@ -149,3 +149,37 @@ func TestPasswords(t *testing.T) {
 		t.Error("password policy is wrong")
 	}
 }
+
+// TestSessionClaim: the session (refresh-token family) travels as "sid";
+// a token without one has none, and a forged non-UUID one is refused.
+func TestSessionClaim(t *testing.T) {
+	i := newIssuer(t)
+	session := uuid.New()
+	raw, err := i.IssueFor(&auth.Principal{Subject: uuid.New(), Kind: essdir.SubjectUser, Role: essdir.RoleEditor, Session: session})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := i.Verify(raw)
+	if err != nil || p.Session != session {
+		t.Fatalf("Verify = %+v, %v; want session %s", p, err, session)
+	}
+	raw, _ = i.Issue(&essdir.User{ID: uuid.New(), Role: essdir.RoleEditor})
+	if p, err := i.Verify(raw); err != nil || p.Session != uuid.Nil {
+		t.Fatalf("no session: %+v, %v", p, err)
+	}
+	for _, sid := range []string{"not-a-uuid", uuid.Nil.String()} {
+		now := time.Now()
+		claims := auth.Claims{RegisteredClaims: jwt.RegisteredClaims{Issuer: "essdir", Subject: uuid.NewString(),
+			Audience: jwt.ClaimStrings{"essdir-api"}, ExpiresAt: jwt.NewNumericDate(now.Add(time.Minute)),
+			IssuedAt: jwt.NewNumericDate(now)}, Role: essdir.RoleEditor, Session: sid}
+		tok := jwt.NewWithClaims(jwt.SigningMethodHS256, claims)
+		tok.Header["kid"] = kidOf(t, secret)
+		raw, err := tok.SignedString(secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := i.Verify(raw); err == nil || !strings.Contains(err.Error(), "session") {
+			t.Errorf("sid %q: %v, want refused", sid, err)
+		}
+	}
+}

@@ -52,6 +52,12 @@ type RefreshTokenService interface {
 	// RevokeSubjectTokens revokes every refresh token of a subject (a user or
 	// client disabled or deleted).
 	RevokeSubjectTokens(ctx context.Context, s Subject) error
+	// RevokeFamily revokes every token of a family (a session) when it was
+	// issued to owner; anything else is a silent no-op (RFC 7009).
+	RevokeFamily(ctx context.Context, family uuid.UUID, owner Subject) error
+	// FamilyRevoked reports whether a family's tokens were revoked: the
+	// access tokens issued with them stop working at once.
+	FamilyRevoked(ctx context.Context, family uuid.UUID) (bool, error)
 }
 
 // IdempotentAnswer is the stored answer to a POST made with an

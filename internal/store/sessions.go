@@ -77,6 +77,22 @@ func (s *Store) RevokeRefreshToken(ctx context.Context, hash []byte, owner essdi
 		s.now(), hash, string(owner.Kind), owner.ID).Error)
 }
 
+// RevokeFamily revokes the family when owner holds it.
+func (s *Store) RevokeFamily(ctx context.Context, family uuid.UUID, owner essdir.Subject) error {
+	return translate(s.db.WithContext(ctx).Exec(`UPDATE refresh_tokens SET revoked_at = ?
+		WHERE revoked_at IS NULL AND family_id = ? AND subject_kind = ? AND subject_id = ?`,
+		s.now(), family, string(owner.Kind), owner.ID).Error)
+}
+
+// FamilyRevoked reports whether a family was revoked (its tokens are all
+// revoked together, so one revoked row says it); the family index serves it.
+func (s *Store) FamilyRevoked(ctx context.Context, family uuid.UUID) (bool, error) {
+	var revoked bool
+	err := s.db.WithContext(ctx).Raw(`SELECT EXISTS (SELECT 1 FROM refresh_tokens
+		WHERE family_id = ? AND revoked_at IS NOT NULL)`, family).Scan(&revoked).Error
+	return revoked, translate(err)
+}
+
 // RevokeSubjectTokens revokes every refresh token of a subject.
 func (s *Store) RevokeSubjectTokens(ctx context.Context, sub essdir.Subject) error {
 	return translate(revokeSubject(s.db.WithContext(ctx), sub, s.now()))
