@@ -41,6 +41,8 @@ func TestRefreshRotation(t *testing.T) {
 	r = e.refresh(second)
 	wantStatus(t, r, http.StatusOK)
 	third := r.json(t)["refresh_token"].(string)
+	thirdAccess := r.json(t)["access_token"].(string)
+	wantStatus(t, e.do(req{method: "GET", path: "/v1/auth/me", token: thirdAccess}), http.StatusOK)
 
 	// The spent first token shown again: refused, and the whole family with it.
 	r = e.refresh(first)
@@ -53,6 +55,8 @@ func TestRefreshRotation(t *testing.T) {
 	if r.json(t)["error"] != "invalid_grant" {
 		t.Errorf("after reuse, the latest token: %s", r.body)
 	}
+	// The family's access tokens end with it.
+	wantStatus(t, e.do(req{method: "GET", path: "/v1/auth/me", token: thirdAccess}), http.StatusUnauthorized)
 	t.Run("ErrUnknownToken", func(t *testing.T) {
 		wantStatus(t, e.refresh("not-a-token"), http.StatusBadRequest)
 	})
