@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"mime"
 	"net/http"
@@ -82,7 +83,7 @@ func itemAuthorizer[D any, P interface {
 //
 //	@ID				bulkUpsertStructures
 //	@Summary		Upsert structures in bulk
-//	@Description	Up to 1000 structures, matched by (`source`, `external_id`) — both required in every item — and written in one transaction: all valid, or nothing written and a 422 naming every bad field of every item as `items[i].field`. A repeated key in one payload is a 422. An item replaces the stored record as a PUT does (omitted optional fields are cleared, `status` kept unless named, the slug kept); a new one is created (published unless `status` says otherwise). Sending the same payload again changes nothing and adds nothing to the change feed. The body is `{"items": [...]}` or NDJSON (`Content-Type: application/x-ndjson`, one item a line; `items[i]` is then the i-th non-empty line, from 0). Needs BearerAuth with the editor or admin role.
+//	@Description	Up to 1000 structures, matched by (`source`, `external_id`) — both required in every item — and written in one transaction: all valid, or nothing written and a 422 naming every bad field of every item as `items[i].field`. A repeated key in one payload is a 422. An item replaces the stored record as a PUT does (omitted optional fields are cleared, `status` kept unless named, the slug kept); a new one is created (published unless `status` says otherwise). Sending the same payload again changes nothing and adds nothing to the change feed. The body is `{"items": [...]}` or NDJSON (`Content-Type: application/x-ndjson`, one item a line; `items[i]` is then the i-th non-empty line, from 0). A line or item that is not well-formed JSON, or reads ambiguously (a key twice, invalid UTF-8), makes the body a 400 naming `items[i]`, in both formats. Needs BearerAuth with the editor or admin role.
 //	@Tags			sync
 //	@Accept			json,application/x-ndjson
 //	@Produce		json,application/problem+json
@@ -183,10 +184,29 @@ func bulkItems(c echo.Context, body []byte) ([]json.RawMessage, error) {
 	mt, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
 	var raws []json.RawMessage
 	if mt == mimeNDJSON {
+		// A line that is not one JSON value, or reads ambiguously (a key
+		// twice, invalid UTF-8, too deep), is a malformed body (400, naming
+		// items[i]) as it is inside {"items": [...]}; an item that reads
+		// but breaks the rules is a 422 (decodeItems).
+		var bad essdir.Violations
 		for line := range bytes.SplitSeq(body, []byte("\n")) {
-			if line = bytes.TrimSpace(line); len(line) > 0 {
-				raws = append(raws, json.RawMessage(line))
+			if line = bytes.TrimSpace(line); len(line) == 0 {
+				continue
 			}
+			i := len(raws)
+			raws = append(raws, json.RawMessage(line))
+			var e *essdir.Error
+			switch err := checkJSON(line); {
+			case errors.As(err, &e):
+				bad = append(bad, essdir.ItemFields(i, e)...)
+			case err != nil:
+				return nil, err
+			case !json.Valid(line):
+				bad = append(bad, essdir.FieldError{Field: fmt.Sprintf("items[%d]", i), Message: "this line is not one JSON value"})
+			}
+		}
+		if len(bad) > 0 {
+			return nil, &essdir.Error{Code: essdir.EMALFORMED, Message: "some lines are not well-formed JSON; nothing was written", Fields: bad}
 		}
 	} else {
 		var env struct {

@@ -100,8 +100,17 @@ func TestBulkUpsertStructures(t *testing.T) {
 			contentType: "application/x-ndjson", body: strings.Join(lines, "\n") + "\n\n"}), 3, 0, 0)
 		r := e.do(req{method: http.MethodPost, path: "/v1/structures/bulk", token: editor,
 			contentType: "application/x-ndjson", body: lines[0] + "\n{not json}\n"})
-		wantStatus(t, r, http.StatusUnprocessableEntity)
+		wantStatus(t, r, http.StatusBadRequest)
 		wantFields(t, r, "items[1]")
+		// A key twice in a line is the 400 it is inside {"items": [...]}.
+		r = e.do(req{method: http.MethodPost, path: "/v1/structures/bulk", token: editor,
+			contentType: "application/x-ndjson", body: lines[0] + "\n" + `{"source": "s", "name": "a", "name": "b"}` + "\n"})
+		wantStatus(t, r, http.StatusBadRequest)
+		wantFields(t, r, "items[1].name")
+		r = e.do(req{method: http.MethodPost, path: "/v1/structures/bulk", token: editor,
+			body: `{"items": [` + lines[0] + `, {"source": "s", "name": "a", "name": "b"}]}`})
+		wantStatus(t, r, http.StatusBadRequest)
+		wantFields(t, r, "items[1].name")
 	})
 
 	t.Run("ErrOneBadItemWritesNothing", func(t *testing.T) {

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"time"
 
@@ -55,7 +57,7 @@ func (s *Server) idempotency(next echo.HandlerFunc) echo.HandlerFunc {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		h := sha256.New()
 		h.Write([]byte(r.URL.RequestURI() + "\n"))
-		h.Write(body)
+		h.Write(fingerprint(r.Header.Get(echo.HeaderContentType), body))
 		sum := h.Sum(nil)
 		caller := string(p.Kind) + ":" + p.Subject.String()
 		ctx := context.WithoutCancel(r.Context()) // the claim is settled even when the client hangs up
@@ -118,6 +120,48 @@ func replay(c echo.Context, prior *essdir.IdempotentAnswer, sum []byte) error {
 	c.Response().WriteHeader(prior.Status)
 	_, err := c.Response().Write(prior.Body)
 	return err
+}
+
+// fingerprint is what a retry must repeat of a body: for JSON (and each
+// line of NDJSON), its content — members in any order, any white space —
+// so that a client re-encoding the same object on retry is not taken for
+// another request; any other body, its bytes. A body that does not decode
+// is kept as its bytes (the request refuses it anyway).
+func fingerprint(contentType string, body []byte) []byte {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	switch mt {
+	case echo.MIMEApplicationJSON:
+		if canon, ok := canonicalJSON(body); ok {
+			return canon
+		}
+	case mimeNDJSON:
+		var out []byte
+		for line := range bytes.SplitSeq(body, []byte("\n")) {
+			if line = bytes.TrimSpace(line); len(line) == 0 {
+				continue
+			}
+			canon, ok := canonicalJSON(line)
+			if !ok {
+				return body
+			}
+			out = append(append(out, canon...), '\n')
+		}
+		return out
+	}
+	return body
+}
+
+// canonicalJSON re-encodes one JSON value with its object members sorted
+// by name and numbers kept as written.
+func canonicalJSON(b []byte) ([]byte, bool) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil || dec.More() {
+		return nil, false
+	}
+	out, err := json.Marshal(v)
+	return out, err == nil
 }
 
 func validIdempotencyKey(key string) bool {

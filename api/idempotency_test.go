@@ -2,7 +2,11 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,7 +15,7 @@ import (
 	"github.com/essdir/essdir/internal/essdir"
 )
 
-func keyed(token, key string, body map[string]any) req {
+func keyed(token, key string, body any) req {
 	return req{method: "POST", path: "/v1/structures", token: token, body: body, headers: map[string]string{"Idempotency-Key": key}}
 }
 
@@ -34,6 +38,21 @@ func TestIdempotencyKey(t *testing.T) {
 		}
 		if n := e.countStructures(); n != before {
 			t.Errorf("a replay wrote a structure: %d, were %d", n, before)
+		}
+	})
+	t.Run("ReplaySameContentReencoded", func(t *testing.T) {
+		// The same object with its members in another order and other white
+		// space: the same request.
+		var members []string
+		for k, v := range body {
+			b, _ := json.Marshal(v)
+			members = append(members, fmt.Sprintf("%q :\n %s", k, b))
+		}
+		slices.Reverse(members)
+		again := e.do(keyed(editor, key, "{ "+strings.Join(members, " ,\t")+" }"))
+		wantStatus(t, again, http.StatusCreated)
+		if again.header.Get("Idempotent-Replayed") != "true" || string(again.body) != string(first.body) {
+			t.Errorf("re-encoded body not replayed: %v %s", again.header, again.body)
 		}
 	})
 	t.Run("ErrOtherBody", func(t *testing.T) {
