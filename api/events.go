@@ -55,7 +55,7 @@ func eventFilter(q *query) essdir.EventFilter {
 //
 //	@ID				listEvents
 //	@Summary		List events
-//	@Description	Every live event, cancelled and postponed ones included (events have no editorial state), paginated by cursor. `from` and `to` select the events that overlap the interval: those ending at or after `from` and starting before `to`; a date means its whole day in Europe/Paris (`from=2024-11-28&to=2024-11-28` is that day). Anonymous callers do not see organizers and participants that are unpublished structures.
+//	@Description	Every live event, cancelled and postponed ones included (events have no editorial state), paginated by cursor. `from` and `to` select the events that overlap the interval: those ending after `from` and starting before `to` (an event ending exactly at `from`, or starting exactly at `to`, does not overlap; one of no duration counts at its instant); a date means its whole day in Europe/Paris (`from=2024-11-28&to=2024-11-28` is that day). Anonymous callers do not see organizers and participants that are unpublished structures.
 //	@Tags			events
 //	@Produce		json,application/problem+json
 //	@Param			limit			query		int			false	"page size"	minimum(1)	maximum(100)	default(20)

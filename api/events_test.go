@@ -224,6 +224,11 @@ func TestEventFiltersOverlap(t *testing.T) {
 		{"from=2024-11-29T00:00:00%2B01:00&to=2024-11-30", []map[string]any{soiree}},
 		{"to=2024-11-27", nil},
 		{"from=2024-11-28T17:59:00%2B01:00&to=2024-11-28T18:30:00%2B01:00", []map[string]any{forum}},
+		// The bounds read alike: ending at from or starting at to is no overlap.
+		{"from=2024-11-28T18:00:00%2B01:00&to=2024-11-28T23:30:00%2B01:00", nil},
+		{"from=2024-11-28T17:59:59%2B01:00&to=2024-11-28T23:30:01%2B01:00", []map[string]any{forum, soiree}},
+		{"from=2024-12-02T12:00:00%2B01:00", nil},
+		{"to=2024-11-28T14:00:00%2B01:00", nil},
 		{"status=cancelled", []map[string]any{annule}},
 		{"department_code=75", []map[string]any{annule}},
 		{"department_code=21&campaign=MOIS%20DE%20L'ESS", []map[string]any{forum, soiree}},

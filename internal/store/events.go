@@ -269,14 +269,19 @@ func (s *Store) FindEvents(ctx context.Context, f essdir.EventFilter) (*essdir.P
 // eventFilterQuery adds f's conditions. Values are always bound parameters;
 // column names come from this code only.
 func eventFilterQuery(q *gorm.DB, f essdir.EventFilter) *gorm.DB {
-	// Overlap with [From, To): the event has not ended before From and has
-	// started before To.
-	return (&filter{q}).
+	// Overlap with [From, To), both ends read alike: the event [starts_at,
+	// ends_at) started before To and ends after From — an event that ends
+	// exactly at From is over, as one that starts exactly at To has not
+	// begun; an event of no duration counts where it happens.
+	q = (&filter{q}).
 		in("status", toStrings(f.Statuses)).
 		in("venue_department_code", f.DepartmentCodes).
 		in("source", f.Sources).
 		inFolded("campaign", f.Campaigns).
-		since("ends_at", f.From).
 		before("starts_at", f.To).
 		since("updated_at", f.UpdatedSince).q
+	if f.From != nil {
+		q = q.Where("(ends_at > ? OR starts_at >= ?)", *f.From, *f.From)
+	}
+	return q
 }

@@ -160,6 +160,7 @@ func TestEventFilters(t *testing.T) {
 	mk("b", at(27, 20), at(28, 10), essdir.EventCancelled, "21") // spans midnight
 	mk("c", at(28, 14), at(28, 18), essdir.EventScheduled, "75")
 	mk("d", at(29, 9), at(30, 18), essdir.EventPostponed, "21")
+	mk("e", at(30, 20), at(30, 20), essdir.EventScheduled, "21") // no duration
 
 	titles := func(f essdir.EventFilter) string {
 		t.Helper()
@@ -179,13 +180,16 @@ func TestEventFilters(t *testing.T) {
 		f    essdir.EventFilter
 		want string
 	}{
-		"All":             {essdir.EventFilter{}, "abcd"},
+		"All":             {essdir.EventFilter{}, "abcde"},
+		"FromExclusive":   {essdir.EventFilter{From: ptr(at(28, 10))}, "cde"}, // b ends at 10:00
+		"InstantAtFrom":   {essdir.EventFilter{From: ptr(at(30, 20))}, "e"},
+		"InstantAtTo":     {essdir.EventFilter{From: ptr(at(30, 19)), To: ptr(at(30, 20))}, ""},
 		"Day28":           {essdir.EventFilter{From: ptr(at(28, 0)), To: ptr(at(29, 0))}, "bc"},
-		"FromOnly":        {essdir.EventFilter{From: ptr(at(28, 11))}, "cd"},
+		"FromOnly":        {essdir.EventFilter{From: ptr(at(28, 11))}, "cde"},
 		"ToExclusive":     {essdir.EventFilter{To: ptr(at(28, 14))}, "ab"},
 		"Status":          {essdir.EventFilter{Statuses: []essdir.EventStatus{essdir.EventCancelled, essdir.EventPostponed}}, "bd"},
 		"Department":      {essdir.EventFilter{DepartmentCodes: []string{"75"}}, "c"},
-		"CampaignNoCase":  {essdir.EventFilter{Campaigns: []string{"mois de l'ess"}}, "abcd"},
+		"CampaignNoCase":  {essdir.EventFilter{Campaigns: []string{"mois de l'ess"}}, "abcde"},
 		"CampaignMissing": {essdir.EventFilter{Campaigns: []string{"autre"}}, ""},
 		"UpdatedSince":    {essdir.EventFilter{UpdatedSince: ptr(time.Now().Add(time.Hour))}, ""},
 	} {
