@@ -56,8 +56,7 @@ func (in *ActivityInput) nonNullable() []string { return []string{"structure_id"
 
 func (in *ActivityInput) toDomain() (*essdir.Activity, essdir.Echo, error) {
 	a := &essdir.Activity{Name: in.Name, Description: in.Description, Sectors: in.Sectors, Audiences: in.Audiences}
-	if in.StructureID != nil {
-		a.StructureID = *in.StructureID
-	}
-	return a, essdir.Echo{ID: in.ID, CreatedAt: in.CreatedAt, UpdatedAt: in.UpdatedAt, Version: in.Version}, nil
+	var bad essdir.Violations
+	a.StructureID = ref(&bad, "structure_id", in.StructureID)
+	return a, essdir.Echo{ID: in.ID, CreatedAt: in.CreatedAt, UpdatedAt: in.UpdatedAt, Version: in.Version}, bad.Err()
 }

@@ -59,6 +59,7 @@ func TestActivities(t *testing.T) {
 		{"ErrVocabulary", "POST", "/v1/structures/" + sid + "/activities", map[string]any{"name": "x", "audiences": []string{"aliens"}}, 422, []string{"audiences[0]"}},
 		{"ErrNameRequired", "POST", "/v1/structures/" + sid + "/activities", map[string]any{"description": "x"}, 422, []string{"name"}},
 		{"ErrMoveToMissingStructure", "PUT", path, map[string]any{"name": "x", "structure_id": "01930000-0000-7000-8000-000000000000"}, 422, []string{"structure_id"}},
+		{"ErrNilUUIDIsNoStructure", "PATCH", path, map[string]any{"structure_id": "00000000-0000-0000-0000-000000000000"}, 422, []string{"structure_id"}},
 		{"ErrUnknownAudienceParam", "GET", "/v1/activities?audience=aliens", nil, 400, []string{"audience"}},
 	}
 	for _, tt := range tests {

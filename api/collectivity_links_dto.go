@@ -66,8 +66,7 @@ func (in *CollectivityLinkInput) toDomain() (*essdir.CollectivityLink, essdir.Ec
 		StructureID: in.StructureID, CollectivityID: in.CollectivityID, SupportKinds: in.SupportKinds,
 		Description: in.Description, AmountEUR: in.AmountEUR, StartDate: in.StartDate, EndDate: in.EndDate,
 	}
-	if in.SupportSchemeID != nil {
-		l.SupportSchemeID = *in.SupportSchemeID
-	}
-	return l, essdir.Echo{ID: in.ID, CreatedAt: in.CreatedAt, UpdatedAt: in.UpdatedAt, Version: in.Version}, nil
+	var bad essdir.Violations
+	l.SupportSchemeID = ref(&bad, "support_scheme_id", in.SupportSchemeID)
+	return l, essdir.Echo{ID: in.ID, CreatedAt: in.CreatedAt, UpdatedAt: in.UpdatedAt, Version: in.Version}, bad.Err()
 }

@@ -157,6 +157,7 @@ func TestCollectivityLinkInvalid(t *testing.T) {
 			m["structure_id"], m["collectivity_id"], m["support_scheme_id"] = missing, missing, missing
 		}, 422, []string{"structure_id", "collectivity_id", "support_scheme_id"}},
 		{"ErrStructureRequired", func(m map[string]any) { delete(m, "structure_id") }, 422, []string{"structure_id"}},
+		{"ErrNilUUIDIsNoReference", func(m map[string]any) { m["support_scheme_id"] = "00000000-0000-0000-0000-000000000000" }, 422, []string{"support_scheme_id"}},
 		{"ErrEndBeforeStart", func(m map[string]any) { m["end_date"] = "2023-12-31" }, 422, []string{"end_date"}},
 		{"ErrDateFormat", func(m map[string]any) { m["start_date"] = "01/01/2024" }, 422, []string{"start_date"}},
 		{"ErrTimestampForDate", func(m map[string]any) { m["start_date"] = "2024-01-01T00:00:00Z" }, 422, []string{"start_date"}},

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -178,16 +179,16 @@ func (in *EventInput) toDomain() (*essdir.Event, essdir.Echo, error) {
 			e.Venue.Location = &essdir.Location{Lat: *l.Lat, Lon: *l.Lon}
 		}
 	}
+	var bad essdir.Violations
 	for i, o := range in.Organizers {
-		if o.StructureID != nil {
-			e.Organizers[i].StructureID = *o.StructureID
-		}
-		if o.CollectivityID != nil {
-			e.Organizers[i].CollectivityID = *o.CollectivityID
-		}
+		e.Organizers[i].StructureID = ref(&bad, fmt.Sprintf("organizers[%d].structure_id", i), o.StructureID)
+		e.Organizers[i].CollectivityID = ref(&bad, fmt.Sprintf("organizers[%d].collectivity_id", i), o.CollectivityID)
 	}
 	for i, p := range in.Participants {
 		e.Participants[i] = essdir.Participant{StructureID: p.StructureID, Role: p.Role}
+	}
+	if err := bad.Err(); err != nil {
+		return nil, echoed, err
 	}
 	return e, echoed, nil
 }

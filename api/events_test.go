@@ -143,6 +143,9 @@ func TestEventInvalid(t *testing.T) {
 		{"ErrDateWithoutTime", func(m map[string]any) { m["starts_at"] = "2024-11-28" }, 400, nil},
 		{"ErrTimeWithoutOffset", func(m map[string]any) { m["starts_at"] = "2024-11-28T14:00:00" }, 400, nil},
 		{"ErrStartsMissing", func(m map[string]any) { delete(m, "starts_at") }, 422, []string{"starts_at"}},
+		{"ErrNilUUIDIsNoReference", func(m map[string]any) {
+			m["organizers"] = []any{map[string]any{"structure_id": "00000000-0000-0000-0000-000000000000", "collectivity_id": "00000000-0000-0000-0000-000000000000"}}
+		}, 422, []string{"organizers[0].structure_id", "organizers[0].collectivity_id"}},
 		{"ErrAudience", func(m map[string]any) { m["audiences"] = []string{"martians"} }, 422, []string{"audiences[0]"}},
 		{"ErrFormat", func(m map[string]any) { m["formats"] = []string{"forum", "rave"} }, 422, []string{"formats[1]"}},
 		{"ErrPriceNumber", func(m map[string]any) { m["price_eur"] = 12.5 }, 400, []string{"price_eur"}},

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -120,14 +121,14 @@ func (in *SupportSchemeInput) toDomain() (*essdir.SupportScheme, essdir.Echo, er
 		Funders: make([]essdir.Funder, len(in.Funders)), Steps: make([]essdir.SchemeStep, len(in.Steps)),
 		Beneficiaries: make([]essdir.Beneficiary, len(in.BeneficiaryStructureIDs)),
 	}
-	if in.OperatorStructureID != nil {
-		s.OperatorStructureID = *in.OperatorStructureID
-	}
+	var bad essdir.Violations
+	s.OperatorStructureID = ref(&bad, "operator_structure_id", in.OperatorStructureID)
 	for i, f := range in.Funders {
 		s.Funders[i].Name = f.Name
-		if f.CollectivityID != nil {
-			s.Funders[i].CollectivityID = *f.CollectivityID
-		}
+		s.Funders[i].CollectivityID = ref(&bad, fmt.Sprintf("funders[%d].collectivity_id", i), f.CollectivityID)
+	}
+	if err := bad.Err(); err != nil {
+		return nil, essdir.Echo{}, err
 	}
 	for i, st := range in.Steps {
 		s.Steps[i] = essdir.SchemeStep(st)

@@ -178,6 +178,10 @@ func TestSupportSchemeInvalid(t *testing.T) {
 			m["funders"] = []any{map[string]any{"name": "Ademe", "collectivity_id": missing}}
 		}, 422, []string{"funders[0]"}},
 		{"ErrFunderNeither", func(m map[string]any) { m["funders"] = []any{map[string]any{}} }, 422, []string{"funders[0]"}},
+		{"ErrNilUUIDIsNoReference", func(m map[string]any) {
+			m["operator_structure_id"] = "00000000-0000-0000-0000-000000000000"
+			m["funders"] = []any{map[string]any{"name": "Ademe", "collectivity_id": "00000000-0000-0000-0000-000000000000"}}
+		}, 422, []string{"operator_structure_id", "funders[0].collectivity_id"}},
 		{"ErrBeneficiaryTwice", func(m map[string]any) { m["beneficiary_structure_ids"] = []string{pole, pole} }, 422, []string{"beneficiary_structure_ids[1]"}},
 		{"ErrStepPositionTwice", func(m map[string]any) { m["steps"] = []any{step(1, "a"), step(1, "b")} }, 422, []string{"steps[1].position"}},
 		{"ErrStepPositionOutOfRange", func(m map[string]any) { m["steps"] = []any{step(1, "a"), step(3, "b")} }, 422, []string{"steps[1].position"}},

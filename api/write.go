@@ -5,6 +5,7 @@ import (
 	"reflect"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
+	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"github.com/essdir/essdir/internal/essdir"
@@ -33,6 +34,19 @@ func decodeInput[D, In any, PI interface {
 		return nil, err
 	}
 	return in, nil
+}
+
+// ref reads an optional reference of a body: left out, it is uuid.Nil (no
+// record); the nil UUID itself names no record either, and is refused
+// rather than silently read as "none".
+func ref(bad *essdir.Violations, field string, id *uuid.UUID) uuid.UUID {
+	if id == nil {
+		return uuid.Nil
+	}
+	if *id == uuid.Nil {
+		bad.Add(field, "is the nil UUID, which names no record: leave the member out for none")
+	}
+	return *id
 }
 
 // refuseNulls answers 422 when the body sets one of these members to null
