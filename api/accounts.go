@@ -2,7 +2,6 @@ package api
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"net/http"
 
 	"github.com/google/uuid"
@@ -53,7 +52,7 @@ func writeAccounts[A, V any](c echo.Context, items []A, limit int, id func(A) uu
 
 // writeAccount answers one account with a strong ETag of its body.
 func writeAccount(c echo.Context, status int, v any) error {
-	body, err := json.Marshal(v)
+	body, err := marshalBody(v)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
-	"encoding/json"
 	"net/http"
 	"strings"
 
@@ -80,7 +79,7 @@ func checkIfMatch(c echo.Context, head *essdir.Record) error {
 // copy (If-None-Match) is current. Editors see more than anonymous callers,
 // hence Vary.
 func writeRecord(c echo.Context, status int, head *essdir.Record, v any) error {
-	body, err := json.Marshal(v)
+	body, err := marshalBody(v)
 	if err != nil {
 		return err
 	}

@@ -10,8 +10,18 @@ import (
 	"strings"
 	"time"
 
+	gojson "github.com/goccy/go-json"
 	"github.com/labstack/echo/v4"
 )
+
+// marshalBody encodes a response body (the tagged ones: records, pages,
+// reference data) with goccy/go-json, which writes the bytes encoding/json
+// writes (same HTML-safe escaping, field rules and MarshalJSON/MarshalText
+// methods; TestMarshalBodyMatchesEncodingJSON) in a third of the time: on a
+// page of 20 structures encoding/json was the largest cost of the request
+// after the database. Request bodies are still read by encoding/json, whose
+// errors the API's messages are written for.
+func marshalBody(v any) ([]byte, error) { return gojson.Marshal(v) }
 
 // readBody reads the whole request body, within the body limit.
 func readBody(c echo.Context) ([]byte, error) {

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"math"
 	"net/http"
 	"strconv"
@@ -203,7 +202,7 @@ func (s *Server) limitWholeSetRead(c echo.Context) error {
 // strong ETag of its body and 304 to If-None-Match. Anonymous answers may
 // be cached a minute by anyone; an authenticated caller's, never.
 func writeCached(c echo.Context, v any) error {
-	body, err := json.Marshal(v)
+	body, err := marshalBody(v)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -41,7 +40,7 @@ type VocabularyList struct {
 // that lets shared caches keep it. Unlike writeRecord there is no record
 // version: the body alone identifies it.
 func writeReference(c echo.Context, v any) error {
-	body, err := json.Marshal(v)
+	body, err := marshalBody(v)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -127,8 +128,7 @@ func findByID[D, R any](ctx context.Context, s *Store, t *table[D, R], id uuid.U
 			return r.Err()
 		}
 		found = true
-		_, err := scanNative(r, query, &row, t.field, make([]any, 0, 40))
-		return err
+		return newNativeScanner(query, t.field).scan(r, &row)
 	})
 	if err != nil {
 		return nil, translate(err)
@@ -367,13 +367,21 @@ func findMany[D, R any](q *gorm.DB, t *table[D, R]) ([]*D, error) {
 // resource's filters), in the order l names, after l's cursor. The store
 // takes no page size on trust: out of range, it is brought back within
 // 1..MaxLimit. With IncludeTotal the count stops at essdir.MaxCount.
+//
+// The page size is written into the statement (LIMIT 21), not bound: with
+// LIMIT $n PostgreSQL's generic plan assumes a tenth of the matches is
+// wanted, costs far more than the custom plan and is never chosen, so every
+// execution of the prepared statement would be planned again (0.1–0.15 ms
+// of the server's CPU for a page that takes 0.03 ms to read on the L set).
+// Sizes are 1..MaxLimit+1: a few statements per filter shape in pgx's cache.
 func findPage[D, R any](q *gorm.DB, t *table[D, R], l essdir.List) (*essdir.Page[D], error) {
-	return pageOf(q.Table(t.name).Where(t.name+".deleted_at IS NULL"), t, l)
+	return pageOf(q.Table(t.name).Where(t.name+".deleted_at IS NULL"), t, l, true)
 }
 
 // pageOf is findPage over q's own FROM (a subquery of live rows with
-// computed sort keys, such as a relevance or a distance).
-func pageOf[D, R any](q *gorm.DB, t *table[D, R], l essdir.List) (*essdir.Page[D], error) {
+// computed sort keys, such as a relevance or a distance); literalLimit
+// writes the page size into the statement (see findPage).
+func pageOf[D, R any](q *gorm.DB, t *table[D, R], l essdir.List, literalLimit bool) (*essdir.Page[D], error) {
 	order, err := t.sort(l.Sort)
 	if err != nil {
 		return nil, err
@@ -392,7 +400,12 @@ func pageOf[D, R any](q *gorm.DB, t *table[D, R], l essdir.List) (*essdir.Page[D
 	if q, err = order.apply(q.Session(&gorm.Session{}), t.name, l.Cursor); err != nil {
 		return nil, err
 	}
-	rows, err := findRows(q.Limit(limit+1), t.field)
+	if literalLimit {
+		q = q.Clauses(limitLiteral(limit + 1))
+	} else {
+		q = q.Limit(limit + 1)
+	}
+	rows, err := findRows(q, t.field)
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -410,6 +423,25 @@ func pageOf[D, R any](q *gorm.DB, t *table[D, R], l essdir.List) (*essdir.Page[D
 		}
 	}
 	return page, nil
+}
+
+// limitLiteral is GORM's LIMIT clause with the number written out rather
+// than bound (see findPage). It is an int: nothing else can reach the SQL.
+type limitLiteral int
+
+// Name is the clause GORM's SELECT builds it as.
+func (limitLiteral) Name() string { return "LIMIT" }
+
+// Build writes LIMIT n.
+func (n limitLiteral) Build(b clause.Builder) {
+	b.WriteString("LIMIT ")
+	b.WriteString(strconv.Itoa(int(n)))
+}
+
+// MergeClause replaces any LIMIT set before.
+func (n limitLiteral) MergeClause(c *clause.Clause) {
+	c.Name = ""
+	c.Expression = n
 }
 
 // sort finds the order named s ("" is the table's default).
