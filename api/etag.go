@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -79,12 +80,10 @@ func checkIfMatch(c echo.Context, head *essdir.Record) error {
 // copy (If-None-Match) is current. Editors see more than anonymous callers,
 // hence Vary.
 func writeRecord(c echo.Context, status int, head *essdir.Record, v any) error {
-	body, err := marshalBody(v)
-	if err != nil {
-		return err
-	}
 	c.Response().Header().Add(echo.HeaderVary, echo.HeaderAuthorization)
-	return writeTagged(c, status, recordETag(head, body), "no-cache", echo.MIMEApplicationJSON, body)
+	return withBody(v, func(body []byte) error {
+		return writeTagged(c, status, recordETag(head, body), "no-cache", echo.MIMEApplicationJSON, body)
+	})
 }
 
 // writeTagged answers a body with its strong ETag and cache policy, or 304
@@ -98,5 +97,14 @@ func writeTagged(c echo.Context, status int, etag, cacheControl, contentType str
 			return c.NoContent(http.StatusNotModified)
 		}
 	}
+	if len(body) > chunkingThreshold {
+		// Said up front, a large body goes out in one piece rather than
+		// chunked (net/http chunks a body it has not seen the end of).
+		h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	}
 	return c.Blob(status, contentType, body)
 }
+
+// chunkingThreshold is the size up to which net/http buffers a body and
+// sets its Content-Length itself.
+const chunkingThreshold = 2048

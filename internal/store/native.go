@@ -25,9 +25,10 @@ type fieldFunc[R any] func(r *R, column string) any
 
 // findRows runs q as a SELECT into []R: natively when field is set and q runs
 // on the pool, else through GORM. The statement is counted either way (the
-// dry run goes through the same callbacks as a real one).
-func findRows[R any](q *gorm.DB, field fieldFunc[R]) ([]R, error) {
-	var rows []R
+// dry run goes through the same callbacks as a real one). max is the number
+// of rows q can return at most (its LIMIT), room made at once.
+func findRows[R any](q *gorm.DB, field fieldFunc[R], max int) ([]R, error) {
+	rows := make([]R, 0, max)
 	pool, ok := q.Statement.ConnPool.(*sql.DB)
 	if field == nil || !ok {
 		err := q.Find(&rows).Error

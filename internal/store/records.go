@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -28,6 +29,10 @@ type table[D any, R any] struct {
 	// each column, readColumns is what a read by id selects.
 	field       fieldFunc[R]
 	readColumns string
+	byID        struct { // the native read by id's statement (byIDQuery)
+		once  sync.Once
+		query string
+	}
 	// sorts are the orders a list may take (the first is the default), each
 	// described by its keys.
 	sorts []sortSpec[R]
@@ -121,8 +126,7 @@ func findByID[D, R any](ctx context.Context, s *Store, t *table[D, R], id uuid.U
 	var row R
 	found := false
 	s.statements.Add(1)
-	query := "SELECT " + t.readColumns + " FROM " + t.name + " WHERE " + t.name + ".id = $1 AND " +
-		t.name + ".deleted_at IS NULL LIMIT 1"
+	query := t.byIDQuery()
 	err := queryNative(ctx, s.sql, query, []any{[16]byte(id)}, func(r pgx.Rows) error {
 		if !r.Next() {
 			return r.Err()
@@ -137,6 +141,15 @@ func findByID[D, R any](ctx context.Context, s *Store, t *table[D, R], id uuid.U
 		return nil, essdir.Errorf(essdir.ENOTFOUND, "%s not found", t.kind)
 	}
 	return t.toDomain(&row), nil
+}
+
+// byIDQuery is the statement of findByID's native read, made once.
+func (t *table[D, R]) byIDQuery() string {
+	t.byID.once.Do(func() {
+		t.byID.query = "SELECT " + t.readColumns + " FROM " + t.name + " WHERE " + t.name + ".id = $1 AND " +
+			t.name + ".deleted_at IS NULL LIMIT 1"
+	})
+	return t.byID.query
 }
 
 // create applies the write rule to a new record, gives it its id, version 1
@@ -405,7 +418,7 @@ func pageOf[D, R any](q *gorm.DB, t *table[D, R], l essdir.List, literalLimit bo
 	} else {
 		q = q.Limit(limit + 1)
 	}
-	rows, err := findRows(q, t.field)
+	rows, err := findRows(q, t.field, limit+1)
 	if err != nil {
 		return nil, translate(err)
 	}
