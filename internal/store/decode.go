@@ -22,8 +22,8 @@ type nativeKind uint8
 
 const (
 	kindPlan        nativeKind = iota
-	kindText                   // text, varchar → *string
-	kindNullText               // text, varchar → **string
+	kindText                   // text, varchar, char(n) → *string
+	kindNullText               // text, varchar, char(n) → **string
 	kindTextArray              // text[], varchar[] → *[]string
 	kindUUID                   // uuid → *[16]byte
 	kindFloat8                 // float8 → *float64
@@ -47,7 +47,7 @@ type jsonScanner interface {
 // types are decoded here in the binary format only.
 func nativeKindOf(oid uint32, format int16, dest any) nativeKind {
 	switch oid {
-	case pgtype.TextOID, pgtype.VarcharOID:
+	case pgtype.TextOID, pgtype.VarcharOID, pgtype.BPCharOID:
 		switch dest.(type) {
 		case *string:
 			return kindText

@@ -27,7 +27,7 @@ func TestDecodeRowMatchesPgx(t *testing.T) {
 		name, sql string
 		wantErr   bool
 	}{
-		{"Values", `SELECT 'Économie « sociale »'::text AS text, 'x'::varchar AS null_text,
+		{"Values", `SELECT 'Économie « sociale »'::text AS text, '732829320'::char(14) AS null_text,
 			ARRAY['aci', 'é', '']::text[] AS texts, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid AS id,
 			-4.48::float8 AS float, 47.3220::float8 AS null_float, -7::int4 AS int,
 			'2024-11-28 14:00:00.123456+01'::timestamptz AS at, '2025-01-02 03:04:05+00'::timestamptz AS deleted,
@@ -45,29 +45,36 @@ func TestDecodeRowMatchesPgx(t *testing.T) {
 		{"NullIntoStringRefusedAlike", `SELECT NULL::text AS text`, true},
 		{"InfinityRefusedAlike", `SELECT 'infinity'::timestamptz AS at`, true},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			var native, viaPgx store.DecodedRow
-			nativeErr := readOne(ctx, conn, tc.sql, func(r pgx.Rows) error {
-				return store.NewScanNative(tc.sql).Scan(r, &native)
-			})
-			pgxErr := readOne(ctx, conn, tc.sql, func(r pgx.Rows) error {
-				fds := r.FieldDescriptions()
-				dest := make([]any, len(fds))
-				for i := range fds {
-					dest[i] = viaPgx.Field(fds[i].Name)
+		// pgx asks for texts and jsonb in the text format; all-binary
+		// results exercise the other decoders too.
+		for _, formats := range []struct {
+			name string
+			args []any
+		}{{"PgxFormats", nil}, {"AllBinary", []any{pgx.QueryResultFormats{pgx.BinaryFormatCode}}}} {
+			t.Run(tc.name+"/"+formats.name, func(t *testing.T) {
+				var native, viaPgx store.DecodedRow
+				nativeErr := readOne(ctx, conn, tc.sql, func(r pgx.Rows) error {
+					return store.NewScanNative(tc.sql+formats.name).Scan(r, &native)
+				}, formats.args...)
+				pgxErr := readOne(ctx, conn, tc.sql, func(r pgx.Rows) error {
+					fds := r.FieldDescriptions()
+					dest := make([]any, len(fds))
+					for i := range fds {
+						dest[i] = viaPgx.Field(fds[i].Name)
+					}
+					return r.Scan(dest...)
+				}, formats.args...)
+				if (nativeErr != nil) != tc.wantErr || (pgxErr != nil) != tc.wantErr {
+					t.Fatalf("errors: native %v, pgx %v; want an error: %v", nativeErr, pgxErr, tc.wantErr)
 				}
-				return r.Scan(dest...)
+				if tc.wantErr {
+					return
+				}
+				if !reflect.DeepEqual(native, viaPgx) {
+					t.Errorf("native read\n%#v\npgx read\n%#v", native, viaPgx)
+				}
 			})
-			if (nativeErr != nil) != tc.wantErr || (pgxErr != nil) != tc.wantErr {
-				t.Fatalf("errors: native %v, pgx %v; want an error: %v", nativeErr, pgxErr, tc.wantErr)
-			}
-			if tc.wantErr {
-				return
-			}
-			if !reflect.DeepEqual(native, viaPgx) {
-				t.Errorf("native read\n%#v\npgx read\n%#v", native, viaPgx)
-			}
-		})
+		}
 	}
 }
 
@@ -106,8 +113,8 @@ func TestDecodeRowSharesNothingBetweenRows(t *testing.T) {
 }
 
 // readOne runs query and calls read on its first row.
-func readOne(ctx context.Context, conn *pgx.Conn, query string, read func(pgx.Rows) error) error {
-	rows, err := conn.Query(ctx, query)
+func readOne(ctx context.Context, conn *pgx.Conn, query string, read func(pgx.Rows) error, args ...any) error {
+	rows, err := conn.Query(ctx, query, args...)
 	if err != nil {
 		return err
 	}
