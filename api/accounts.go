@@ -2,7 +2,6 @@ package api
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"net/http"
 
 	"github.com/google/uuid"
@@ -53,11 +52,9 @@ func writeAccounts[A, V any](c echo.Context, items []A, limit int, id func(A) uu
 
 // writeAccount answers one account with a strong ETag of its body.
 func writeAccount(c echo.Context, status int, v any) error {
-	body, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return writeTagged(c, status, `"`+bodyHash(body)+`"`, "no-store", echo.MIMEApplicationJSON, body)
+	return withBody(v, func(body []byte) error {
+		return writeTagged(c, status, `"`+bodyHash(body)+`"`, "no-store", echo.MIMEApplicationJSON, body)
+	})
 }
 
 // notSelf refuses an admin's change that would lock the admin out.

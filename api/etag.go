@@ -4,8 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
-	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -27,20 +27,38 @@ const (
 // satisfies If-Match whatever view it came from, and one of an older version
 // does not.
 func recordETag(head *essdir.Record, body []byte) string {
-	return `"` + versionTag(head) + "." + bodyHash(body) + `"`
+	var tag [1 + versionTagLen + 1 + bodyHashLen + 1]byte // one string made, not three
+	tag[0], tag[1+versionTagLen], tag[len(tag)-1] = '"', '.', '"'
+	appendVersionTag(tag[1:1], head)
+	appendBodyHash(tag[2+versionTagLen:2+versionTagLen], body)
+	return string(tag[:])
 }
 
+// The two parts' lengths: base64 of 9 and of 15 bytes of SHA-256.
+const (
+	versionTagLen = 12
+	bodyHashLen   = 20
+)
+
 func versionTag(head *essdir.Record) string {
+	return string(appendVersionTag(make([]byte, 0, versionTagLen), head))
+}
+
+func appendVersionTag(dst []byte, head *essdir.Record) []byte {
 	var b [20]byte
 	copy(b[:16], head.ID[:])
 	binary.BigEndian.PutUint32(b[16:], uint32(head.Version))
 	sum := sha256.Sum256(b[:])
-	return base64.RawURLEncoding.EncodeToString(sum[:9])
+	return base64.RawURLEncoding.AppendEncode(dst, sum[:9])
 }
 
 func bodyHash(body []byte) string {
+	return string(appendBodyHash(make([]byte, 0, bodyHashLen), body))
+}
+
+func appendBodyHash(dst []byte, body []byte) []byte {
 	sum := sha256.Sum256(body)
-	return base64.RawURLEncoding.EncodeToString(sum[:15])
+	return base64.RawURLEncoding.AppendEncode(dst, sum[:15])
 }
 
 // etagMatches reports whether an If-None-Match header lists etag (weak
@@ -80,12 +98,10 @@ func checkIfMatch(c echo.Context, head *essdir.Record) error {
 // copy (If-None-Match) is current. Editors see more than anonymous callers,
 // hence Vary.
 func writeRecord(c echo.Context, status int, head *essdir.Record, v any) error {
-	body, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
 	c.Response().Header().Add(echo.HeaderVary, echo.HeaderAuthorization)
-	return writeTagged(c, status, recordETag(head, body), "no-cache", echo.MIMEApplicationJSON, body)
+	return withBody(v, func(body []byte) error {
+		return writeTagged(c, status, recordETag(head, body), "no-cache", echo.MIMEApplicationJSON, body)
+	})
 }
 
 // writeTagged answers a body with its strong ETag and cache policy, or 304
@@ -99,5 +115,14 @@ func writeTagged(c echo.Context, status int, etag, cacheControl, contentType str
 			return c.NoContent(http.StatusNotModified)
 		}
 	}
+	if len(body) > chunkingThreshold {
+		// Said up front, a large body goes out in one piece rather than
+		// chunked (net/http chunks a body it has not seen the end of).
+		h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	}
 	return c.Blob(status, contentType, body)
 }
+
+// chunkingThreshold is the size up to which net/http buffers a body and
+// sets its Content-Length itself.
+const chunkingThreshold = 2048

@@ -12,9 +12,10 @@ import (
 // includable are the relations ?include= may embed in structures.
 var includable = []string{"activities", "collectivity_links", "support_schemes", "events"}
 
-// includes reads ?include=: a set of relation names; an unknown one is a 400.
+// includes reads ?include=: a set of relation names (nil for none); an
+// unknown one is a 400.
 func (q *query) includes() map[string]bool {
-	out := map[string]bool{}
+	var out map[string]bool
 	for _, name := range q.list("include") {
 		known := false
 		for _, k := range includable {
@@ -23,6 +24,9 @@ func (q *query) includes() map[string]bool {
 		if !known {
 			q.errs.Add("include", "%q cannot be included (allowed: %s)", name, strings.Join(includable, ", "))
 			continue
+		}
+		if out == nil {
+			out = map[string]bool{}
 		}
 		out[name] = true
 	}

@@ -8,10 +8,40 @@ import (
 	"io"
 	"reflect"
 	"strings"
+	"sync"
 	"time"
 
+	gojson "github.com/goccy/go-json"
 	"github.com/labstack/echo/v4"
 )
+
+// withBody encodes a response body (the tagged ones: records, pages,
+// reference data) into a pooled buffer and hands it to write, which must
+// not keep it. The encoder is goccy/go-json, which writes the bytes
+// encoding/json writes (same HTML-safe escaping, field rules and
+// MarshalJSON/MarshalText methods; TestBodyMatchesEncodingJSON) in a third
+// of the time: on a page of 20 structures encoding/json was the largest cost
+// of the request after the database. Request bodies are still read by
+// encoding/json, whose errors the API's messages are written for.
+func withBody(v any, write func(body []byte) error) error {
+	buf := bodyBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooledBody { // an export-sized body is left to the GC
+			bodyBuffers.Put(buf)
+		}
+	}()
+	buf.Reset()
+	if err := gojson.NewEncoder(buf).Encode(v); err != nil {
+		return err
+	}
+	return write(bytes.TrimSuffix(buf.Bytes(), []byte("\n"))) // Encode ends the value with a newline
+}
+
+var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBody is the largest buffer kept for reuse (a page of 100
+// structures with their relations is far below it).
+const maxPooledBody = 1 << 20
 
 // readBody reads the whole request body, within the body limit.
 func readBody(c echo.Context) ([]byte, error) {

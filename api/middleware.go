@@ -75,20 +75,30 @@ const (
 	cspSwagger = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'"
 )
 
+// The security headers' values, shared by every response (securityHeaders).
+var (
+	nosniff          = []string{"nosniff"}
+	frameDeny        = []string{"DENY"}
+	cspAPIHeader     = []string{cspAPI}
+	cspSwaggerHeader = []string{cspSwagger}
+)
+
 // securityHeaders marks every answer, errors included, so that a browser
 // never sniffs a JSON body into HTML nor frames a page of the server.
 func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()
-		// Fresh one-element slices, assigned under canonical keys: what
-		// Header.Set does, without its canonicalization.
-		h["X-Content-Type-Options"] = []string{"nosniff"}
-		h["X-Frame-Options"] = []string{"DENY"}
-		csp := cspAPI
+		// Assigned under canonical keys, what Header.Set does without its
+		// canonicalization, and shared by every response rather than made
+		// for each: net/http only reads them, and Header.Add or Set gives a
+		// key a slice of its own (a one-element slice is full: append copies).
+		h["X-Content-Type-Options"] = nosniff
+		h["X-Frame-Options"] = frameDeny
+		csp := cspAPIHeader
 		if p := c.Request().URL.Path; p == "/swagger" || strings.HasPrefix(p, "/swagger/") {
-			csp = cspSwagger
+			csp = cspSwaggerHeader
 		}
-		h["Content-Security-Policy"] = []string{csp}
+		h["Content-Security-Policy"] = csp
 		return next(c)
 	}
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,12 +29,8 @@ type query struct {
 
 func newQuery(c echo.Context, allowed ...string) *query {
 	q := &query{values: c.QueryParams()}
-	known := make(map[string]bool, len(allowed))
-	for _, a := range allowed {
-		known[a] = true
-	}
 	for name, vs := range q.values {
-		if !known[name] {
+		if !slices.Contains(allowed, name) { // a few names against a few dozen: no set to build
 			if len(allowed) == 0 {
 				q.errs.Add(safeName(name), "unknown query parameter (this route takes none)")
 			} else {

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"math"
 	"net/http"
 	"strconv"
@@ -203,10 +202,6 @@ func (s *Server) limitWholeSetRead(c echo.Context) error {
 // strong ETag of its body and 304 to If-None-Match. Anonymous answers may
 // be cached a minute by anyone; an authenticated caller's, never.
 func writeCached(c echo.Context, v any) error {
-	body, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
 	h := c.Response().Header()
 	h.Add(echo.HeaderVary, echo.HeaderAuthorization)
 	h.Add(echo.HeaderVary, echo.HeaderAccept)
@@ -214,5 +209,7 @@ func writeCached(c echo.Context, v any) error {
 	if c.Request().Header.Get(echo.HeaderAuthorization) != "" {
 		policy = "private, no-store"
 	}
-	return writeTagged(c, http.StatusOK, `"`+bodyHash(body)+`"`, policy, echo.MIMEApplicationJSON, body)
+	return withBody(v, func(body []byte) error {
+		return writeTagged(c, http.StatusOK, `"`+bodyHash(body)+`"`, policy, echo.MIMEApplicationJSON, body)
+	})
 }

@@ -124,6 +124,13 @@ type StructureList struct {
 	Meta ListMeta    `json:"meta" validate:"required"`
 } // @name StructureList
 
+// structureParts holds what a Structure view points to.
+type structureParts struct {
+	address            Address
+	location           Location
+	lat, lon, distance float64
+}
+
 // toStructure maps a domain structure to its representation; contacts only
 // when the caller may see personal data.
 func toStructure(s *essdir.Structure, withContacts bool) Structure {
@@ -137,17 +144,24 @@ func toStructure(s *essdir.Structure, withContacts bool) Structure {
 		Status: s.Status, Source: s.Source, ExternalID: s.ExternalID,
 		CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt, Version: s.Version,
 	}
+	// What the view points to is allocated in one piece: a page of 20
+	// structures made 100 small allocations here.
+	var parts *structureParts
+	if s.Address != (essdir.Address{}) || s.Location != nil || s.DistanceKM != nil {
+		parts = new(structureParts)
+	}
 	if s.Address != (essdir.Address{}) {
-		a := Address(s.Address)
-		out.Address = &a
+		parts.address = Address(s.Address)
+		out.Address = &parts.address
 	}
 	if s.Location != nil {
-		lat, lon := s.Location.Lat, s.Location.Lon
-		out.Location = &Location{Lat: &lat, Lon: &lon}
+		parts.lat, parts.lon = s.Location.Lat, s.Location.Lon
+		parts.location = Location{Lat: &parts.lat, Lon: &parts.lon}
+		out.Location = &parts.location
 	}
 	if s.DistanceKM != nil {
-		d := math.Round(*s.DistanceKM*1000) / 1000
-		out.DistanceKM = &d
+		parts.distance = math.Round(*s.DistanceKM*1000) / 1000
+		out.DistanceKM = &parts.distance
 	}
 	for i, l := range s.SocialLinks {
 		out.SocialLinks[i] = SocialLink(l)

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -41,11 +40,9 @@ type VocabularyList struct {
 // that lets shared caches keep it. Unlike writeRecord there is no record
 // version: the body alone identifies it.
 func writeReference(c echo.Context, v any) error {
-	body, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return writeTagged(c, http.StatusOK, `"`+bodyHash(body)+`"`, vocabularyCache, echo.MIMEApplicationJSON, body)
+	return withBody(v, func(body []byte) error {
+		return writeTagged(c, http.StatusOK, `"`+bodyHash(body)+`"`, vocabularyCache, echo.MIMEApplicationJSON, body)
+	})
 }
 
 func toTerms(v *essdir.Vocabulary) []Term {

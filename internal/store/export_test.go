@@ -1,8 +1,69 @@
 package store
 
+import (
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"gorm.io/gorm"
+)
+
 // RankedMax lets tests lower the number of matches a relevance order ranks.
 var RankedMax = &rankedMax
 
 // SetBeforeCommit makes every write transaction of s run f between its
 // change-feed insert and its commit.
 func (s *Store) SetBeforeCommit(f func()) { s.beforeCommit = f }
+
+// DecodedRow has one destination of each kind decodeRow reads itself, for
+// the tests that compare decodeRow with pgx.
+type DecodedRow struct {
+	Text      string
+	NullText  *string
+	Texts     []string
+	ID        [16]byte
+	Float     float64
+	NullFloat *float64
+	Int       int
+	At        time.Time
+	Deleted   gorm.DeletedAt
+	Links     jsonList[linkJSON]
+}
+
+// Field is the destination of column in r.
+func (r *DecodedRow) Field(column string) any {
+	switch column {
+	case "text":
+		return &r.Text
+	case "null_text":
+		return &r.NullText
+	case "texts":
+		return &r.Texts
+	case "id":
+		return &r.ID
+	case "float":
+		return &r.Float
+	case "null_float":
+		return &r.NullFloat
+	case "int":
+		return &r.Int
+	case "at":
+		return &r.At
+	case "deleted":
+		return &r.Deleted
+	case "links":
+		return &r.Links
+	}
+	return nil
+}
+
+// ScanNative reads the current row of r into row as the hot reads do
+// (decode.go), with a scanner kept across calls when s is the same.
+type ScanNative struct{ s *nativeScanner[DecodedRow] }
+
+// NewScanNative makes the scanner of one query.
+func NewScanNative(query string) ScanNative {
+	return ScanNative{newNativeScanner(query, (*DecodedRow).Field)}
+}
+
+// Scan reads the current row.
+func (s ScanNative) Scan(r pgx.Rows, row *DecodedRow) error { return s.s.scan(r, row) }

@@ -25,9 +25,10 @@ type fieldFunc[R any] func(r *R, column string) any
 
 // findRows runs q as a SELECT into []R: natively when field is set and q runs
 // on the pool, else through GORM. The statement is counted either way (the
-// dry run goes through the same callbacks as a real one).
-func findRows[R any](q *gorm.DB, field fieldFunc[R]) ([]R, error) {
-	var rows []R
+// dry run goes through the same callbacks as a real one). max is the number
+// of rows q can return at most (its LIMIT), room made at once.
+func findRows[R any](q *gorm.DB, field fieldFunc[R], max int) ([]R, error) {
+	rows := make([]R, 0, max)
 	pool, ok := q.Statement.ConnPool.(*sql.DB)
 	if field == nil || !ok {
 		err := q.Find(&rows).Error
@@ -43,11 +44,10 @@ func findRows[R any](q *gorm.DB, field fieldFunc[R]) ([]R, error) {
 	}
 	query := stmt.SQL.String()
 	err := queryNative(ctx, pool, query, stmt.Vars, func(r pgx.Rows) error {
-		var dest []any
+		scanner := newNativeScanner(query, field)
 		for r.Next() {
 			rows = append(rows, *new(R))
-			var err error
-			if dest, err = scanNative(r, query, &rows[len(rows)-1], field, dest); err != nil {
+			if err := scanner.scan(r, &rows[len(rows)-1]); err != nil {
 				return err
 			}
 		}
@@ -56,33 +56,50 @@ func findRows[R any](q *gorm.DB, field fieldFunc[R]) ([]R, error) {
 	return rows, err
 }
 
-// scanNative reads the current row of r into row, reusing dest. pgx plans
-// the decoding of each column anew for every query (about one allocation a
-// column); the plans depend only on the column's type, format and Go
-// destination, which are fixed for a query's text, so they are kept here.
-func scanNative[R any](r pgx.Rows, query string, row *R, field fieldFunc[R], dest []any) ([]any, error) {
+// nativeScanner reads the rows of one query into R. pgx plans the decoding
+// of each column anew for every query (about one allocation a column) and
+// its generic plans allocate once more per nullable value; the plans depend
+// only on the column's type, format and Go destination, which are fixed for
+// a query's text, so they are kept (cachedPlans), and the common binary
+// types are decoded here directly (decodeRow), so that a row costs a few
+// allocations rather than one or two per column. Anything else goes through
+// pgx's plan.
+type nativeScanner[R any] struct {
+	query string
+	field fieldFunc[R]
+	dest  []any
+	spans []textSpan // reused from row to row
+}
+
+func newNativeScanner[R any](query string, field fieldFunc[R]) *nativeScanner[R] {
+	return &nativeScanner[R]{query: query, field: field, dest: make([]any, 0, 40)}
+}
+
+// scan reads the current row of r into row.
+func (s *nativeScanner[R]) scan(r pgx.Rows, row *R) error {
 	fds := r.FieldDescriptions()
-	dest = dest[:0]
+	s.dest = s.dest[:0]
 	for i := range fds {
-		d := field(row, fds[i].Name)
+		d := s.field(row, fds[i].Name)
 		if d == nil {
-			return nil, fmt.Errorf("store: no destination for column %q", fds[i].Name)
+			return fmt.Errorf("store: no destination for column %q", fds[i].Name)
 		}
-		dest = append(dest, d)
+		s.dest = append(s.dest, d)
 	}
-	plans := cachedPlans(r, query, dest)
-	raw := r.RawValues()
-	for i, p := range plans {
-		if err := p.plan.Scan(raw[i], dest[i]); err != nil {
-			return nil, fmt.Errorf("store: column %q: %w", fds[i].Name, err)
-		}
+	plans := cachedPlans(r, s.query, s.dest)
+	var err error
+	s.spans, err = decodeRow(plans, r.RawValues(), s.dest, s.spans[:0])
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
 	}
-	return dest, nil
+	return nil
 }
 
 type columnPlan struct {
+	name   string
 	oid    uint32
 	format int16
+	kind   nativeKind // how decodeRow reads it (kindPlan: through plan)
 	plan   pgtype.ScanPlan
 }
 
@@ -110,7 +127,9 @@ func cachedPlans(r pgx.Rows, query string, dest []any) []columnPlan {
 	m := r.Conn().TypeMap()
 	plans = make([]columnPlan, len(fds))
 	for i := range fds {
-		plans[i] = columnPlan{fds[i].DataTypeOID, fds[i].Format, m.PlanScan(fds[i].DataTypeOID, fds[i].Format, dest[i])}
+		plans[i] = columnPlan{fds[i].Name, fds[i].DataTypeOID, fds[i].Format,
+			nativeKindOf(fds[i].DataTypeOID, fds[i].Format, dest[i]),
+			m.PlanScan(fds[i].DataTypeOID, fds[i].Format, dest[i])}
 	}
 	scanPlans.Lock()
 	if len(scanPlans.byQuery) > 1000 { // queries vary with their filters: keep the set bounded
@@ -183,10 +202,10 @@ func eachRow[R any](q *gorm.DB, settings []string, field fieldFunc[R], fn func(*
 		}
 		defer rows.Close()
 		var row R
-		var dest []any
+		scanner := newNativeScanner(query, field)
 		for rows.Next() {
 			row = *new(R)
-			if dest, err = scanNative(rows, query, &row, field, dest); err != nil {
+			if err := scanner.scan(rows, &row); err != nil {
 				return err
 			}
 			if err := fn(&row); err != nil {

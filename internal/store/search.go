@@ -165,7 +165,7 @@ func (s *Store) searchStructures(ctx context.Context, f essdir.StructureFilter) 
 			}
 		}
 		var err error
-		page, err = pageOf(searchQuery(tx, f, f.Sort == essdir.SortRelevance), structures, f.List)
+		page, err = pageOf(searchQuery(tx, f, f.Sort == essdir.SortRelevance), structures, f.List, false)
 		return err
 	})
 	return page, err

@@ -344,7 +344,7 @@ func (s *Store) FindStructures(ctx context.Context, f essdir.StructureFilter) (*
 // parameters; column names come from this code only.
 func structureFilterQuery(q *gorm.DB, f essdir.StructureFilter) *gorm.DB {
 	w := (&filter{q}).
-		in("status", toStrings(f.Statuses)).
+		statuses("status", f.Statuses).
 		in("legal_form", toStrings(f.LegalForms)).
 		overlaps("sectors", toStrings(f.Sectors)).
 		overlaps("labels", toStrings(f.Labels)).
