@@ -79,7 +79,7 @@ bench:
 ## no timing asserted, the report goes to /tmp): without the peer, whose
 ## PostGIS package and build CI need not pay, nor the Go benchmarks.
 bench-smoke:
-	SIZE=S ROUNDS=1 DURATION=1 PEER=0 ALLOCS=0 P99_MIN_REQUESTS=0 OUT=/tmp/essdir-benchmarks.md bash bench/bench.sh
+	SIZE=S ROUNDS=1 DURATION=1 PEER=0 ALLOCS=0 MIN_REQUESTS=0 OUT=/tmp/essdir-benchmarks.md bash bench/bench.sh
 
 ## bench-go: Go benchmarks of the HTTP path (no timing is asserted).
 bench-go:

@@ -13,8 +13,9 @@
 #   DB=essdir_bench_l SIZE=L REUSE=1 bench/bench.sh   # measure a loaded set
 #
 # Other knobs: OUT (the report), PEER=0 (no pg_featureserv: no PostGIS
-# package nor build), ALLOCS=0 (no go test -bench), P99_MIN_REQUESTS (the
-# fewest requests a p99 is taken over; vegeta runs longer at low rates),
+# package nor build), ALLOCS=0 (no go test -bench), MIN_REQUESTS (the
+# fewest requests a figure is taken over: slow endpoints run longer than
+# DURATION, 30 s at most),
 # DEEP_ROW (the deep page follows this row; default a fifth of the set:
 # 200,000 on L), TOOLS (where vegeta and pg_featureserv are installed,
 # outside the repository).
@@ -29,7 +30,7 @@ cd "$(dirname "$0")/.."
 
 SIZE=${SIZE:-S} ROUNDS=${ROUNDS:-3} DURATION=${DURATION:-5} CONNS=${CONNS:-4}
 OUT=${OUT:-docs/BENCHMARKS.md}
-PEER=${PEER:-1} ALLOCS=${ALLOCS:-1} P99_MIN_REQUESTS=${P99_MIN_REQUESTS:-200}
+PEER=${PEER:-1} ALLOCS=${ALLOCS:-1} MIN_REQUESTS=${MIN_REQUESTS:-200}
 TOOLS=${TOOLS:-$HOME/.cache/essdir-bench}
 # DB: the benchmark database (another one keeps the shared S set in place,
 # e.g. DB=essdir_bench_l SIZE=L); its benchgen line is kept in $GEN.
@@ -184,21 +185,25 @@ TOML
 fi
 
 # ------------------------------------------------------------ measuring
+# How long to run at rate r for MIN_REQUESTS requests: DURATION at least,
+# 30 s at most.
+secs_for() { awk -v r="$1" -v d="$DURATION" -v n="$MIN_REQUESTS" 'BEGIN {s = (r > 0 ? n / r : 30); s = (s < d ? d : s); s = (s > 30 ? 30 : s); printf "%d", s + 0.999}'; }
 # wrk: "rps requests"; any non-2xx answer (a 304, a 429, an error) fails.
-wrk_run() { # url [lua]
-	local out args=(-t1 -c"$CONNS" -d"${DURATION}s")
+wrk_run() { # seconds url [lua]
+	local out args=(-t1 -c"$CONNS" -d"${1}s")
+	shift
 	[ -z "${2:-}" ] || args+=(-s "$2")
 	out=$(wrk "${args[@]}" "$1" 2>&1)
 	if grep -q 'Non-2xx\|Socket errors' <<<"$out"; then log "wrk $1: $out"; return 1; fi
 	awk '/Requests\/sec/ {r = $2} / requests in / {n = $1} END {if (r == "" || n == "") exit 1; print r, n}' <<<"$out"
 }
 # pgbench: tps; an aborted client or a failed transaction fails.
-tps() { # script defs-file
+tps() { # seconds script defs-file
 	local defs=() out
-	mapfile -t defs < "$2"
-	out=$(pgbench -n -M prepared -c"$CONNS" -j1 -T"$DURATION" "${defs[@]}" -f "$1" -h 127.0.0.1 -U postgres "$DB" 2>&1) ||
-		{ log "pgbench $1: $out"; return 1; }
-	if grep -q '^number of failed transactions: [1-9]' <<<"$out"; then log "pgbench $1: $out"; return 1; fi
+	mapfile -t defs < "$3"
+	out=$(pgbench -n -M prepared -c"$CONNS" -j1 -T"$1" "${defs[@]}" -f "$2" -h 127.0.0.1 -U postgres "$DB" 2>&1) ||
+		{ log "pgbench $2: $out"; return 1; }
+	if grep -q '^number of failed transactions: [1-9]' <<<"$out"; then log "pgbench $2: $out"; return 1; fi
 	awk '/^tps/ {print $3; f = 1} END {exit !f}' <<<"$out"
 }
 # vegeta at a fixed rate: "p99_ms requests rate throughput"; every answer
@@ -209,7 +214,7 @@ tps() { # script defs-file
 p99() { # targets rate
 	local rate secs out
 	rate=$(awk -v r="$2" 'BEGIN {r = int(r + 0.5); print (r < 1 ? 1 : r)}')
-	secs=$(awk -v r="$rate" -v d="$DURATION" -v n="$P99_MIN_REQUESTS" 'BEGIN {s = n / r; s = (s < d ? d : s); s = (s > 30 ? 30 : s); printf "%d", s + 0.999}')
+	secs=$(secs_for "$rate")
 	out=$("$VEGETA" attack -rate="$rate/1s" -duration="${secs}s" -targets="$1" -keepalive=true -max-connections=256 | "$VEGETA" report -type=json)
 	python3 - "$out" "$rate" <<'PY'
 import json, sys
@@ -220,9 +225,12 @@ if bad or r["success"] < 1:
 print(f'{r["latencies"]["99th"] / 1e6:.2f} {r["requests"]} {sys.argv[2]} {r["throughput"]:.0f}')
 PY
 }
+ratios() { # "a1 a2 …" "b1 b2 …": the median of the rounds' ratios a/b
+	awk -v a="$1" -v b="$2" 'BEGIN {n = split(a, x, " "); split(b, y, " "); for (k = 1; k <= n; k++) if (y[k] > 0) printf "%f ", x[k] / y[k]}' | median |
+		awk '{printf "%.2f", $1}'
+}
 mallocs() { curl -sf "$BASE/metrics" | awk '/^go_memstats_mallocs_total / {printf "%.0f\n", $2; f = 1} END {exit !f}'; }
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR] = $1} END {if (NR == 0) exit 1; if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 # The allocations of one scrape of /metrics, taken off each measurement.
 m1=$(mallocs) m2=$(mallocs) m3=$(mallocs)
 SCRAPE=$( (echo "$((m2 - m1)) $((m3 - m2))") | median)
@@ -430,22 +438,30 @@ add "page 1 (name order)" pages "$BASE/v1/structures" "" "$(target1 "$BASE/v1/st
 add "page $PAGE_DEEP (after row $DEEP_ROW)" pages "$BASE$DEEP_PATH" "" "$(target1 "$BASE$DEEP_PATH" deep)" "$tmp/deep.sql" "$d"
 
 # ----------------------------------------------------------------- runs
-declare -a R_API R_SQL R_PEER R_P99 R_P99N R_ALLOC R_HELD
+declare -a R_API R_SQL R_PEER R_P99 R_P99N R_ALLOC R_HELD E_SECS
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 groups=$(printf '%s\n' "${E_GROUP[@]}" | awk '!seen[$0]++')
 for g in $groups; do
 	members=()
 	for i in $(seq 0 $((ne - 1))); do [ "${E_GROUP[i]}" = "$g" ] && members+=("$i"); done
+	# Warm-up (caches, prepared statements), which also gives the rate
+	# that sets how long this endpoint's runs last.
+	for i in "${members[@]}"; do
+		read -r a _ < <(wrk_run "$(( DURATION < 2 ? DURATION : 2 ))" "${E_URL[i]}" "${E_LUA[i]}")
+		[ -z "${E_PEER_URL[i]}" ] || wrk_run 1 "${E_PEER_URL[i]}" "${E_PEER_LUA[i]}" >/dev/null
+		E_SECS[i]=$(secs_for "$a")
+	done
 	for r in $(seq 1 "$ROUNDS"); do
 		declare -A max=()
 		for i in "${members[@]}"; do # A B C
 			before=$(mallocs)
-			read -r a n < <(wrk_run "${E_URL[i]}" "${E_LUA[i]}")
+			read -r a n < <(wrk_run "${E_SECS[i]}" "${E_URL[i]}" "${E_LUA[i]}")
 			after=$(mallocs)
 			R_API[i]+=" $a" max[$i]=$a
 			R_ALLOC[i]+=" $(awk -v d="$((after - before))" -v s="$SCRAPE" -v n="$n" 'BEGIN {printf "%.0f", (d - s) / n}')"
-			R_SQL[i]+=" $(tps "${E_SQL[i]}" "${E_DEFS[i]}")"
+			R_SQL[i]+=" $(tps "${E_SECS[i]}" "${E_SQL[i]}" "${E_DEFS[i]}")"
 			if [ -n "${E_PEER_URL[i]}" ]; then
-				read -r p _ < <(wrk_run "${E_PEER_URL[i]}" "${E_PEER_LUA[i]}")
+				read -r p _ < <(wrk_run "${E_SECS[i]}" "${E_PEER_URL[i]}" "${E_PEER_LUA[i]}")
 				R_PEER[i]+=" $p"
 			fi
 		done
@@ -461,6 +477,7 @@ for g in $groups; do
 		unset max
 	done
 done
+LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # CSV export: every published structure, streamed; the server's peak RSS
 # (VmHWM, reset before each export when the kernel allows it).
@@ -513,6 +530,8 @@ else
 fi
 plan "$tmp/radius.sql" "$tmp/radius.defs" > "$tmp/plan.sql"
 explain_radius=$("${PSQL[@]}" -f "$tmp/plan.sql")
+plan "$tmp/deep.sql" "$tmp/deep.defs" > "$tmp/plan.sql"
+explain_deep=$("${PSQL[@]}" -f "$tmp/plan.sql")
 plan "$tmp/q-medium-page.sql" "$tmp/q-medium.defs" > "$tmp/plan.sql"
 explain_q=$("${PSQL[@]}" -c "SET pg_trgm.word_similarity_threshold = 0.5" -f "$tmp/plan.sql")
 
@@ -528,20 +547,20 @@ fi
 # --------------------------------------------------------------- report
 med() { echo "$1" | median; }
 num() { awk -v v="$1" 'BEGIN { printf (v < 100 ? "%.1f" : "%.0f"), v }'; }
+dec1() { awk -v v="$1" 'BEGIN { printf "%.1f", v }'; }
 nums() { local v out=""; for v in $1; do out+=" $(num "$v")"; done; echo "$out"; }
 rows="" rounds=""
 for i in $(seq 0 $((ne - 1))); do
-	a=$(med "${R_API[i]}") s=$(med "${R_SQL[i]}") l=$(med "${R_P99[i]}") al=$(med "${R_ALLOC[i]}")
+	a=$(med "${R_API[i]}") s=$(med "${R_SQL[i]}") l=$(dec1 "$(med "${R_P99[i]}")") al=$(num "$(med "${R_ALLOC[i]}")")
 	p="—" pr="—" lm=$l
-	if [ -n "${E_PEER_URL[i]}" ]; then p=$(med "${R_PEER[i]}") pr=$(ratio "$a" "$p") p=$(num "$p"); fi
+	if [ -n "${E_PEER_URL[i]}" ]; then p=$(num "$(med "${R_PEER[i]}")") pr=$(ratios "${R_API[i]}" "${R_PEER[i]}"); fi
 	[ "${R_HELD[i]:-}" != no ] || lm="$l †"
-	rows+="| ${E_NAME[i]} | $(num "$a") | $(num "$s") | $(ratio "$a" "$s") | $p | $pr | $lm | $al |"$'\n'
-	rounds+="| ${E_NAME[i]} |$(nums "${R_API[i]}") |$(nums "${R_SQL[i]}") |$( [ -n "${R_PEER[i]:-}" ] && nums "${R_PEER[i]}" || echo " —") |${R_P99[i]} |${R_P99N[i]} |"$'\n'
-	case ${E_GROUP[i]} in pages) pages+=("$a $s $l") ;; esac
+	rows+="| ${E_NAME[i]} | $(num "$a") | $(num "$s") | $(ratios "${R_API[i]}" "${R_SQL[i]}") | $p | $pr | $lm | $al |"$'\n'
+	rounds+="| ${E_NAME[i]} | ${E_SECS[i]} s |$(nums "${R_API[i]}") |$(nums "${R_SQL[i]}") |$( [ -n "${R_PEER[i]:-}" ] && nums "${R_PEER[i]}" || echo " —") |${R_P99[i]} |${R_P99N[i]} |"$'\n'
+	case ${E_GROUP[i]} in pages) pages+=("$i") ;; esac
 done
-read -r a1 s1 l1 <<<"${pages[0]}"
-read -r ad sd ld <<<"${pages[1]}"
-deep_line="Page $PAGE_DEEP (after row $DEEP_ROW of $NSTRUCT, in name order) costs $(ratio "$a1" "$ad")× page 1 through the API (page-1 rps ÷ deep-page rps), $(ratio "$s1" "$sd")× in SQL, and its p99 at 50% load is $(ratio "$ld" "$l1")× page 1's ($ld ms against $l1 ms)."
+p1=${pages[0]} pd=${pages[1]}
+deep_line="Page $PAGE_DEEP (after row $DEEP_ROW of $NSTRUCT, in name order) against page 1, alternating in each round (medians of the rounds' ratios): it costs $(ratios "${R_API[p1]}" "${R_API[pd]}")× page 1 through the API (page-1 rps ÷ deep-page rps), $(ratios "${R_SQL[p1]}" "${R_SQL[pd]}")× in SQL, and its p99 at 50% load is $(ratios "${R_P99[pd]}" "${R_P99[p1]}")× page 1's (medians $(dec1 "$(med "${R_P99[pd]}")") ms and $(dec1 "$(med "${R_P99[p1]}")") ms)."
 searches=""
 for g in q-common q-medium q-rare q-typo; do searches+="${g#q-} word ${SEARCH_ORDER[$g]}, "; done
 
@@ -557,11 +576,14 @@ above "## Notes".
 - Machine: $(nproc) cores shared with other work; PostgreSQL $(psql -X -h 127.0.0.1 -U postgres -qAt -c 'SHOW server_version'); $CONNS connections
   on each side (server pool ESSDIR_DB_MAX_CONNS=$CONNS, wrk -t1 -c$CONNS, pgbench -c$CONNS -j1 -M prepared,
   pg_featureserv DbPoolMaxConns=$CONNS).
-- Each figure is the median of $ROUNDS rounds of ${DURATION}s. In every round the API (wrk), its SQL
+- Each figure is the median of $ROUNDS rounds, after a warm-up. In every round the API (wrk), its SQL
   (pgbench) and, where it serves the endpoint, the peer (wrk) run one after the other, then the
-  API's p99 is taken by vegeta at a fixed rate of half the rate wrk just measured (at least
-  $P99_MIN_REQUESTS requests when the rate allows, 30 s at most). The machine is shared: absolute
-  figures drift with the neighbours' load; the ratios, measured in the same window, are what to read.
+  API's p99 is taken by vegeta at a fixed rate of half the rate wrk just measured. Each run lasts
+  ${DURATION} s, or longer for a slow endpoint, so that it counts $MIN_REQUESTS requests (30 s at most;
+  see "Rounds"). A ratio is the median of the rounds' ratios (each of two runs of the same round).
+  The machine is shared: absolute figures drift with the neighbours' load (load average
+  $LOAD_START at the start of the measures, $LOAD_END at the end); the ratios, measured side by side,
+  are what to read.
 - SQL: the statements the store issues (bench/bench.sh writes them out; before measuring it checks
   that each returns the API's rows in the API's order), with the varying value bound as a
   parameter (-M prepared). Search order on this set: ${searches%, }.
@@ -574,11 +596,12 @@ above "## Notes".
 
 | endpoint | API rps | SQL tps | API ÷ SQL | peer rps | API ÷ peer | API p99 at 50% (ms) | allocs/req (server) |
 |---|---|---|---|---|---|---|---|
-$rows$( [ -z "${R_HELD[*]:-}" ] || printf '\n%s\n' "† In at least one round the server answered below 90% of the fixed rate: the box (server, database and load tool on the same cores) did not hold half the maximum; the p99 includes the requests' wait in the client's queue.")
+$rows$( [ -z "${R_HELD[*]:-}" ] || printf '\n%s' "† In at least one round the server answered below 90% of the fixed rate: the box (server, database and load tool on the same cores) did not hold half the maximum; the p99 includes the requests' wait in the client's queue.")
+
 $deep_line
 
-CSV export (\`?format=csv\`, every published structure, $exp_rows rows): median $(med "$exp_rate") rows/s
-(rounds:$exp_rate); server peak RSS (VmHWM $rss_note) median $(med "$exp_rss") kB (rounds:$exp_rss).
+CSV export (\`?format=csv\`, every published structure, $exp_rows rows): median $(num "$(med "$exp_rate")") rows/s
+(rounds:$exp_rate); server peak RSS (VmHWM $rss_note) median $(num "$(med "$exp_rss")") kB (rounds:$exp_rss).
 
 $( [ -z "$go_allocs" ] || printf '%s\n' "Go benchmarks, \`go test -run '^\$' -bench 'GetStructure\$|ListStructures20\$' -benchmem -benchtime=2000x ./api\`" "(their own small data set; the in-process HTTP client's allocations are counted too):" "" "| benchmark | allocs/op | bytes/op | time/op |" "|---|---|---|---|" "$go_allocs")
 
@@ -586,10 +609,11 @@ Not measured by the harness: bulk upsert vs COPY rows/s (see the README's partne
 
 ## Rounds
 
-Every round's figure, in the order measured; the p99's requests and the fixed rate they were sent at:
+Every round's figure, in the order measured, with each run's length; the p99's requests and the fixed
+rate they were sent at:
 
-| endpoint | API rps | SQL tps | peer rps | API p99 at 50% (ms) | p99 requests@rate |
-|---|---|---|---|---|---|
+| endpoint | run | API rps | SQL tps | peer rps | API p99 at 50% (ms) | p99 requests@rate |
+|---|---|---|---|---|---|---|
 $rounds
 ## Plans
 
@@ -604,6 +628,12 @@ Radius 10 km, top 50 (sixth execution):
 
 \`\`\`
 $explain_radius
+\`\`\`
+
+Page $PAGE_DEEP, after row $DEEP_ROW (sixth execution):
+
+\`\`\`
+$explain_deep
 \`\`\`
 
 Page of the medium word (sixth execution):
