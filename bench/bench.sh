@@ -84,8 +84,9 @@ fi
 
 tmp=$(mktemp -d)
 pids=()
-cleanup() {
+cleanup() { # the servers are stopped, and gone, before the harness exits
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -145,7 +146,7 @@ BASE="http://127.0.0.1:$PORT"
 # Rate limits and the per-address connection cap are off: the load comes
 # from one address, as it would through a proxy.
 ESSDIR_DATABASE_URL="$DSN" ESSDIR_ADDR="127.0.0.1:$PORT" ESSDIR_RATE_LIMIT_ANON=0 ESSDIR_RATE_LIMIT_EXPORT=0 \
-ESSDIR_MAX_CONNS_PER_IP=0 ESSDIR_DB_MAX_CONNS=$CONNS ESSDIR_LOG_LEVEL=error \
+ESSDIR_MAX_CONNS_PER_IP=0 ESSDIR_DB_MAX_CONNS=$CONNS ESSDIR_LOG_LEVEL=error ESSDIR_DRAIN_DELAY=0s \
 ESSDIR_JWT_SECRET=bench-secret-bench-secret-bench-secret \
 	bin/essdir serve --no-migrate > "$tmp/server.log" 2>&1 &
 server=$!
@@ -273,11 +274,10 @@ target1() { echo "GET $1" > "$tmp/$2.targets"; echo "$tmp/$2.targets"; }
 # answers, in the same order. A mismatch means bench.sh no longer runs
 # what the store issues: update the statement here.
 check() { # name api-path sql defs-file [i]
-	local sql=$3 api
-	api=$(curl -sf "$BASE$2") || die "$1: $2 did not answer 200"
-	python3 - "$1" "$api" "$sql" "$4" "${5:-}" > "$tmp/check.sql" <<'PY'
+	curl -sf -o "$tmp/check.json" "$BASE$2" || die "$1: $2 did not answer 200"
+	python3 - "$3" "$4" "${5:-}" > "$tmp/check.sql" <<'PY'
 import re, sys
-name, api, sql, defs, i = sys.argv[1:]
+sql, defs, i = sys.argv[1:]
 vals = {}
 lines = open(defs).read().split("\n")
 for k in range(0, len(lines) - 1, 2):  # -D then name=value
@@ -290,9 +290,9 @@ sql = sql.replace("SET LOCAL", "SET")
 print(re.sub(r"(?<!:):([a-z_]+)\b", lambda m: vals[m.group(1)], sql))
 PY
 	"${PSQL[@]}" -F $'\t' -f "$tmp/check.sql" | awk -F '\t' 'NF > 1 {print $1}' > "$tmp/check.ids"
-	python3 - "$1" "$api" "$tmp/check.ids" <<'PY'
+	python3 - "$1" "$tmp/check.json" "$tmp/check.ids" <<'PY'
 import json, sys
-name, api, ids = sys.argv[1], json.loads(sys.argv[2]), open(sys.argv[3]).read().split()
+name, api, ids = sys.argv[1], json.load(open(sys.argv[2])), open(sys.argv[3]).read().split()
 got = [d["id"] for d in api["data"]] if "data" in api else [api["id"]]
 if got != ids[:len(got)] or (len(got) < len(ids) and "data" in api and not api["meta"].get("next_cursor")):
     sys.exit(f"bench: {name}: the SQL side's rows are not the API's:\n API {got[:5]}…\n SQL {ids[:5]}…")
