@@ -66,16 +66,20 @@ unit:
 	go test -count=1 $(PKGS)
 
 ## bench: the harness of BENCH.md on the local PostgreSQL (database
-## essdir_bench): generate SIZE (S = 10k, L = 1M structures), load each
-## endpoint with wrk and its SQL with pgbench, write docs/BENCHMARKS.md.
+## essdir_bench, or DB=…): generate SIZE (S = 10k, L = 1M structures), or
+## measure the set already loaded with REUSE=1; each endpoint's API with
+## wrk, its SQL with pgbench, the peer (pg_featureserv) with wrk, the API's
+## p99 at half its maximum with vegeta; write docs/BENCHMARKS.md. Installs
+## what it lacks (wrk, vegeta, PostGIS, pg_featureserv; see bench/bench.sh).
 SIZE ?= S
 bench:
 	SIZE=$(SIZE) bash bench/bench.sh
 
 ## bench-smoke: the harness on S, one short round, to prove it works (CI;
-## no timing asserted, the report goes to /tmp).
+## no timing asserted, the report goes to /tmp): without the peer, whose
+## PostGIS package and build CI need not pay, nor the Go benchmarks.
 bench-smoke:
-	SIZE=S ROUNDS=1 DURATION=1 OUT=/tmp/essdir-benchmarks.md bash bench/bench.sh
+	SIZE=S ROUNDS=1 DURATION=1 PEER=0 ALLOCS=0 MIN_REQUESTS=0 OUT=/tmp/essdir-benchmarks.md bash bench/bench.sh
 
 ## bench-go: Go benchmarks of the HTTP path (no timing is asserted).
 bench-go:
