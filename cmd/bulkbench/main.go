@@ -10,6 +10,7 @@
 //	                                                                 POST /v1/structures/bulk
 //	bulkbench gen   [--format ndjson|csv] [--n …] [--rev …] > FILE   a file for essdir import structures
 //
+// --cpuprofile FILE writes a CPU profile of the run (go tool pprof).
 // Item i is the same structure in every mode (--seed, default 1); --rev 1
 // is the next revision of every item (a changed summary and sectors).
 package main
@@ -26,6 +27,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -64,6 +66,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	url := fs.String("url", "", "server base URL (http)")
 	user := fs.String("user", "", "editor e-mail (http)")
 	password := fs.String("password", "", "editor password (http)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -72,6 +75,17 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	b := bench{gen: gen, n: *n, batch: *batch, rev: *rev, source: *source}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	switch mode {
 	case "store":
 		return b.store(ctx, *db, out)
