@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/essdir/essdir/internal/benchdata"
 	"github.com/essdir/essdir/internal/essdir"
@@ -255,5 +256,46 @@ func TestBulkGeographyFollowsAnImport(t *testing.T) {
 	var e *essdir.Error
 	if !errors.As(err, &e) || e.Code != essdir.EINVALID || len(e.Fields) == 0 || e.Fields[0].Field != "items[0].address.insee_code" {
 		t.Fatalf("a commune the imported geography lacks: %v, want a 422 on items[0].address.insee_code", err)
+	}
+}
+
+// Statistics taken of an empty table make a batch's lookups scan whole
+// indexes once per key; a bulk write ANALYZEs the table first when it has
+// more than doubled since.
+func TestBulkRefreshesStatisticsOfAGrowingTable(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.Fresh(t)
+	st, err := store.Open(ctx, dsn, store.Options{MaxOpenConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "VACUUM ANALYZE structures"); err != nil {
+		t.Fatal(err)
+	}
+	reltuples := func() float64 {
+		var n float64
+		if err := conn.QueryRow(ctx, "SELECT reltuples FROM pg_class WHERE oid = 'structures'::regclass").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	items := realistic(t, "stats", 600)
+	if _, err := st.UpsertStructures(ctx, items[:300], nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := reltuples(); n != 0 {
+		t.Fatalf("reltuples = %v before the table grew, want 0 (analyzed empty)", n)
+	}
+	if _, err := st.UpsertStructures(ctx, items[300:], nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := reltuples(); n < 300 {
+		t.Errorf("reltuples = %v after a batch on a table of 300 rows analyzed empty, want them counted", n)
 	}
 }
