@@ -151,11 +151,11 @@ func bulkUpsert[D, In any, PI interface {
 	if err != nil {
 		return err
 	}
-	raws, err := bulkItems(c, body)
+	raws, checked, err := bulkItems(c, body)
 	if err != nil {
 		return err
 	}
-	items, err := decodeItems[D, In, PI](raws)
+	items, err := decodeItems[D, In, PI](raws, checked)
 	if err != nil {
 		return err
 	}
@@ -179,10 +179,11 @@ func bulkUpsert[D, In any, PI interface {
 }
 
 // bulkItems splits a bulk body into its items: the members of {"items":
-// [...]}, or the non-empty lines of an NDJSON body.
-func bulkItems(c echo.Context, body []byte) ([]json.RawMessage, error) {
+// [...]}, or the non-empty lines of an NDJSON body. checked, when set,
+// says that the items' JSON was checked already (checkJSONKeys over the
+// whole body) and whether its member names were all plain.
+func bulkItems(c echo.Context, body []byte) (raws []json.RawMessage, checked *bool, err error) {
 	mt, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
-	var raws []json.RawMessage
 	if mt == mimeNDJSON {
 		// A line that is not one JSON value, or reads ambiguously (a key
 		// twice, invalid UTF-8, too deep), is a malformed body (400, naming
@@ -212,20 +213,24 @@ func bulkItems(c echo.Context, body []byte) ([]json.RawMessage, error) {
 		var env struct {
 			Items *[]json.RawMessage `json:"items"`
 		}
-		if err := decodeStrict(body, &env); err != nil {
-			return nil, err
+		plain, err := checkJSONKeys(body)
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := decodeChecked(body, &env, plain); err != nil {
+			return nil, nil, err
 		}
 		if env.Items == nil {
-			return nil, &essdir.Error{Code: essdir.EINVALID, Message: "the body must be {\"items\": [...]}",
+			return nil, nil, &essdir.Error{Code: essdir.EINVALID, Message: "the body must be {\"items\": [...]}",
 				Fields: []essdir.FieldError{{Field: "items", Message: "is required"}}}
 		}
-		raws = *env.Items
+		raws, checked = *env.Items, &plain
 	}
 	if len(raws) > essdir.MaxBulkItems {
-		return nil, &essdir.Error{Code: essdir.EINVALID, Message: "too many items", Fields: []essdir.FieldError{{Field: "items",
+		return nil, nil, &essdir.Error{Code: essdir.EINVALID, Message: "too many items", Fields: []essdir.FieldError{{Field: "items",
 			Message: fmt.Sprintf("must have at most %d items (got %d): send several batches", essdir.MaxBulkItems, len(raws))}}}
 	}
-	return raws, nil
+	return raws, checked, nil
 }
 
 // decodeItems reads each item as the body of a PUT; a bad item is a 422
@@ -233,11 +238,16 @@ func bulkItems(c echo.Context, body []byte) ([]json.RawMessage, error) {
 func decodeItems[D, In any, PI interface {
 	*In
 	input[D]
-}](raws []json.RawMessage) ([]essdir.BulkItem[D], error) {
+}](raws []json.RawMessage, checked *bool) ([]essdir.BulkItem[D], error) {
 	items := make([]essdir.BulkItem[D], len(raws))
 	var bad essdir.Violations
+	decode := decodeInput[D, In, PI]
+	if checked != nil {
+		plain := *checked
+		decode = func(raw []byte) (*In, error) { return decodeCheckedInput[D, In, PI](raw, plain) }
+	}
 	for i, raw := range raws {
-		in, err := decodeInput[D, In, PI](raw)
+		in, err := decode(raw)
 		if err == nil {
 			items[i].Record, items[i].Echo, err = PI(in).toDomain()
 		}
@@ -259,7 +269,7 @@ func decodeItems[D, In any, PI interface {
 // for the command line's import to take the API's path: same wire format,
 // same strictness (unknown fields, nulls, bad types).
 func DecodeStructure(raw []byte) (essdir.BulkItem[essdir.Structure], error) {
-	items, err := decodeItems[essdir.Structure, StructureInput]([]json.RawMessage{raw})
+	items, err := decodeItems[essdir.Structure, StructureInput]([]json.RawMessage{raw}, nil)
 	if err != nil {
 		return essdir.BulkItem[essdir.Structure]{}, err
 	}

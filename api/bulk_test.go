@@ -133,6 +133,25 @@ func TestBulkUpsertStructures(t *testing.T) {
 		wantFields(t, r, "items[1].external_id")
 	})
 
+	// Items of a JSON body are checked once with the body; a member name
+	// that matches a field only when case is ignored is still refused, in
+	// a JSON body as in NDJSON, and in the envelope.
+	t.Run("ErrNameInAnotherCase", func(t *testing.T) {
+		item := `{"source": "` + source + `", "external_id": "case", "NAME": "Upper"}`
+		for _, r := range []*resp{
+			e.do(req{method: http.MethodPost, path: "/v1/structures/bulk", token: editor, body: `{"items": [` + item + `]}`}),
+			e.do(req{method: http.MethodPost, path: "/v1/structures/bulk", token: editor, contentType: "application/x-ndjson", body: item + "\n"}),
+		} {
+			wantStatus(t, r, http.StatusUnprocessableEntity)
+			wantFields(t, r, "items[0].NAME")
+		}
+		r := e.do(req{method: http.MethodPost, path: "/v1/structures/bulk", token: editor, body: `{"Items": [` + item + `]}`})
+		wantStatus(t, r, http.StatusBadRequest)
+		r = e.do(req{method: http.MethodPost, path: "/v1/structures/bulk", token: editor,
+			body: `{"items": [{"source": "` + source + `", "external_id": "dup", "name": "A", "name": "B"}]}`})
+		wantStatus(t, r, http.StatusBadRequest)
+	})
+
 	t.Run("ErrKeyRequired", func(t *testing.T) {
 		r := e.do(req{method: http.MethodPost, path: "/v1/structures/bulk", token: editor,
 			body: map[string]any{"items": []any{map[string]any{"name": "Sans clé"}}}})

@@ -60,9 +60,16 @@ func readBody(c echo.Context) ([]byte, error) {
 // data and anything that is not an object, each with a message that says
 // what to fix.
 func decodeStrict(body []byte, v any) error {
-	if err := checkJSON(body); err != nil {
+	plain, err := checkJSONKeys(body)
+	if err != nil {
 		return err
 	}
+	return decodeChecked(body, v, plain)
+}
+
+// decodeChecked is decodeStrict for a body checkJSONKeys already passed
+// (an item of a bulk body checked whole); plain is what it said.
+func decodeChecked(body []byte, v any, plain bool) error {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
 		return malformed("", "the request body is empty")
@@ -78,7 +85,35 @@ func decodeStrict(body []byte, v any) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return malformed("", "the request body has data after the JSON object")
 	}
+	if plain && plainNames(reflect.TypeOf(v)) {
+		return nil // no name can match a field only when case is ignored
+	}
 	return exactNames(trimmed, reflect.TypeOf(v), "")
+}
+
+var plainTypes sync.Map // reflect.Type → bool
+
+// plainNames tells whether every JSON field name of t, and of the types
+// it holds, is plain (plainName), so that a plain member name matches a
+// field only by being its name.
+func plainNames(t reflect.Type) bool {
+	if p, ok := plainTypes.Load(t); ok {
+		return p.(bool)
+	}
+	plainTypes.Store(t, true) // a recursive type: assumed plain until shown not
+	plain := true
+	switch t.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.Array, reflect.Map:
+		plain = plainNames(t.Elem())
+	case reflect.Struct:
+		for name, field := range jsonFields(t) {
+			if !plainName(name) || !plainNames(field) {
+				plain = false
+			}
+		}
+	}
+	plainTypes.Store(t, plain)
+	return plain
 }
 
 // exactNames refuses a member whose name matches a field only when case is
@@ -105,6 +140,9 @@ func exactNames(raw []byte, t reflect.Type, path string) error {
 				return err
 			}
 		}
+	case t == rawMessage || ((t.Kind() == reflect.Slice || t.Kind() == reflect.Array) && t.Elem() == rawMessage):
+		// Raw members are read, and checked, by whoever decodes them later
+		// (the items of a bulk body, one by one).
 	case (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) && t.Elem().Kind() != reflect.Uint8:
 		var items []json.RawMessage
 		if json.Unmarshal(raw, &items) != nil {
@@ -119,10 +157,19 @@ func exactNames(raw []byte, t reflect.Type, path string) error {
 	return nil
 }
 
+var rawMessage = reflect.TypeFor[json.RawMessage]()
+
+// fieldsOfType caches jsonFields: a bulk body asks it for every item.
+var fieldsOfType sync.Map // reflect.Type → map[string]reflect.Type
+
 // jsonFields maps the JSON names of a struct's fields (promoted ones
 // included) to their types.
 func jsonFields(t reflect.Type) map[string]reflect.Type {
+	if f, ok := fieldsOfType.Load(t); ok {
+		return f.(map[string]reflect.Type)
+	}
 	out := map[string]reflect.Type{}
+	defer fieldsOfType.Store(t, out)
 	for _, f := range reflect.VisibleFields(t) {
 		if !f.IsExported() || f.Anonymous {
 			continue

@@ -27,16 +27,26 @@ var errNotJSON = errors.New("not JSON")
 // calls, so a body of 8,000 brackets costs 33 steps. Syntax errors are left
 // to the decoder.
 func checkJSON(body []byte) error {
-	s := shapeScanner{b: body}
+	_, err := checkJSONKeys(body)
+	return err
+}
+
+// checkJSONKeys is checkJSON, and says as well whether every member name
+// of the body is plain: lower-case ASCII letters, digits and underscores.
+// Then none can match a field of snake_case names only when case is
+// ignored, and exactNames has nothing to look for.
+func checkJSONKeys(body []byte) (plain bool, err error) {
+	s := shapeScanner{b: body, plain: true}
 	if err := s.value("", 0); err != nil && !errors.Is(err, errNotJSON) {
-		return err
+		return false, err
 	}
-	return nil
+	return s.plain, nil
 }
 
 type shapeScanner struct {
-	b []byte
-	i int
+	b     []byte
+	i     int
+	plain bool // every key so far is plain (checkJSONKeys)
 }
 
 func (s *shapeScanner) space() {
@@ -104,6 +114,9 @@ func (s *shapeScanner) object(path string, depth int) error {
 		field := key
 		if path != "" {
 			field = path + "." + key
+		}
+		if s.plain && !plainName(key) {
+			s.plain = false
 		}
 		folded := foldKey(key)
 		if seen[folded] {
@@ -258,4 +271,15 @@ func shapeMessage(err error) string {
 		return e.Message
 	}
 	return "the body is not valid JSON"
+}
+
+// plainName tells a member name of lower-case ASCII letters, digits and
+// underscores.
+func plainName(name string) bool {
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
 }

@@ -26,8 +26,21 @@ func decodeInput[D, In any, PI interface {
 	*In
 	input[D]
 }](body []byte) (*In, error) {
+	plain, err := checkJSONKeys(body)
+	if err != nil {
+		return nil, err
+	}
+	return decodeCheckedInput[D, In, PI](body, plain)
+}
+
+// decodeCheckedInput is decodeInput for a body checkJSONKeys already
+// passed; plain is what it said.
+func decodeCheckedInput[D, In any, PI interface {
+	*In
+	input[D]
+}](body []byte, plain bool) (*In, error) {
 	in := new(In)
-	if err := decodeStrict(body, in); err != nil {
+	if err := decodeChecked(body, in, plain); err != nil {
 		return nil, err
 	}
 	if err := refuseNulls(body, PI(in).nonNullable()); err != nil {

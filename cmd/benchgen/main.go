@@ -24,6 +24,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/essdir/essdir/internal/benchdata"
 	"github.com/essdir/essdir/internal/essdir"
 	"github.com/essdir/essdir/internal/store"
 )
@@ -92,8 +93,8 @@ type generator struct {
 	pcg      *rand.PCG // rng's state, copied to replay a stream
 	rng      *rand.Rand
 	communes []commune
-	words    *zipf
-	kinds    *zipf
+	words    *benchdata.Zipf
+	kinds    *benchdata.Zipf
 	sectors  []string
 	labels   []string
 	forms    []string
@@ -123,8 +124,8 @@ func newGenerator(ctx context.Context, conn *pgx.Conn, seed uint64) (*generator,
 	if len(g.communes) == 0 {
 		return nil, fmt.Errorf("the database has no geography")
 	}
-	g.words = newZipf(vocabulary, 1.0)
-	g.kinds = newZipf(kinds, 1.1)
+	g.words = benchdata.NewZipf(benchdata.Vocabulary, 1.0)
+	g.kinds = benchdata.NewZipf(benchdata.Kinds, 1.1)
 	codes := func(v *essdir.Vocabulary) []string {
 		var out []string
 		for _, t := range v.Terms {
@@ -158,11 +159,11 @@ func departmentCentre(dept string) (lat, lon float64) {
 }
 
 func (g *generator) name() string {
-	kind := g.kinds.pick(g.rng)
+	kind := g.kinds.Pick(g.rng)
 	n := 1 + g.rng.IntN(3)
 	parts := []string{kind}
 	for range n {
-		parts = append(parts, g.words.pick(g.rng))
+		parts = append(parts, g.words.Pick(g.rng))
 	}
 	return strings.Join(parts, " ")
 }
@@ -170,7 +171,7 @@ func (g *generator) name() string {
 func (g *generator) sentence(words int) string {
 	parts := make([]string, words)
 	for i := range parts {
-		parts[i] = g.words.pick(g.rng)
+		parts[i] = g.words.Pick(g.rng)
 	}
 	return strings.Join(parts, " ")
 }
@@ -379,38 +380,3 @@ func (s *activityStream) names(i int) string {
 }
 
 func round(v float64) float64 { return math.Round(v*1e5) / 1e5 }
-
-// zipf draws words with probability proportional to 1/rank^s: the first
-// words of the list ("association", "solidaire") are in a large share of
-// names, as in real data, and the tail is rare.
-type zipf struct {
-	words []string
-	cum   []float64
-}
-
-func newZipf(words []string, s float64) *zipf {
-	z := &zipf{words: words, cum: make([]float64, len(words))}
-	total := 0.0
-	for i := range words {
-		total += 1 / math.Pow(float64(i+1), s)
-		z.cum[i] = total
-	}
-	for i := range z.cum {
-		z.cum[i] /= total
-	}
-	return z
-}
-
-func (z *zipf) pick(rng *rand.Rand) string {
-	u := rng.Float64()
-	lo, hi := 0, len(z.cum)-1
-	for lo < hi {
-		mid := (lo + hi) / 2
-		if z.cum[mid] < u {
-			lo = mid + 1
-		} else {
-			hi = mid
-		}
-	}
-	return z.words[lo]
-}

@@ -2,6 +2,7 @@ package essdir
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -61,16 +62,39 @@ func invisible(r rune) bool {
 }
 
 // Fold lowers s and removes its accents ("Économie" → "economie"): the form
-// used for slugs and accent-insensitive comparisons. A transform chain keeps
-// state, so each call builds its own: one shared chain races between requests.
+// used for slugs and accent-insensitive comparisons. ASCII text has no
+// accent to remove and is only lowered. A transform chain keeps state, so
+// one is never shared between calls at once: each call takes its own from
+// a pool (building one per call cost more than the rest of a bulk write's
+// checks).
 func Fold(s string) string {
-	stripMarks := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+	if isASCII(s) {
+		return strings.ToLower(s)
+	}
+	stripMarks := foldChains.Get().(transform.Transformer)
+	stripMarks.Reset()
 	out, _, err := transform.String(stripMarks, s)
+	foldChains.Put(stripMarks)
 	if err != nil {
 		out = s
 	}
-	out = strings.NewReplacer("œ", "oe", "Œ", "oe", "æ", "ae", "Æ", "ae", "ß", "ss").Replace(out)
-	return strings.ToLower(out)
+	return strings.ToLower(ligatures.Replace(out))
+}
+
+var (
+	foldChains = sync.Pool{New: func() any {
+		return transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+	}}
+	ligatures = strings.NewReplacer("œ", "oe", "Œ", "oe", "æ", "ae", "Æ", "ae", "ß", "ss")
+)
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // Slugify turns a name into a URL-friendly slug ("Le Champ des Sourires" →

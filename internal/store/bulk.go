@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
+	"sync"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -30,9 +32,11 @@ type originOf[D any] func(*D) (source, externalID string)
 // 403 when authorize refuses items. Unchanged items touch nothing and
 // emit no change. The statements do not grow with the batch where it can
 // be helped: one SELECT of every stored key (locked), one of the slugs,
-// one COPY of the new and changed rows into a temporary table and one
-// INSERT … SELECT … ON CONFLICT DO UPDATE from it, one feed insert; geography lookups are memoised for
-// the batch. Only tables with reference checks or child rows (events'
+// a COPY of the new rows straight into the table, a COPY of the changed
+// ones into a temporary table and one INSERT … SELECT … ON CONFLICT DO
+// UPDATE from it, one COPY of the feed entries. The communes come from a
+// cache of the loaded geography (geocache.go), and the items' checks run
+// on every core. Only tables with reference checks or child rows (events'
 // organizers) still cost statements per changed item.
 //
 // With commit false the batch is written and rolled back: the same checks
@@ -80,6 +84,9 @@ func upsertMany[D any, P essdir.Writable[D], R any](ctx context.Context, s *Stor
 			}
 		}()
 	}
+	if err := s.freshStatistics(ctx, t.name); err != nil {
+		return nil, translate(err)
+	}
 	var out []essdir.Upserted
 	for attempt := 0; ; attempt++ {
 		err := s.inCopyTx(ctx, func(tx *gorm.DB, conn *sql.Conn) error {
@@ -102,6 +109,26 @@ func upsertMany[D any, P essdir.Writable[D], R any](ctx context.Context, s *Stor
 	}
 }
 
+// freshStatistics ANALYZEs table, outside any transaction, when it has
+// more than doubled since its statistics were taken. A batch's lookups are
+// planned from them, and statistics that describe a near-empty table (one
+// analyzed empty, then filled by an import) make every index look free:
+// the planner then scans a whole index with a filter once per key (the
+// SIRET index for the stored keys, the slug index for free slugs), and a
+// batch that took 50 ms took seconds at 7,000 rows, minutes at 100,000.
+// Autovacuum's analyze comes too late for an import; this one costs a
+// look at pg_class per batch and an ANALYZE each time the table doubles.
+func (s *Store) freshStatistics(ctx context.Context, table string) error {
+	var stale bool
+	err := s.sql.QueryRowContext(ctx, `SELECT pg_relation_size(c.oid) / current_setting('block_size')::bigint > 2 * c.relpages + 8
+		FROM pg_class c WHERE c.oid = $1::regclass`, table).Scan(&stale)
+	if err != nil || !stale {
+		return err
+	}
+	_, err = s.sql.ExecContext(ctx, "ANALYZE "+table)
+	return err
+}
+
 // upsertBatch is one attempt of upsertMany, inside its transaction.
 func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Store, tx *gorm.DB, conn *sql.Conn, t *table[D, R],
 	items []essdir.BulkItem[D], keys []syncKey, sources, externalIDs []string, origin originOf[D],
@@ -110,7 +137,10 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 	// slugs, the geography, references): index scans, whatever the
 	// statistics say. Right after a large import they may still describe a
 	// near-empty table, and the planner would scan the table once per key.
-	if err := tx.Exec("SET LOCAL enable_seqscan = off").Error; err != nil {
+	// No JIT either: disabling the scan makes every plan that keeps one
+	// (the COPYed temporary table's) look dear enough to be compiled, which
+	// cost 70–130 ms a statement, more than the statement itself.
+	if err := tx.Exec("SET LOCAL enable_seqscan = off; SET LOCAL jit = off").Error; err != nil {
 		return nil, err
 	}
 	if s.bulkStatementTimeout > 0 {
@@ -123,35 +153,52 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 	if err != nil {
 		return nil, err
 	}
-	geo := newMemoGeography(s.within(tx))
+	geo, err := s.geographyFor(ctx, tx, conn)
+	if err != nil {
+		return nil, err
+	}
 	now := s.now()
 	invalid := append(essdir.Violations(nil), bad...)
 	var forbidden essdir.Violations
 	out := make([]essdir.Upserted, len(items))
 	var created, changed, changedFrom []*D // changedFrom: the stored record of each changed one
 	var slugged []int                      // indexes in created whose slug is derived
+	// The caller's rule first, on each item as sent (a status left out is
+	// the partner's moderation), then the write rule, on every core: the
+	// items are independent, and their checks are most of a batch's own
+	// work (the geography's answers are shared, read-only or locked).
+	refused := make([]bool, len(items))
 	for i, it := range items {
-		rec := P(it.Record)
-		*rec.Head() = essdir.Record{} // fresh on every attempt
+		*P(it.Record).Head() = essdir.Record{} // fresh on every attempt
 		if givenSlug != nil && !givenSlug[i] {
 			slug, _ := t.slug(it.Record)
 			*slug = ""
 		}
-		old := stored[keys[i]]
-		// The caller's rule first, on the item as sent (a status left out is
-		// the partner's moderation), then the write rule.
-		if authorize != nil {
-			if err := authorize(i, old, it.Record); err != nil {
-				var e *essdir.Error
-				if !errors.As(err, &e) || e.Code != essdir.EFORBIDDEN {
-					return nil, err
-				}
-				forbidden = append(forbidden, essdir.ItemFields(i, e)...)
-				continue
-			}
+		if authorize == nil {
+			continue
 		}
-		ok, err := essdir.Prepare[D, P](ctx, geo, old, rec, it.Echo)
-		if err != nil {
+		if err := authorize(i, stored[keys[i]], it.Record); err != nil {
+			var e *essdir.Error
+			if !errors.As(err, &e) || e.Code != essdir.EFORBIDDEN {
+				return nil, err
+			}
+			forbidden = append(forbidden, essdir.ItemFields(i, e)...)
+			refused[i] = true
+		}
+	}
+	differs := make([]bool, len(items))
+	failed := make([]error, len(items))
+	inParallel(len(items), func(i int) {
+		if !refused[i] {
+			differs[i], failed[i] = essdir.Prepare[D, P](ctx, geo, stored[keys[i]], P(items[i].Record), items[i].Echo)
+		}
+	})
+	for i, it := range items {
+		if refused[i] {
+			continue
+		}
+		rec, old, ok := P(it.Record), stored[keys[i]], differs[i]
+		if err := failed[i]; err != nil {
 			var e *essdir.Error
 			if !errors.As(err, &e) || (e.Code != essdir.EINVALID && e.Code != essdir.EMALFORMED && e.Code != essdir.ECONFLICT) {
 				return nil, err
@@ -214,12 +261,33 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 			changes = append(changes, more...)
 		}
 	}
-	return out, s.logChanges(tx, changes)
+	return out, s.logChangesOn(tx.WithContext(ctx), conn, changes)
+}
+
+// inParallel calls f for 0..n-1, on every core when n is large enough to
+// be worth it, in contiguous chunks.
+func inParallel(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/64)
+	if workers <= 1 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	chunk := (n + workers - 1) / workers
+	for from := 0; from < n; from += chunk {
+		wg.Go(func() {
+			for i := from; i < min(from+chunk, n); i++ {
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // writeMany inserts the created records and rewrites the changed ones,
-// with the table's hooks: the rows go to a temporary table by COPY, then
-// into the table in one set-based statement (copyUpsert).
+// with the table's hooks, in a fixed number of statements (copyWrite).
 func writeMany[D, R any](ctx context.Context, tx *gorm.DB, conn *sql.Conn, t *table[D, R], created, changed []*D) error {
 	for _, recs := range [][]*D{created, changed} {
 		if t.checkRefs != nil {
@@ -230,14 +298,8 @@ func writeMany[D, R any](ctx context.Context, tx *gorm.DB, conn *sql.Conn, t *ta
 			}
 		}
 	}
-	rows := make([]*R, 0, len(created)+len(changed))
-	for _, rec := range append(created, changed...) {
-		rows = append(rows, t.toRow(rec))
-	}
-	if len(rows) > 0 {
-		if err := copyUpsert(ctx, tx, conn, t.name, t.columns, rows); err != nil {
-			return err
-		}
+	if err := copyWrite(ctx, tx, conn, t.name, t.columns, rowsOf(t, created), rowsOf(t, changed)); err != nil {
+		return err
 	}
 	if t.saveChildren != nil {
 		for _, rec := range append(created, changed...) {
@@ -247,6 +309,14 @@ func writeMany[D, R any](ctx context.Context, tx *gorm.DB, conn *sql.Conn, t *ta
 		}
 	}
 	return nil
+}
+
+func rowsOf[D, R any](t *table[D, R], recs []*D) []*R {
+	rows := make([]*R, len(recs))
+	for i, rec := range recs {
+		rows[i] = t.toRow(rec)
+	}
+	return rows
 }
 
 // findByOrigin reads and locks the live records of these keys, with their

@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/hex"
 	"fmt"
 	"reflect"
 	"strings"
@@ -76,41 +78,38 @@ func copyValue(v any) (any, error) {
 	return v, nil
 }
 
-// copyUpsert writes rows in two statements whatever their number: COPY into
-// a temporary table dropped at commit, then one INSERT … SELECT that
-// creates the new ids and, ON CONFLICT on the id, rewrites the columns
-// update of the stored ones (rows findByOrigin locked).
-func copyUpsert[R any](ctx context.Context, tx *gorm.DB, conn *sql.Conn, table string, update []string, rows []*R) error {
+// copyWrite writes the created and the changed rows of a batch in a
+// fixed number of statements whatever their number. The created rows are
+// COPYed straight into the table: their ids are new, so there is nothing
+// to update, and a taken slug, SIRET or key is the same unique violation
+// an INSERT meets. The changed rows (rows findByOrigin locked) are COPYed
+// into a temporary table, then rewritten by one INSERT … SELECT … ON
+// CONFLICT (id) DO UPDATE of the columns update. That table lives as long
+// as the session, emptied at each commit (ON COMMIT DELETE ROWS): no table
+// is created or dropped per batch, which would churn the catalog.
+func copyWrite[R any](ctx context.Context, tx *gorm.DB, conn *sql.Conn, table string, update []string, created, changed []*R) error {
 	cols, err := columnsOf[R](tx)
 	if err != nil {
 		return err
 	}
-	values := make([][]any, len(rows))
-	for i, row := range rows {
-		rv := reflect.ValueOf(row).Elem()
-		vals := make([]any, len(cols.fields))
-		for j, f := range cols.fields {
-			v, _ := f.ValueOf(ctx, rv)
-			if vals[j], err = copyValue(v); err != nil {
-				return fmt.Errorf("bulk write: %s: %w", f.DBName, err)
-			}
+	if len(created) > 0 {
+		if err := copyInto(ctx, conn, table, cols, created); err != nil {
+			return err
 		}
-		values[i] = vals
 	}
-	tmp := "bulk_" + table
+	if len(changed) == 0 {
+		return nil
+	}
 	list := strings.Join(cols.names, ", ")
-	if err := tx.Exec(`CREATE TEMP TABLE ` + tmp + ` ON COMMIT DROP AS SELECT ` + list + ` FROM ` + table + ` WITH NO DATA`).Error; err != nil {
+	// The name carries the column list, so a session never reuses a table
+	// of another shape (a migration while the server runs).
+	sum := sha256.Sum256([]byte(list))
+	tmp := "bulk_" + table + "_" + hex.EncodeToString(sum[:4])
+	if err := tx.Exec(`CREATE TEMP TABLE IF NOT EXISTS ` + tmp + ` ON COMMIT DELETE ROWS AS SELECT ` + list +
+		` FROM ` + table + ` WITH NO DATA`).Error; err != nil {
 		return err
 	}
-	err = conn.Raw(func(dc any) error {
-		c, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("bulk write: driver connection is a %T", dc)
-		}
-		_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{tmp}, cols.names, pgx.CopyFromRows(values))
-		return err
-	})
-	if err != nil {
+	if err := copyInto(ctx, conn, tmp, cols, changed); err != nil {
 		return err
 	}
 	set := make([]string, len(update))
@@ -119,4 +118,34 @@ func copyUpsert[R any](ctx context.Context, tx *gorm.DB, conn *sql.Conn, table s
 	}
 	return tx.Exec(`INSERT INTO ` + table + ` (` + list + `) SELECT ` + list + ` FROM ` + tmp +
 		` ON CONFLICT (id) DO UPDATE SET ` + strings.Join(set, ", ")).Error
+}
+
+// copyInto COPYs rows into table, on the transaction's connection.
+func copyInto[R any](ctx context.Context, conn *sql.Conn, table string, cols *copyColumns, rows []*R) error {
+	values := make([][]any, len(rows))
+	for i, row := range rows {
+		rv := reflect.ValueOf(row).Elem()
+		vals := make([]any, len(cols.fields))
+		for j, f := range cols.fields {
+			v, _ := f.ValueOf(ctx, rv)
+			var err error
+			if vals[j], err = copyValue(v); err != nil {
+				return fmt.Errorf("bulk write: %s: %w", f.DBName, err)
+			}
+		}
+		values[i] = vals
+	}
+	return copyRows(ctx, conn, table, cols.names, values)
+}
+
+// copyRows COPYs values into table, on the transaction's connection.
+func copyRows(ctx context.Context, conn *sql.Conn, table string, columns []string, values [][]any) error {
+	return conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("bulk write: driver connection is a %T", dc)
+		}
+		_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{table}, columns, pgx.CopyFromRows(values))
+		return err
+	})
 }

@@ -64,10 +64,14 @@ func (s *Store) Commune(ctx context.Context, insee string) (*essdir.Commune, err
 		return nil, translate(err)
 	}
 	if len(rows) == 0 {
-		return nil, essdir.Errorf(essdir.ENOTFOUND, "no commune has the INSEE code %s", insee)
+		return nil, communeNotFound(insee)
 	}
 	c := rows[0].toCommune()
 	return &c, nil
+}
+
+func communeNotFound(insee string) error {
+	return essdir.Errorf(essdir.ENOTFOUND, "no commune has the INSEE code %s", insee)
 }
 
 // FormerCommune returns the current commune a former commune's code now belongs to.

@@ -2,17 +2,22 @@ package store
 
 import (
 	"context"
+	"sync"
 
 	"github.com/essdir/essdir/internal/essdir"
 )
 
 // memoGeography answers the geography lookups of one batch of writes, each
 // distinct question asked of the database once: a thousand structures of
-// the same few communes cost a few lookups, not thousands. One goroutine
-// only, for the life of one batch (the geography does not change within a
-// transaction).
+// the same few communes cost a few lookups, not thousands. It lives as
+// long as one batch (the geography does not change within a transaction)
+// and may be asked from several goroutines at once: the memo is locked,
+// and so is the transaction it asks (one question at a time).
 type memoGeography struct {
-	geo      essdir.Geography
+	mu   sync.Mutex
+	geo  essdir.Geography
+	snap *communeSnapshot // when set, answers the commune questions
+
 	communes map[string]answer[*essdir.Commune]
 	former   map[string]answer[formerAnswer]
 	postal   map[string]answer[[]essdir.Commune]
@@ -38,8 +43,10 @@ func newMemoGeography(geo essdir.Geography) *memoGeography {
 		epcis: map[string]answer[*essdir.EPCI]{}}
 }
 
-// memo answers key from m, asking f the first time.
-func memo[V any](m map[string]answer[V], key string, f func() (V, error)) (V, error) {
+// memo answers key from m, asking f the first time, under mu.
+func memo[V any](mu *sync.Mutex, m map[string]answer[V], key string, f func() (V, error)) (V, error) {
+	mu.Lock()
+	defer mu.Unlock()
 	if a, ok := m[key]; ok {
 		return a.v, a.err
 	}
@@ -49,11 +56,18 @@ func memo[V any](m map[string]answer[V], key string, f func() (V, error)) (V, er
 }
 
 func (g *memoGeography) Commune(ctx context.Context, insee string) (*essdir.Commune, error) {
-	return memo(g.communes, insee, func() (*essdir.Commune, error) { return g.geo.Commune(ctx, insee) })
+	if g.snap != nil {
+		return g.snap.commune(insee)
+	}
+	return memo(&g.mu, g.communes, insee, func() (*essdir.Commune, error) { return g.geo.Commune(ctx, insee) })
 }
 
 func (g *memoGeography) FormerCommune(ctx context.Context, code string) (string, bool, error) {
-	a, err := memo(g.former, code, func() (formerAnswer, error) {
+	if g.snap != nil {
+		successor, ok := g.snap.formerCommune(code)
+		return successor, ok, nil
+	}
+	a, err := memo(&g.mu, g.former, code, func() (formerAnswer, error) {
 		s, ok, err := g.geo.FormerCommune(ctx, code)
 		return formerAnswer{s, ok}, err
 	})
@@ -61,7 +75,10 @@ func (g *memoGeography) FormerCommune(ctx context.Context, code string) (string,
 }
 
 func (g *memoGeography) CommunesByPostalCode(ctx context.Context, postal string) ([]essdir.Commune, error) {
-	return memo(g.postal, postal, func() ([]essdir.Commune, error) { return g.geo.CommunesByPostalCode(ctx, postal) })
+	if g.snap != nil {
+		return g.snap.communesByPostalCode(postal), nil
+	}
+	return memo(&g.mu, g.postal, postal, func() ([]essdir.Commune, error) { return g.geo.CommunesByPostalCode(ctx, postal) })
 }
 
 func (g *memoGeography) SearchCommunes(ctx context.Context, q string, limit int) ([]essdir.Commune, error) {
@@ -69,13 +86,13 @@ func (g *memoGeography) SearchCommunes(ctx context.Context, q string, limit int)
 }
 
 func (g *memoGeography) Department(ctx context.Context, code string) (*essdir.Department, error) {
-	return memo(g.depts, code, func() (*essdir.Department, error) { return g.geo.Department(ctx, code) })
+	return memo(&g.mu, g.depts, code, func() (*essdir.Department, error) { return g.geo.Department(ctx, code) })
 }
 
 func (g *memoGeography) Region(ctx context.Context, code string) (*essdir.Region, error) {
-	return memo(g.regions, code, func() (*essdir.Region, error) { return g.geo.Region(ctx, code) })
+	return memo(&g.mu, g.regions, code, func() (*essdir.Region, error) { return g.geo.Region(ctx, code) })
 }
 
 func (g *memoGeography) EPCI(ctx context.Context, siren string) (*essdir.EPCI, error) {
-	return memo(g.epcis, siren, func() (*essdir.EPCI, error) { return g.geo.EPCI(ctx, siren) })
+	return memo(&g.mu, g.epcis, siren, func() (*essdir.EPCI, error) { return g.geo.EPCI(ctx, siren) })
 }

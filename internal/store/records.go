@@ -290,10 +290,13 @@ func freeSlug(tx *gorm.DB, tableName, base string) (string, error) {
 func freeSlugs(tx *gorm.DB, tableName string, bases []string) ([]string, error) {
 	// The candidates of a base are base and base-N, or, for a base longer
 	// than 70 characters, its first 70 characters cut and suffixed. A slug
-	// is [a-z0-9-], so [base, base+" ") holds base alone, [base+"-",
-	// base+".") its dashed extensions, and [p, p with its last byte
-	// incremented) whatever starts with p: a few range scans per base on the
-	// pattern index (text_pattern_ops), never a scan of the table.
+	// is [a-z0-9-], so [base, base+" ") holds base alone, [base+"-0",
+	// base+"-:") its extensions by a dash and a digit (base-N among them,
+	// but not the slugs of longer names that start with the same words:
+	// with common names, "association-solidaire-…" are thousands), and
+	// [p, p with its last byte incremented) whatever starts with p: a few
+	// range scans per base on the pattern index (text_pattern_ops), never a
+	// scan of the table.
 	//
 	// OFFSET 0 keeps the lateral subquery a subquery, run once per range
 	// with the range as its index condition. Pulled up into a join, its
@@ -317,7 +320,7 @@ func freeSlugs(tx *gorm.DB, tableName string, bases []string) ([]string, error) 
 			continue
 		}
 		add(base, base+" ")
-		add(base+"-", base+".")
+		add(base+"-0", base+"-:") // base-N: a digit after the dash (':' follows '9')
 	}
 	var taken []string
 	err := tx.Raw(`SELECT t.slug FROM unnest(?::text[], ?::text[]) AS p(lo, hi),

@@ -42,6 +42,9 @@ type Store struct {
 	// transaction after its change-feed entries and before its commit: a
 	// slow commit, to prove that pollers still miss nothing.
 	beforeCommit func()
+	// communes caches the loaded geography's communes for bulk writes
+	// (geocache.go); shared by every copy of the store (within).
+	communes *communeCache
 }
 
 // Statements is the number of SQL statements the store has sent so far: the
@@ -131,7 +134,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	return &Store{db: db, sql: sqlDB, probe: probe, Now: time.Now, statements: statements,
-		longStatementTimeout: opts.LongStatementTimeout, bulkStatementTimeout: opts.BulkStatementTimeout}, nil
+		communes: &communeCache{}, longStatementTimeout: opts.LongStatementTimeout, bulkStatementTimeout: opts.BulkStatementTimeout}, nil
 }
 
 // SQL exposes the pool for migrations and pool metrics.

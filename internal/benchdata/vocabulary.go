@@ -1,16 +1,16 @@
-package main
+package benchdata
 
-// kinds begin structure names, most frequent first.
-var kinds = []string{
+// Kinds begin structure names, most frequent first.
+var Kinds = []string{
 	"Association", "Coopérative", "Recyclerie", "Ressourcerie", "Tiers-lieu", "Chantier d'insertion",
 	"Épicerie solidaire", "Jardin partagé", "Régie de quartier", "Mutuelle", "Atelier", "Collectif",
 	"Fondation", "Entreprise adaptée", "Maison", "Café associatif", "Fabrique", "Réseau",
 }
 
-// vocabulary is written for the generator (no word list ships with a
+// Vocabulary is written for the generator (no word list ships with a
 // package here): words of ESS names and descriptions, most frequent first,
 // so that a Zipf draw makes "solidaire" common and "apiculture" rare.
-var vocabulary = []string{
+var Vocabulary = []string{
 	"solidaire", "association", "économie", "sociale", "insertion", "emploi", "local", "territoire",
 	"citoyen", "durable", "réemploi", "alimentation", "culture", "jeunesse", "habitat", "mobilité",
 	"énergie", "environnement", "formation", "accompagnement", "santé", "numérique", "quartier",

@@ -1,0 +1,156 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"gorm.io/gorm"
+
+	"github.com/essdir/essdir/internal/essdir"
+)
+
+// communeCache keeps the communes of the loaded geography in memory for
+// the bulk writes: a batch of a thousand structures in a thousand communes
+// asks the database one question (which geography is loaded) instead of
+// two thousand lookups, or three batched ones that still cost more than
+// the rows' own COPY. It holds what Commune, FormerCommune and
+// CommunesByPostalCode answer (about 35,000 communes, some 10 MB), read
+// once per process and again only when another geography is loaded:
+// geo_meta's digest and load time say which one a snapshot is of, and
+// every batch reads them in its own transaction, so a batch never judges
+// codes against a geography other than the database's.
+type communeCache struct {
+	mu   sync.Mutex
+	snap *communeSnapshot
+}
+
+// communeSnapshot is one loaded geography's communes; never modified once
+// built, so batches share it without locks.
+type communeSnapshot struct {
+	key      string
+	communes map[string]*essdir.Commune // current communes and arrondissements, with their former codes
+	former   map[string]string          // former code → current commune
+	byPostal map[string][]essdir.Commune
+}
+
+// snapshot returns the communes of the geography the transaction on conn
+// sees, reading them when the cached ones are of another (nil when none
+// is loaded).
+func (c *communeCache) snapshot(ctx context.Context, conn *sql.Conn) (*communeSnapshot, error) {
+	var snap *communeSnapshot
+	err := conn.Raw(func(dc any) error {
+		pc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("geography cache: driver connection is a %T", dc)
+		}
+		var key string
+		err := pc.Conn().QueryRow(ctx, `SELECT digest || ' ' || loaded_at::text FROM geo_meta`).Scan(&key)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.snap == nil || c.snap.key != key {
+			if c.snap, err = loadCommunes(ctx, pc.Conn(), key); err != nil {
+				return err
+			}
+		}
+		snap = c.snap
+		return nil
+	})
+	return snap, err
+}
+
+// loadCommunes reads every commune and former code, in two statements
+// read natively (35,000 rows: GORM's reflection would cost ten times more).
+func loadCommunes(ctx context.Context, conn *pgx.Conn, key string) (*communeSnapshot, error) {
+	snap := &communeSnapshot{key: key, communes: map[string]*essdir.Commune{}, former: map[string]string{},
+		byPostal: map[string][]essdir.Commune{}}
+	formerOf := map[string][]string{}
+	rows, err := conn.Query(ctx, `SELECT insee_code, successor_code FROM geo_former_communes ORDER BY insee_code`)
+	if err != nil {
+		return nil, err
+	}
+	var code, successor string
+	_, err = pgx.ForEachRow(rows, []any{&code, &successor}, func() error {
+		snap.former[code] = successor
+		formerOf[successor] = append(formerOf[successor], code)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	rows, err = conn.Query(ctx, `SELECT insee_code, name, kind, coalesce(parent_code, ''), department_code,
+		region_code, postal_codes, coalesce(population, 0) FROM geo_communes ORDER BY insee_code`)
+	if err != nil {
+		return nil, err
+	}
+	var c essdir.Commune
+	var kind string
+	_, err = pgx.ForEachRow(rows, []any{&c.INSEECode, &c.Name, &kind, &c.ParentCode, &c.DepartmentCode,
+		&c.RegionCode, &c.PostalCodes, &c.Population}, func() error {
+		commune := c
+		commune.Kind = essdir.CommuneKind(kind)
+		if commune.PostalCodes == nil {
+			commune.PostalCodes = []string{}
+		}
+		// CommunesByPostalCode's answer: in INSEE order (the rows'),
+		// without the former codes (it does not read them).
+		for k, p := range commune.PostalCodes {
+			if !slices.Contains(commune.PostalCodes[:k], p) {
+				snap.byPostal[p] = append(snap.byPostal[p], commune)
+			}
+		}
+		commune.FormerCodes = formerOf[commune.INSEECode] // sorted, as Commune's ORDER BY 1
+		snap.communes[commune.INSEECode] = &commune
+		c = essdir.Commune{}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return snap, nil
+}
+
+// commune answers as Store.Commune does (a copy: callers may keep it).
+func (s *communeSnapshot) commune(insee string) (*essdir.Commune, error) {
+	c, ok := s.communes[insee]
+	if !ok {
+		return nil, communeNotFound(insee)
+	}
+	cp := *c
+	return &cp, nil
+}
+
+// formerCommune answers as Store.FormerCommune does.
+func (s *communeSnapshot) formerCommune(code string) (string, bool) {
+	succ, ok := s.former[code]
+	return succ, ok
+}
+
+// communesByPostalCode answers as Store.CommunesByPostalCode does.
+func (s *communeSnapshot) communesByPostalCode(postal string) []essdir.Commune {
+	return append([]essdir.Commune{}, s.byPostal[postal]...)
+}
+
+// geographyFor is the geography a batch's writes are checked against: the
+// cached communes of the geography tx sees, the rest asked in tx, every
+// answer memoised for the batch.
+func (s *Store) geographyFor(ctx context.Context, tx *gorm.DB, conn *sql.Conn) (*memoGeography, error) {
+	snap, err := s.communes.snapshot(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	g := newMemoGeography(s.within(tx))
+	g.snap = snap
+	return g, nil
+}
