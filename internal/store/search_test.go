@@ -55,6 +55,11 @@ func TestSearchText(t *testing.T) {
 		{"Stemmed", "recycleries", "La Boucle"},
 		{"SummaryAndName", "solidaire", "Jardins 100% Solidaires|Maison de l'Économie Sociale"},
 		{"TypoOnCity", "Sombornon", "Jardins 100% Solidaires|La Boucle|Le Champ des Sourires|Maison de l'Économie Sociale"},
+		{"TypoOnName", "sourrires", "Le Champ des Sourires"},
+		{"TypoAndExactWord", "sombornon solidaires", "Jardins 100% Solidaires|Maison de l'Économie Sociale"},
+		{"EveryWordNeeded", "Sombornon xylophone", ""},
+		{"NegationKeepsTypos", "sombornon -solidaires", "La Boucle|Le Champ des Sourires"},
+		{"NegatedWordAsWritten", "sombernon -solidaire", "La Boucle|Le Champ des Sourires"},
 		{"PercentIsLiteral", "%", ""},
 		{"UnderscoreIsLiteral", "_", ""},
 		{"OperatorsAreLiteral", "boucle:* & !", "La Boucle"},
@@ -144,7 +149,8 @@ func TestSearchCursorWalksEveryRecordOnce(t *testing.T) {
 	}{
 		{"Name", essdir.StructureFilter{List: essdir.List{Sort: essdir.SortName}}, 4},
 		{"UpdatedAt", essdir.StructureFilter{List: essdir.List{Sort: essdir.SortUpdatedAtDesc}}, 4},
-		{"Relevance", essdir.StructureFilter{Q: "Sombernon solidaires"}, 4},
+		{"Relevance", essdir.StructureFilter{Q: "sombernon"}, 4},
+		{"RelevanceTwoWords", essdir.StructureFilter{Q: "Sombernon solidaires"}, 2},
 		{"RelevanceTypo", essdir.StructureFilter{Q: "sombornon"}, 4},
 		{"Distance", essdir.StructureFilter{Near: from, RadiusKM: 50, List: essdir.List{Sort: essdir.SortDistance}}, 4},
 		{"DistanceRadius", essdir.StructureFilter{Near: from, RadiusKM: 6, List: essdir.List{Sort: essdir.SortDistance}}, 2},
@@ -364,5 +370,72 @@ func TestFilteredListsReadAnIndexInOrder(t *testing.T) {
 				t.Errorf("the selection is sorted:\n%s", text)
 			}
 		})
+	}
+}
+
+// inventedWord is a word of letters no dictionary holds, unique to a run,
+// and a misspelling of it (one letter changed in the middle).
+func inventedWord() (word, typo string) {
+	var b strings.Builder
+	for _, c := range strings.ReplaceAll(uuid.NewString(), "-", "")[:10] {
+		b.WriteByte('k' + byte(c%16)) // k…z: letters only
+	}
+	w := b.String()
+	return w, w[:5] + "a" + w[6:]
+}
+
+// TestSearchTyposFollowWrites proves that the words of a structure written
+// through any path (create, rename, bulk upsert) are in the typo
+// dictionary as soon as the write returns: a misspelling finds them.
+func TestSearchTyposFollowWrites(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	source := newTag("typos")
+	find := func(q string) string {
+		t.Helper()
+		page, err := st.FindStructures(ctx, essdir.StructureFilter{Sources: []string{source}, Q: q, List: essdir.List{Sort: essdir.SortName, Limit: 20}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return names(page)
+	}
+
+	created, createdTypo := inventedWord()
+	s := boucle(source)
+	s.Name = "Atelier " + created
+	if err := st.CreateStructure(ctx, s, essdir.Echo{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := find(createdTypo); got != s.Name {
+		t.Errorf("created: %q finds %q, want %q", createdTypo, got, s.Name)
+	}
+
+	renamed, renamedTypo := inventedWord()
+	city, cityTypo := inventedWord()
+	_, err := st.UpdateStructure(ctx, s.ID, edit(func(next *essdir.Structure) error {
+		next.Name = "Atelier " + renamed
+		next.Address.City = city
+		return nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{renamedTypo, cityTypo} {
+		if got := find(q); got != "Atelier "+renamed {
+			t.Errorf("renamed: %q finds %q", q, got)
+		}
+	}
+	if got := find(createdTypo); got != "" {
+		t.Errorf("the old name still matches: %q", got)
+	}
+
+	bulk, bulkTypo := inventedWord()
+	item := boucle(source)
+	item.Name, item.ExternalID, item.Contacts = "Recyclerie "+bulk, "typo-1", nil
+	if _, err := st.UpsertStructures(ctx, []essdir.BulkItem[essdir.Structure]{{Record: item}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := find(bulkTypo); got != item.Name {
+		t.Errorf("bulk: %q finds %q, want %q", bulkTypo, got, item.Name)
 	}
 }
