@@ -25,18 +25,20 @@ tmp=$(mktemp -d)
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"' EXIT
 
-serve() { # binary → port
+serve() { # side binary: serves DB on a free port, in PORT_<side>
 	local port
 	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	# One load client on 127.0.0.1: no per-address connection cap (vegeta
+	# opens more connections when answers lag, and the cap would answer 503).
 	ESSDIR_DATABASE_URL="$DSN" ESSDIR_ADDR="127.0.0.1:$port" ESSDIR_RATE_LIMIT_ANON=0 ESSDIR_RATE_LIMIT_EXPORT=0 \
-	ESSDIR_DB_MAX_CONNS=$CONNS ESSDIR_LOG_LEVEL=error ESSDIR_JWT_SECRET=bench-secret-bench-secret-bench-secret \
-		"$1" serve --no-migrate >"$tmp/server-$port.log" 2>&1 &
+	ESSDIR_DB_MAX_CONNS=$CONNS ESSDIR_MAX_CONNS_PER_IP=0 ESSDIR_LOG_LEVEL=error ESSDIR_JWT_SECRET=bench-secret-bench-secret-bench-secret \
+		"$2" serve --no-migrate >"$tmp/server-$1.log" 2>&1 &
 	pids+=($!)
 	for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
-	echo "$port"
+	printf -v "PORT_$1" '%s' "$port"
 }
-PORT_A=$(serve "$A")
-PORT_B=$(serve "$B")
+serve A "$A"
+serve B "$B"
 urlq() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote_plus(sys.argv[1]))' "$1"; }
 
 lat() { # url → "mean_ms p99_ms"

@@ -135,6 +135,7 @@ $$;
 DROP INDEX structures_name_key_trgm_idx;
 
 -- +goose Down
+SET LOCAL statement_timeout = 0; -- the index reads every structure
 CREATE INDEX structures_name_key_trgm_idx ON structures USING gin (name_key gin_trgm_ops) WHERE deleted_at IS NULL;
 DROP FUNCTION essdir_search_tsquery(text);
 DROP TRIGGER structures_search_words_update ON structures;

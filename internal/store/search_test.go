@@ -61,6 +61,7 @@ func TestSearchText(t *testing.T) {
 		{"NegationKeepsTypos", "sombornon -solidaires", "La Boucle|Le Champ des Sourires"},
 		{"NegatedWordAsWritten", "sombernon -solidaire", "La Boucle|Le Champ des Sourires"},
 		{"PercentIsLiteral", "%", ""},
+		{"StopWordsOnly", "de la", ""},
 		{"UnderscoreIsLiteral", "_", ""},
 		{"OperatorsAreLiteral", "boucle:* & !", "La Boucle"},
 		{"NoMatch", "xylophone", ""},
