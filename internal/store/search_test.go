@@ -196,6 +196,51 @@ func TestSearchCursorWalksEveryRecordOnce(t *testing.T) {
 	}
 }
 
+// TestSearchTextInIndexOrder proves that a text search in name or date
+// order gives every match once, in order, whether a page comes from
+// walking the order's index (the matches are spread) or from sorting the
+// matches (they come after the walk's budget: a budget of one row makes
+// every page but the first few sort).
+func TestSearchTextInIndexOrder(t *testing.T) {
+	st := openStore(t)
+	source, _ := searchSet(t, st)
+	// Three matches are too many to rank: relevance falls back to names.
+	oldMax := *store.RankedMax
+	*store.RankedMax = 2
+	t.Cleanup(func() { *store.RankedMax = oldMax })
+	near := &essdir.Point{Lat: 47.3, Lon: 4.7}
+	for _, budget := range []int{4000, 1} {
+		old := *store.WalkBudget
+		*store.WalkBudget = budget
+		for _, tc := range []struct {
+			sort essdir.Sort
+			q    string
+			near *essdir.Point
+			want string
+		}{
+			{essdir.SortName, "sombernon", nil, "Jardins 100% Solidaires|La Boucle|Le Champ des Sourires|Maison de l'Économie Sociale"},
+			{essdir.SortName, "solidaires", nil, "Jardins 100% Solidaires|Maison de l'Économie Sociale"},
+			{essdir.SortUpdatedAtDesc, "sombornon", nil, "Le Champ des Sourires|Jardins 100% Solidaires|Maison de l'Économie Sociale|La Boucle"},
+			{"", "sombornon -boucle", nil, "Jardins 100% Solidaires|Le Champ des Sourires|Maison de l'Économie Sociale"},
+			{essdir.SortName, "sombernon", near, "La Boucle|Maison de l'Économie Sociale"},
+		} {
+			f := essdir.StructureFilter{Sources: []string{source}, Q: tc.q, List: essdir.List{Sort: tc.sort}}
+			if tc.near != nil {
+				f.Near, f.RadiusKM = tc.near, 8
+			}
+			got := walk(t, st, f)
+			var order []string
+			for _, s := range got {
+				order = append(order, s.Name)
+			}
+			if strings.Join(order, "|") != tc.want {
+				t.Errorf("budget %d, %s, q=%q: %q, want %q", budget, tc.sort, tc.q, strings.Join(order, "|"), tc.want)
+			}
+		}
+		*store.WalkBudget = old
+	}
+}
+
 func TestSearchRanksBoundedCandidates(t *testing.T) {
 	st := openStore(t)
 	source, _ := searchSet(t, st)
