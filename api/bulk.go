@@ -190,6 +190,7 @@ func bulkItems(c echo.Context, body []byte) (raws []json.RawMessage, checked *bo
 		// items[i]) as it is inside {"items": [...]}; an item that reads
 		// but breaks the rules is a 422 (decodeItems).
 		var bad essdir.Violations
+		allPlain := true
 		for line := range bytes.SplitSeq(body, []byte("\n")) {
 			if line = bytes.TrimSpace(line); len(line) == 0 {
 				continue
@@ -197,18 +198,21 @@ func bulkItems(c echo.Context, body []byte) (raws []json.RawMessage, checked *bo
 			i := len(raws)
 			raws = append(raws, json.RawMessage(line))
 			var e *essdir.Error
-			switch err := checkJSON(line); {
+			plain, err := checkJSONKeys(line)
+			switch {
 			case errors.As(err, &e):
 				bad = append(bad, essdir.ItemFields(i, e)...)
 			case err != nil:
-				return nil, err
+				return nil, nil, err
 			case !json.Valid(line):
 				bad = append(bad, essdir.FieldError{Field: fmt.Sprintf("items[%d]", i), Message: "this line is not one JSON value"})
 			}
+			allPlain = allPlain && plain
 		}
 		if len(bad) > 0 {
-			return nil, &essdir.Error{Code: essdir.EMALFORMED, Message: "some lines are not well-formed JSON; nothing was written", Fields: bad}
+			return nil, nil, &essdir.Error{Code: essdir.EMALFORMED, Message: "some lines are not well-formed JSON; nothing was written", Fields: bad}
 		}
+		checked = &allPlain
 	} else {
 		var env struct {
 			Items *[]json.RawMessage `json:"items"`

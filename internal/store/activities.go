@@ -86,10 +86,9 @@ func (s *Store) DeleteActivity(ctx context.Context, id uuid.UUID, check func(*es
 // structures f selects.
 func (s *Store) FindActivities(ctx context.Context, f essdir.ActivityFilter) (*essdir.Page[essdir.Activity], error) {
 	var page *essdir.Page[essdir.Activity]
-	// A text search (f.Structure.Q) needs its trigram threshold: the
-	// search's transaction sets it.
-	err := s.searching(ctx, f.Structure, false, func(db *gorm.DB) error {
-		parents := structureFilterQuery(db.Session(&gorm.Session{NewDB: true}).Table("structures"), f.Structure).
+	// A text search (f.Structure.Q) is resolved to its tsquery first.
+	err := s.searching(ctx, f.Structure, false, func(db *gorm.DB, sel selection) error {
+		parents := structureFilterQuery(db.Session(&gorm.Session{NewDB: true}).Table("structures"), sel).
 			Where("structures.deleted_at IS NULL").Select("structures.id")
 		q := db.Where("activities.structure_id IN (?)", parents)
 		if len(f.StructureIDs) > 0 {

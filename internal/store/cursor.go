@@ -140,24 +140,36 @@ func (k keyKind) parse(raw json.RawMessage) (any, bool) {
 // all in one direction compare as one row value, which an index on the same
 // columns serves; mixed directions expand into (a > x) OR (a = x AND b > y)…
 func (o *sortSpec[R]) apply(q *gorm.DB, list, token string) (*gorm.DB, error) {
+	q, err := o.startAfter(q, list, token)
+	if err != nil {
+		return nil, err
+	}
 	order := make([]string, len(o.keys))
-	sameDir := true
 	for i, k := range o.keys {
 		order[i] = k.column
 		if k.desc {
 			order[i] += " DESC"
 		}
-		sameDir = sameDir && k.desc == o.keys[0].desc
-	}
-	if token != "" {
-		vals, err := o.decode(list, token)
-		if err != nil {
-			return nil, err
-		}
-		sql, args := o.after(vals, sameDir)
-		q = q.Where(sql, args...)
 	}
 	return q.Order(strings.Join(order, ", ")), nil
+}
+
+// startAfter is apply without the order: the rows strictly after the
+// cursor's row (all of them without a cursor).
+func (o *sortSpec[R]) startAfter(q *gorm.DB, list, token string) (*gorm.DB, error) {
+	if token == "" {
+		return q, nil
+	}
+	sameDir := true
+	for _, k := range o.keys {
+		sameDir = sameDir && k.desc == o.keys[0].desc
+	}
+	vals, err := o.decode(list, token)
+	if err != nil {
+		return nil, err
+	}
+	sql, args := o.after(vals, sameDir)
+	return q.Where(sql, args...), nil
 }
 
 // after is the condition "strictly after the row with these key values".

@@ -67,3 +67,7 @@ func NewScanNative(query string) ScanNative {
 
 // Scan reads the current row.
 func (s ScanNative) Scan(r pgx.Rows, row *DecodedRow) error { return s.s.scan(r, row) }
+
+// WalkBudget lets tests lower the rows a text search in an index order
+// walks before it sorts its matches.
+var WalkBudget = &walkBudget

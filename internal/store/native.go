@@ -140,8 +140,60 @@ func cachedPlans(r pgx.Rows, query string, dest []any) []columnPlan {
 	return plans
 }
 
+// customPlans marks a context whose native reads are planned with their
+// own values. A statement prepared and cached per connection (pgx's
+// default) gets PostgreSQL's generic plan after five executions when that
+// plan looks no costlier: for a text search, whose best plan depends on how
+// many rows its tsquery matches, a plan made for a rare word then served
+// the most common one (0.4–0.6 s instead of 5 ms on the 1M set, measured:
+// docs/BENCHMARKS.md). Marked reads use an unnamed statement, planned at
+// each execution with its parameters (pgx caches only its description, so
+// it stays one round trip).
+type customPlansKey struct{}
+
+func withCustomPlans(ctx context.Context) context.Context {
+	return context.WithValue(ctx, customPlansKey{}, true)
+}
+
+// execArgs are args, preceded by the execution mode of ctx's reads.
+func execArgs(ctx context.Context, args []any) []any {
+	if ctx.Value(customPlansKey{}) == nil {
+		return args
+	}
+	return append([]any{pgx.QueryExecModeCacheDescribe}, args...)
+}
+
+// countNative is q.Count run natively (see findRows), so that a search's
+// count is planned like its page.
+func countNative(q *gorm.DB) (int64, error) {
+	var n int64
+	pool, ok := q.Statement.ConnPool.(*sql.DB)
+	if !ok {
+		err := q.Count(&n).Error
+		return n, err
+	}
+	stmt := q.Session(&gorm.Session{DryRun: true}).Count(&n).Statement
+	if stmt.Error != nil {
+		return 0, stmt.Error
+	}
+	ctx := stmt.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	err := queryNative(ctx, pool, stmt.SQL.String(), stmt.Vars, func(r pgx.Rows) error {
+		for r.Next() {
+			if err := r.Scan(&n); err != nil {
+				return err
+			}
+		}
+		return r.Err()
+	})
+	return n, err
+}
+
 // queryNative runs one query on a connection of the pool, through pgx
-// itself (prepared and cached per connection, binary results).
+// itself (prepared and cached per connection unless ctx asks for custom
+// plans, binary results).
 func queryNative(ctx context.Context, pool *sql.DB, query string, args []any, read func(pgx.Rows) error) error {
 	conn, err := pool.Conn(ctx)
 	if err != nil {
@@ -149,7 +201,7 @@ func queryNative(ctx context.Context, pool *sql.DB, query string, args []any, re
 	}
 	defer conn.Close()
 	return conn.Raw(func(dc any) error {
-		rows, err := dc.(*stdlib.Conn).Conn().Query(ctx, query, args...)
+		rows, err := dc.(*stdlib.Conn).Conn().Query(ctx, query, execArgs(ctx, args)...)
 		if err != nil {
 			return err
 		}
@@ -196,7 +248,7 @@ func eachRow[R any](q *gorm.DB, settings []string, field fieldFunc[R], fn func(*
 				return err
 			}
 		}
-		rows, err := tx.Query(ctx, query, stmt.Vars...)
+		rows, err := tx.Query(ctx, query, execArgs(ctx, stmt.Vars)...)
 		if err != nil {
 			return err
 		}

@@ -12,29 +12,31 @@ import (
 )
 
 // Search: how a text (q) and a place (near, bbox) select and order
-// structures. The indexes are those of migrations/00004_search.sql.
+// structures. The indexes are those of migrations/00004_search.sql and
+// 00007_search_words.sql.
 //
 // A text matches a structure when its French full text (name, summary,
 // activity names, description, city; accents and case folded, words
-// stemmed) matches websearch_to_tsquery(q) — whose syntax knows only
-// "quotes", or and -, so that % _ : * & in q are plain characters — or when
-// q is a near-spelling of words of its name or city (pg_trgm word
-// similarity on the folded name_key, threshold trigramThreshold).
-const searchMatch = `structures.search_vector @@ websearch_to_tsquery('essdir_fr', ?)
-	OR structures.name_key %> essdir_fold(?)`
+// stemmed) matches the text's tsquery: websearch_to_tsquery(q) — whose
+// syntax knows only "quotes", or and -, so that % _ : * & in q are plain
+// characters — in which each word also accepts the words of names and
+// cities spelled near it (the dictionary search_words, trigram similarity
+// at least 0.5: "Sombornon" finds Sombernon). essdir_search_tsquery builds
+// it once per request (textQuery); every statement of the request then
+// binds it as a constant, so the planner sees the real lexemes and the
+// full-text GIN index serves the whole match.
+const searchMatch = `structures.search_vector @@ ?::tsquery`
 
-// searchRank is the relevance of a match: a full-text match first (1),
-// then its rank (cover density, weighted by field, damped by length), then
-// half the closeness of the spelling (at most 0.5: a near-spelling alone
-// never outranks a full-text match). The parts are real (float4) in
-// PostgreSQL; the sum is float8 so that a cursor carries it exactly.
+// searchRank is the relevance of a match: a match of the text as written
+// first (1), then its rank (cover density of the widened query, weighted by
+// field, damped by length), then half the closeness of the spelling of the
+// name and city to the text (at most 0.5: a near-spelling alone never
+// outranks a match as written). The parts are real (float4) in PostgreSQL;
+// the sum is float8 so that a cursor carries it exactly. It is computed
+// for at most rankedMax rows.
 const searchRank = `((structures.search_vector @@ websearch_to_tsquery('essdir_fr', ?))::int
-	+ ts_rank_cd(structures.search_vector, websearch_to_tsquery('essdir_fr', ?), 1)::float8
+	+ ts_rank_cd(structures.search_vector, ?::tsquery, 1)::float8
 	+ word_similarity(essdir_fold(?), structures.name_key)::float8 / 2)`
-
-// trigramThreshold is the word similarity a near-spelling needs:
-// "Sombornon" is 0.54 from "Sombernon" (pg_trgm's default, 0.6, misses it).
-const trigramThreshold = "0.5"
 
 // rankedMax bounds the matches a relevance order ranks: ranking every match
 // of a common word costs a second on a million rows (BENCH.md). Above it,
@@ -45,6 +47,24 @@ var rankedMax = 1000
 // sortRelevanceByName is the relevance order of a text with more than
 // rankedMax matches. Clients never name it; their cursors do.
 const sortRelevanceByName essdir.Sort = "relevance:name"
+
+// selection is a filter whose text is resolved: tsquery is
+// essdir_search_tsquery(Q) in PostgreSQL's text form ("" when Q is empty,
+// or when Q has no word to search, which then matches nothing).
+type selection struct {
+	essdir.StructureFilter
+	tsquery string
+}
+
+// textQuery resolves f's text, one statement, outside any transaction.
+func (s *Store) textQuery(ctx context.Context, f essdir.StructureFilter) (selection, error) {
+	sel := selection{StructureFilter: f}
+	if f.Q == "" {
+		return sel, nil
+	}
+	err := s.db.WithContext(ctx).Raw("SELECT essdir_search_tsquery(?)::text", f.Q).Row().Scan(&sel.tsquery)
+	return sel, translate(err)
+}
 
 // earthRadiusKM is the mean radius of the Earth (IUGG).
 const earthRadiusKM = 6371.0088
@@ -100,47 +120,71 @@ func bbox(q *gorm.DB, b *essdir.BBox) *gorm.DB {
 	return q.Where("(structures.lon >= ? OR structures.lon <= ?)", b.MinLon, b.MaxLon)
 }
 
-// searching runs fn in a transaction set for f: the trigram threshold of a
-// text search and, for whole-set reads (facets, exports), a longer
-// statement timeout than the pool's.
-func (s *Store) searching(ctx context.Context, f essdir.StructureFilter, long bool, fn func(tx *gorm.DB) error) error {
-	if f.Q == "" && !long {
-		return translate(fn(s.db.WithContext(ctx))) // no setting: no transaction
+// searching resolves f's text and runs fn with the selection: on the pool
+// for a page (no setting: no transaction, and rows read natively), in a
+// transaction whose statement timeout is the long one for whole-set reads
+// (facets). The statements of a text search are planned with their values
+// (withCustomPlans): how many rows a tsquery matches decides the plan.
+func (s *Store) searching(ctx context.Context, f essdir.StructureFilter, long bool, fn func(db *gorm.DB, sel selection) error) error {
+	sel, err := s.textQuery(ctx, f)
+	if err != nil {
+		return err
+	}
+	if f.Q != "" {
+		ctx = withCustomPlans(ctx)
+	}
+	if !long {
+		return translate(fn(s.db.WithContext(ctx), sel))
 	}
 	return s.inTx(ctx, func(tx *gorm.DB) error {
-		if f.Q != "" {
-			if err := tx.Exec("SET LOCAL pg_trgm.word_similarity_threshold = " + trigramThreshold).Error; err != nil {
+		for _, set := range s.searchSettings(f) {
+			if err := tx.Exec(set).Error; err != nil {
 				return err
 			}
 		}
-		if long && s.longStatementTimeout > 0 {
-			ms := strconv.FormatInt(s.longStatementTimeout.Milliseconds(), 10)
-			if err := tx.Exec("SET LOCAL statement_timeout = " + ms).Error; err != nil {
-				return err
-			}
-		}
-		return fn(tx)
+		return fn(tx, sel)
 	})
 }
 
-// searchQuery is the live structures f selects, with their computed sort
+// searchSettings are the SET LOCAL statements of a whole-set read's
+// transaction: the long statement timeout, and custom plans for a text
+// (GORM's statements in a transaction are prepared and cached too).
+func (s *Store) searchSettings(f essdir.StructureFilter) []string {
+	var settings []string
+	if s.longStatementTimeout > 0 {
+		settings = append(settings, "SET LOCAL statement_timeout = "+strconv.FormatInt(s.longStatementTimeout.Milliseconds(), 10))
+	}
+	if f.Q != "" {
+		settings = append(settings, "SET LOCAL plan_cache_mode = force_custom_plan")
+	}
+	return settings
+}
+
+// searchQuery is the live structures sel selects, with their computed sort
 // keys (rank with a text, distance_km near a point) as columns of a
 // subquery named structures, so that the cursor's keys may name them.
-func searchQuery(tx *gorm.DB, f essdir.StructureFilter, rank bool) *gorm.DB {
+func searchQuery(db *gorm.DB, sel selection, rank bool) *gorm.DB {
+	cols, args := searchColumns(sel, rank)
+	inner := structureFilterQuery(db.Session(&gorm.Session{NewDB: true}).Table("structures"), sel).
+		Where("structures.deleted_at IS NULL").
+		Select(cols, args...)
+	return db.Session(&gorm.Session{NewDB: true}).Table("(?) AS structures", inner)
+}
+
+// searchColumns are the columns a search reads: the row, its rank with a
+// text when rank is set, its distance near a point.
+func searchColumns(sel selection, rank bool) (string, []any) {
 	cols := []string{structureReadColumns}
 	var args []any
-	if rank && f.Q != "" {
+	if rank && sel.Q != "" {
 		cols = append(cols, searchRank+" AS rank")
-		args = append(args, f.Q, f.Q, f.Q)
+		args = append(args, sel.Q, sel.tsquery, sel.Q)
 	}
-	if f.Near != nil {
+	if sel.Near != nil {
 		cols = append(cols, distanceKM+" AS distance_km")
-		args = append(args, distanceArgs(f.Near)...)
+		args = append(args, distanceArgs(sel.Near)...)
 	}
-	inner := structureFilterQuery(tx.Session(&gorm.Session{NewDB: true}).Table("structures"), f).
-		Where("structures.deleted_at IS NULL").
-		Select(strings.Join(cols, ", "), args...)
-	return tx.Session(&gorm.Session{NewDB: true}).Table("(?) AS structures", inner)
+	return strings.Join(cols, ", "), args
 }
 
 // searchStructures is FindStructures with a text or a place.
@@ -154,34 +198,88 @@ func (s *Store) searchStructures(ctx context.Context, f essdir.StructureFilter) 
 		f.Sort = essdir.SortRelevance
 	}
 	var page *essdir.Page[essdir.Structure]
-	err := s.searching(ctx, f, false, func(tx *gorm.DB) error {
-		if f.Sort == essdir.SortRelevance {
-			byName, err := s.tooManyToRank(tx, f)
+	err := s.searching(ctx, f, false, func(db *gorm.DB, sel selection) error {
+		if sel.Sort == essdir.SortRelevance {
+			byName, err := tooManyToRank(db, sel)
 			if err != nil {
 				return err
 			}
 			if byName {
-				f.Sort = sortRelevanceByName
+				sel.Sort = sortRelevanceByName
 			}
 		}
 		var err error
-		page, err = pageOf(searchQuery(tx, f, f.Sort == essdir.SortRelevance), structures, f.List, false)
+		switch sel.Sort {
+		case essdir.SortRelevance, essdir.SortDistance:
+			page, err = pageOf(searchQuery(db, sel, sel.Sort == essdir.SortRelevance), structures, sel.List, false)
+		default:
+			page, err = textPageInIndexOrder(db, sel)
+		}
 		return err
 	})
 	return page, err
 }
 
+// walkBudget bounds the rows a text search in an index order (name, the
+// relevance's name fallback, -updated_at) reads along that index before it
+// sorts its matches instead. Walking the index finds a page quickly when
+// the matches are spread over it (21 rows of 949,666 for "solidaire"), not
+// when they gather at one end: "mutuelle" begins 25,412 names, the first
+// after 673,433 others in name order (2.5–5 s walked, 0.24 s sorted on
+// the 1M set). Sorting costs a row per match, walking a row per
+// row read: with a budget B the worst is about B + 21 × N / B rows, least
+// near B = √(21 N), 4,500 for a million.
+var walkBudget = 4000
+
+// textPageInIndexOrder is one page of a text search in an index order: the
+// first walkBudget rows of the other filters in list order, then the
+// text, which stops at a full page; when that does not fill the page, the
+// matches after the cursor, sorted (the subquery is kept whole by OFFSET 0,
+// so the planner reads the matches from the full-text index instead of
+// walking the order's index with the text as a filter).
+func textPageInIndexOrder(db *gorm.DB, sel selection) (*essdir.Page[essdir.Structure], error) {
+	order, err := structures.sort(sel.Sort)
+	if err != nil {
+		return nil, err
+	}
+	others := sel
+	others.Q = ""
+	cols, args := searchColumns(others, false)
+	rows := structureFilterQuery(db.Session(&gorm.Session{NewDB: true}).Table("structures"), others).
+		Where("structures.deleted_at IS NULL").Select(cols+", structures.search_vector", args...)
+	if rows, err = order.apply(rows, structures.name, sel.Cursor); err != nil {
+		return nil, err
+	}
+	shown := structureReadColumns
+	if sel.Near != nil {
+		shown += ", structures.distance_km"
+	}
+	walk := db.Session(&gorm.Session{NewDB: true}).Table("(?) AS structures", rows.Limit(walkBudget)).
+		Where(searchMatch, sel.tsquery).Select(shown)
+	page, err := pageOf(walk, structures, sel.List, false)
+	if err != nil || page.NextCursor != "" {
+		return page, err
+	}
+	cols, args = searchColumns(sel, false)
+	matches := structureFilterQuery(db.Session(&gorm.Session{NewDB: true}).Table("structures"), sel).
+		Where("structures.deleted_at IS NULL").Select(cols, args...)
+	if matches, err = order.startAfter(matches, structures.name, sel.Cursor); err != nil {
+		return nil, err
+	}
+	return pageOf(db.Session(&gorm.Session{NewDB: true}).Table("(? OFFSET 0) AS structures", matches), structures, sel.List, false)
+}
+
 // tooManyToRank decides the relevance order of a list: ranked when the text
 // matches at most rankedMax structures, else by name. A cursor keeps the
 // decision of its first page.
-func (s *Store) tooManyToRank(tx *gorm.DB, f essdir.StructureFilter) (bool, error) {
-	if f.Cursor != "" {
-		return cursorSort(f.Cursor) == sortRelevanceByName, nil
+func tooManyToRank(db *gorm.DB, sel selection) (bool, error) {
+	if sel.Cursor != "" {
+		return cursorSort(sel.Cursor) == sortRelevanceByName, nil
 	}
-	var n int64
-	sub := structureFilterQuery(tx.Session(&gorm.Session{NewDB: true}).Table("structures"), f).
+	sub := structureFilterQuery(db.Session(&gorm.Session{NewDB: true}).Table("structures"), sel).
 		Where("structures.deleted_at IS NULL").Select("1").Limit(rankedMax + 1)
-	if err := tx.Session(&gorm.Session{NewDB: true}).Table("(?) AS matches", sub).Count(&n).Error; err != nil {
+	n, err := countNative(db.Session(&gorm.Session{NewDB: true}).Table("(?) AS matches", sub))
+	if err != nil {
 		return false, err
 	}
 	return n > int64(rankedMax), nil
@@ -196,9 +294,9 @@ func badSort(msg string) error {
 // sector, label and département, most frequent first (ties by value).
 func (s *Store) FindStructureFacets(ctx context.Context, f essdir.StructureFilter) (*essdir.StructureFacets, error) {
 	out := &essdir.StructureFacets{}
-	err := s.searching(ctx, f, true, func(tx *gorm.DB) error {
+	err := s.searching(ctx, f, true, func(tx *gorm.DB, sel selection) error {
 		selected := func() *gorm.DB {
-			return structureFilterQuery(tx.Session(&gorm.Session{NewDB: true}).Table("structures"), f).
+			return structureFilterQuery(tx.Session(&gorm.Session{NewDB: true}).Table("structures"), sel).
 				Where("structures.deleted_at IS NULL")
 		}
 		facets := []struct {
@@ -246,20 +344,18 @@ func (s *Store) EachStructure(ctx context.Context, f essdir.StructureFilter, fn 
 	if err != nil {
 		return err
 	}
-	// The rows are read natively (native.go): GORM builds the statement, pgx
-	// runs it in a transaction with the settings of searching and scans
-	// each row without reflection.
-	q, err := order.apply(searchQuery(s.db.WithContext(ctx), f, false), structures.name, "")
+	sel, err := s.textQuery(ctx, f)
 	if err != nil {
 		return err
 	}
-	var settings []string
-	if f.Q != "" {
-		settings = append(settings, "SET LOCAL pg_trgm.word_similarity_threshold = "+trigramThreshold)
+	// The rows are read natively (native.go): GORM builds the statement, pgx
+	// runs it in a transaction with the settings of a whole-set read and
+	// scans each row without reflection.
+	q, err := order.apply(searchQuery(s.db.WithContext(ctx), sel, false), structures.name, "")
+	if err != nil {
+		return err
 	}
-	if s.longStatementTimeout > 0 {
-		settings = append(settings, "SET LOCAL statement_timeout = "+strconv.FormatInt(s.longStatementTimeout.Milliseconds(), 10))
-	}
+	settings := s.searchSettings(f)
 	s.statements.Add(int64(len(settings)))
 	return translate(eachRow(q, settings, structures.field, func(r *structureRow) error { return fn(r.toDomain()) }))
 }

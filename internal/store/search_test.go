@@ -55,7 +55,13 @@ func TestSearchText(t *testing.T) {
 		{"Stemmed", "recycleries", "La Boucle"},
 		{"SummaryAndName", "solidaire", "Jardins 100% Solidaires|Maison de l'Économie Sociale"},
 		{"TypoOnCity", "Sombornon", "Jardins 100% Solidaires|La Boucle|Le Champ des Sourires|Maison de l'Économie Sociale"},
+		{"TypoOnName", "sourrires", "Le Champ des Sourires"},
+		{"TypoAndExactWord", "sombornon solidaires", "Jardins 100% Solidaires|Maison de l'Économie Sociale"},
+		{"EveryWordNeeded", "Sombornon xylophone", ""},
+		{"NegationKeepsTypos", "sombornon -solidaires", "La Boucle|Le Champ des Sourires"},
+		{"NegatedWordAsWritten", "sombernon -solidaire", "La Boucle|Le Champ des Sourires"},
 		{"PercentIsLiteral", "%", ""},
+		{"StopWordsOnly", "de la", ""},
 		{"UnderscoreIsLiteral", "_", ""},
 		{"OperatorsAreLiteral", "boucle:* & !", "La Boucle"},
 		{"NoMatch", "xylophone", ""},
@@ -144,7 +150,8 @@ func TestSearchCursorWalksEveryRecordOnce(t *testing.T) {
 	}{
 		{"Name", essdir.StructureFilter{List: essdir.List{Sort: essdir.SortName}}, 4},
 		{"UpdatedAt", essdir.StructureFilter{List: essdir.List{Sort: essdir.SortUpdatedAtDesc}}, 4},
-		{"Relevance", essdir.StructureFilter{Q: "Sombernon solidaires"}, 4},
+		{"Relevance", essdir.StructureFilter{Q: "sombernon"}, 4},
+		{"RelevanceTwoWords", essdir.StructureFilter{Q: "Sombernon solidaires"}, 2},
 		{"RelevanceTypo", essdir.StructureFilter{Q: "sombornon"}, 4},
 		{"Distance", essdir.StructureFilter{Near: from, RadiusKM: 50, List: essdir.List{Sort: essdir.SortDistance}}, 4},
 		{"DistanceRadius", essdir.StructureFilter{Near: from, RadiusKM: 6, List: essdir.List{Sort: essdir.SortDistance}}, 2},
@@ -186,6 +193,51 @@ func TestSearchCursorWalksEveryRecordOnce(t *testing.T) {
 	}
 	if d := *page.Items[1].DistanceKM; d < 5.55 || d > 5.57 || page.Items[0].ID != recs["La Boucle"].ID {
 		t.Errorf("second distance = %v km, want 5.56 (0.05° of latitude)", d)
+	}
+}
+
+// TestSearchTextInIndexOrder proves that a text search in name or date
+// order gives every match once, in order, whether a page comes from
+// walking the order's index (the matches are spread) or from sorting the
+// matches (they come after the walk's budget: a budget of one row makes
+// every page but the first few sort).
+func TestSearchTextInIndexOrder(t *testing.T) {
+	st := openStore(t)
+	source, _ := searchSet(t, st)
+	// Three matches are too many to rank: relevance falls back to names.
+	oldMax := *store.RankedMax
+	*store.RankedMax = 2
+	t.Cleanup(func() { *store.RankedMax = oldMax })
+	near := &essdir.Point{Lat: 47.3, Lon: 4.7}
+	for _, budget := range []int{4000, 1} {
+		old := *store.WalkBudget
+		*store.WalkBudget = budget
+		for _, tc := range []struct {
+			sort essdir.Sort
+			q    string
+			near *essdir.Point
+			want string
+		}{
+			{essdir.SortName, "sombernon", nil, "Jardins 100% Solidaires|La Boucle|Le Champ des Sourires|Maison de l'Économie Sociale"},
+			{essdir.SortName, "solidaires", nil, "Jardins 100% Solidaires|Maison de l'Économie Sociale"},
+			{essdir.SortUpdatedAtDesc, "sombornon", nil, "Le Champ des Sourires|Jardins 100% Solidaires|Maison de l'Économie Sociale|La Boucle"},
+			{"", "sombornon -boucle", nil, "Jardins 100% Solidaires|Le Champ des Sourires|Maison de l'Économie Sociale"},
+			{essdir.SortName, "sombernon", near, "La Boucle|Maison de l'Économie Sociale"},
+		} {
+			f := essdir.StructureFilter{Sources: []string{source}, Q: tc.q, List: essdir.List{Sort: tc.sort}}
+			if tc.near != nil {
+				f.Near, f.RadiusKM = tc.near, 8
+			}
+			got := walk(t, st, f)
+			var order []string
+			for _, s := range got {
+				order = append(order, s.Name)
+			}
+			if strings.Join(order, "|") != tc.want {
+				t.Errorf("budget %d, %s, q=%q: %q, want %q", budget, tc.sort, tc.q, strings.Join(order, "|"), tc.want)
+			}
+		}
+		*store.WalkBudget = old
 	}
 }
 
@@ -364,5 +416,72 @@ func TestFilteredListsReadAnIndexInOrder(t *testing.T) {
 				t.Errorf("the selection is sorted:\n%s", text)
 			}
 		})
+	}
+}
+
+// inventedWord is a word of letters no dictionary holds, unique to a run,
+// and a misspelling of it (one letter changed in the middle).
+func inventedWord() (word, typo string) {
+	var b strings.Builder
+	for _, c := range strings.ReplaceAll(uuid.NewString(), "-", "")[:10] {
+		b.WriteByte('k' + byte(c%16)) // k…z: letters only
+	}
+	w := b.String()
+	return w, w[:5] + "a" + w[6:]
+}
+
+// TestSearchTyposFollowWrites proves that the words of a structure written
+// through any path (create, rename, bulk upsert) are in the typo
+// dictionary as soon as the write returns: a misspelling finds them.
+func TestSearchTyposFollowWrites(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	source := newTag("typos")
+	find := func(q string) string {
+		t.Helper()
+		page, err := st.FindStructures(ctx, essdir.StructureFilter{Sources: []string{source}, Q: q, List: essdir.List{Sort: essdir.SortName, Limit: 20}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return names(page)
+	}
+
+	created, createdTypo := inventedWord()
+	s := boucle(source)
+	s.Name = "Atelier " + created
+	if err := st.CreateStructure(ctx, s, essdir.Echo{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := find(createdTypo); got != s.Name {
+		t.Errorf("created: %q finds %q, want %q", createdTypo, got, s.Name)
+	}
+
+	renamed, renamedTypo := inventedWord()
+	city, cityTypo := inventedWord()
+	_, err := st.UpdateStructure(ctx, s.ID, edit(func(next *essdir.Structure) error {
+		next.Name = "Atelier " + renamed
+		next.Address.City = city
+		return nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{renamedTypo, cityTypo} {
+		if got := find(q); got != "Atelier "+renamed {
+			t.Errorf("renamed: %q finds %q", q, got)
+		}
+	}
+	if got := find(createdTypo); got != "" {
+		t.Errorf("the old name still matches: %q", got)
+	}
+
+	bulk, bulkTypo := inventedWord()
+	item := boucle(source)
+	item.Name, item.ExternalID, item.Contacts = "Recyclerie "+bulk, "typo-1", nil
+	if _, err := st.UpsertStructures(ctx, []essdir.BulkItem[essdir.Structure]{{Record: item}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := find(bulkTypo); got != item.Name {
+		t.Errorf("bulk: %q finds %q, want %q", bulkTypo, got, item.Name)
 	}
 }

@@ -99,6 +99,12 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if opts.StatementTimeout > 0 {
 		cfg.RuntimeParams["statement_timeout"] = strconv.FormatInt(opts.StatementTimeout.Milliseconds(), 10)
 	}
+	// A sequential scan of a large table starts where the last one left off
+	// when scans are synchronized: the searches' counts, which stop after
+	// 1,001 matches, then read a new stretch of the table each time (on the
+	// 1M set: 9–22 ms, and 100–300 ms whenever that stretch had left the
+	// page cache), instead of the same first pages (5–10 ms).
+	cfg.RuntimeParams["synchronize_seqscans"] = "off"
 	sqlDB := stdlib.OpenDB(*cfg)
 	db, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), &gorm.Config{
 		Logger:                 logger.Discard,

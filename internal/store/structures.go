@@ -337,12 +337,12 @@ func (s *Store) FindStructures(ctx context.Context, f essdir.StructureFilter) (*
 	if f.Q != "" || f.Near != nil || f.Sort == essdir.SortRelevance || f.Sort == essdir.SortDistance {
 		return s.searchStructures(ctx, f)
 	}
-	return findPage(structureFilterQuery(s.db.WithContext(ctx), f).Select(structureReadColumns), structures, f.List)
+	return findPage(structureFilterQuery(s.db.WithContext(ctx), selection{StructureFilter: f}).Select(structureReadColumns), structures, f.List)
 }
 
 // structureFilterQuery adds f's conditions. Values are always bound
 // parameters; column names come from this code only.
-func structureFilterQuery(q *gorm.DB, f essdir.StructureFilter) *gorm.DB {
+func structureFilterQuery(q *gorm.DB, f selection) *gorm.DB {
 	w := (&filter{q}).
 		statuses("status", f.Statuses).
 		in("legal_form", toStrings(f.LegalForms)).
@@ -356,8 +356,11 @@ func structureFilterQuery(q *gorm.DB, f essdir.StructureFilter) *gorm.DB {
 		in("source", f.Sources).
 		inFolded("city", f.Cities).
 		since("updated_at", f.UpdatedSince)
-	if f.Q != "" {
-		w.q = w.q.Where("("+searchMatch+")", f.Q, f.Q)
+	switch {
+	case f.Q != "" && f.tsquery == "":
+		w.q = w.q.Where("FALSE") // no word to search: nothing matches
+	case f.Q != "":
+		w.q = w.q.Where(searchMatch, f.tsquery)
 	}
 	w.q = near(bbox(w.q, f.BBox), f.Near, f.RadiusKM)
 	if len(f.Audiences) > 0 {
