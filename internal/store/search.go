@@ -164,11 +164,30 @@ func (s *Store) searchSettings(f essdir.StructureFilter) []string {
 // keys (rank with a text, distance_km near a point) as columns of a
 // subquery named structures, so that the cursor's keys may name them.
 func searchQuery(db *gorm.DB, sel selection, rank bool) *gorm.DB {
+	if sel.Near != nil && (!rank || sel.Q == "") {
+		return nearQuery(db, sel)
+	}
 	cols, args := searchColumns(sel, rank)
 	inner := structureFilterQuery(db.Session(&gorm.Session{NewDB: true}).Table("structures"), sel).
 		Where("structures.deleted_at IS NULL").
 		Select(cols, args...)
 	return db.Session(&gorm.Session{NewDB: true}).Table("(?) AS structures", inner)
+}
+
+// nearQuery is searchQuery near a point, in two steps: the ids and
+// distances of the structures sel selects (with no other filter than
+// status, an index-only scan of structures_location_cover_idx), then the
+// rows of those the page keeps, by primary key. The page's order and limit
+// apply to the first step, so that a page of the nearest 50 reads 50 rows
+// of the table, not every row of the bounding box.
+func nearQuery(db *gorm.DB, sel selection) *gorm.DB {
+	near := structureFilterQuery(db.Session(&gorm.Session{NewDB: true}).Table("structures"), sel).
+		Where("structures.deleted_at IS NULL").
+		Select("structures.id AS near_id, "+distanceKM+" AS distance_km", distanceArgs(sel.Near)...)
+	rows := db.Session(&gorm.Session{NewDB: true}).
+		Table("(?) AS near JOIN structures ON structures.id = near.near_id", near).
+		Select(structureReadColumns + ", near.distance_km")
+	return db.Session(&gorm.Session{NewDB: true}).Table("(?) AS structures", rows)
 }
 
 // searchColumns are the columns a search reads: the row, its rank with a
