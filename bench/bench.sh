@@ -202,7 +202,9 @@ wrk_run() { # seconds url [lua]
 tps() { # seconds script defs-file
 	local defs=() out
 	mapfile -t defs < "$3"
-	out=$(pgbench -n -M prepared -c"$CONNS" -j1 -T"$1" "${defs[@]}" -f "$2" -h 127.0.0.1 -U postgres "$DB" 2>&1) ||
+	local mode=prepared
+	[ ! -f "$2.mode" ] || mode=$(cat "$2.mode")
+	out=$(pgbench -n -M "$mode" -c"$CONNS" -j1 -T"$1" "${defs[@]}" -f "$2" -h 127.0.0.1 -U postgres "$DB" 2>&1) ||
 		{ log "pgbench $2: $out"; return 1; }
 	if grep -q '^number of failed transactions: [1-9]' <<<"$out"; then log "pgbench $2: $out"; return 1; fi
 	awk '/^tps/ {print $3; f = 1} END {exit !f}' <<<"$out"
@@ -337,7 +339,7 @@ add "get by id" get "$BASE" "$tmp/ids.lua" "$tmp/ids.targets" "$tmp/get.sql" "$n
 pick "$tmp/depts.txt" '/v1/structures?department_code=' '' depts "$BASE"
 cat > "$tmp/list.sql" <<SQL
 \\set i random(1, $NDEPTS)
-SELECT $COLS FROM "structures" WHERE status IN (:status) AND department_code IN (($DEPTS_ARRAY)[:i]) AND structures.deleted_at IS NULL AND "structures"."deleted_at" IS NULL ORDER BY name, id LIMIT :limit;
+SELECT $COLS FROM "structures" WHERE status IN ('published') AND department_code IN (($DEPTS_ARRAY)[:i]) AND structures.deleted_at IS NULL AND "structures"."deleted_at" IS NULL ORDER BY name, id LIMIT 21;
 SQL
 page20=$(defs page20 status=published limit=21)
 n21=$(grep -nx 21 "$tmp/depts.txt" | cut -d: -f1 || true)
@@ -353,32 +355,46 @@ if [ "$PEER" = 1 ]; then
 fi
 add "list 20 by département" list "$BASE" "$tmp/depts.lua" "$tmp/depts.targets" "$tmp/list.sql" "$page20" "$peer_url" "$peer_lua"
 
-# q: a transaction that sets the trigram threshold, counts up to 1,001
-# matches, then reads a page ranked (at most 1,000 matches) or in name
-# order (more): the order the store picks for this word on this data set.
-MATCH="(structures.search_vector @@ websearch_to_tsquery('essdir_fr', :q)
-	OR structures.name_key %> essdir_fold(:q))"
+# q (internal/store/search.go): the text becomes one tsquery (the words
+# spelled near each word, from the search_words dictionary), the matches are
+# counted up to 1,001, then a page is read ranked (at most 1,000 matches)
+# or in name order (more): a walk of the name index's first WALK rows,
+# and, when that does not fill the page, the matches sorted. The store
+# plans these statements with their values (custom plans: pgbench -M
+# extended, as the .mode file says); only the statements the store runs
+# for this word on this data set are in the script.
+WALK=4000
 RANK="((structures.search_vector @@ websearch_to_tsquery('essdir_fr', :q))::int
-	+ ts_rank_cd(structures.search_vector, websearch_to_tsquery('essdir_fr', :q), 1)::float8
+	+ ts_rank_cd(structures.search_vector, :tsq::tsquery, 1)::float8
 	+ word_similarity(essdir_fold(:q), structures.name_key)::float8 / 2)"
 search() { # name group word url-encoded-word
-	local f=$tmp/$2.sql d n cols order
-	d=$(defs "$2" "q=$3" status=published cap=1001 limit=21)
-	n=$("${PSQL[@]}" -c "SET pg_trgm.word_similarity_threshold = 0.5" \
-		-c "SELECT count(*) FROM (SELECT 1 FROM structures WHERE status IN ('published') AND (structures.search_vector @@ websearch_to_tsquery('essdir_fr', \$q\$$3\$q\$) OR structures.name_key %> essdir_fold(\$q\$$3\$q\$)) AND structures.deleted_at IS NULL LIMIT 1001) m")
-	if [ "$n" -gt 1000 ]; then cols=$COLS order="name, id" SEARCH_ORDER[$2]="name order ($n+ matches)"
-	else cols="$COLS, $RANK AS rank" order="rank DESC, id DESC" SEARCH_ORDER[$2]="ranked ($n matches)"; fi
-	cat > "$tmp/$2-page.sql" <<SQL
-SELECT * FROM (SELECT $cols FROM "structures" WHERE status IN (:status) AND $MATCH AND structures.deleted_at IS NULL) AS structures WHERE "structures"."deleted_at" IS NULL ORDER BY $order LIMIT :limit;
-SQL
-	cat > "$f" <<SQL
-BEGIN;
-SET LOCAL pg_trgm.word_similarity_threshold = 0.5;
-SELECT count(*) FROM (SELECT 1 FROM "structures" WHERE status IN (:status) AND $MATCH AND structures.deleted_at IS NULL LIMIT :cap) AS matches;
-$(cat "$tmp/$2-page.sql")
-COMMIT;
-SQL
-	check "$1" "/v1/structures?q=$4" "$(cat "$f")" "$d"
+	local f=$tmp/$2.sql d n tsq page walked
+	tsq=$("${PSQL[@]}" -c "SELECT essdir_search_tsquery(\$q\$$3\$q\$)::text")
+	d=$(defs "$2" "q=$3" "tsq=$tsq" cap=1001 limit=21 walk=$WALK)
+	n=$("${PSQL[@]}" -c "SELECT count(*) FROM (SELECT 1 FROM structures WHERE status IN ('published') AND structures.search_vector @@ \$t\$$tsq\$t\$::tsquery AND structures.deleted_at IS NULL LIMIT 1001) m")
+	if [ "$n" -gt 1000 ]; then
+		page='SELECT '"$COLS"' FROM (SELECT '"$COLS"', structures.search_vector FROM "structures" WHERE status IN ('"'published'"') AND structures.deleted_at IS NULL ORDER BY name, id LIMIT :walk) AS structures WHERE structures.search_vector @@ :tsq::tsquery AND "structures"."deleted_at" IS NULL ORDER BY name, id LIMIT :limit;'
+		walked=$("${PSQL[@]}" -c "SELECT count(*) FROM (SELECT structures.search_vector FROM structures WHERE status IN ('published') AND deleted_at IS NULL ORDER BY name, id LIMIT $WALK) s WHERE search_vector @@ \$t\$$tsq\$t\$::tsquery")
+		if [ "$walked" -le 20 ]; then # the walk does not fill the page: the sorted matches follow
+			printf '%s\n' "$page" > "$tmp/$2-walk.sql"
+			page='SELECT '"$COLS"' FROM (SELECT '"$COLS"' FROM "structures" WHERE status IN ('"'published'"') AND structures.search_vector @@ :tsq::tsquery AND structures.deleted_at IS NULL OFFSET 0) AS structures WHERE "structures"."deleted_at" IS NULL ORDER BY name, id LIMIT :limit;'
+			SEARCH_ORDER[$2]="name order ($n+ matches; $walked in the first $WALK names, then sorted)"
+		else
+			SEARCH_ORDER[$2]="name order ($n+ matches; a walk of the name index)"
+		fi
+	else
+		page='SELECT * FROM (SELECT '"$COLS, $RANK"' AS rank FROM "structures" WHERE status IN ('"'published'"') AND structures.search_vector @@ :tsq::tsquery AND structures.deleted_at IS NULL) AS structures WHERE "structures"."deleted_at" IS NULL ORDER BY rank DESC, id DESC LIMIT :limit;'
+		SEARCH_ORDER[$2]="ranked ($n matches)"
+	fi
+	{
+		echo "SELECT essdir_search_tsquery(:q)::text;"
+		echo "SELECT count(*) FROM (SELECT 1 FROM \"structures\" WHERE status IN ('published') AND structures.search_vector @@ :tsq::tsquery AND structures.deleted_at IS NULL LIMIT :cap) AS matches;"
+		[ ! -f "$tmp/$2-walk.sql" ] || cat "$tmp/$2-walk.sql"
+		printf '%s\n' "$page"
+	} > "$f"
+	echo extended > "$f.mode"
+	printf '%s\n' "$page" > "$tmp/$2-page.sql"
+	check "$1" "/v1/structures?q=$4" "$page" "$d"
 	add "$1" "$2" "$BASE/v1/structures?q=$4" "" "$(target1 "$BASE/v1/structures?q=$4" "$2")" "$f" "$d"
 }
 declare -A SEARCH_ORDER
@@ -399,9 +415,9 @@ DIST="(6371.0088 * 2 * asin(least(1, sqrt(
 	power(sin(radians(structures.lat - :lat) / 2), 2)
 	+ cos(radians(:lat)) * cos(radians(structures.lat)) * power(sin(radians(structures.lon - :lon) / 2), 2)))))"
 cat > "$tmp/radius.sql" <<SQL
-SELECT * FROM (SELECT $COLS, $DIST AS distance_km FROM "structures" WHERE status IN (:status) AND (structures.lat BETWEEN :minlat AND :maxlat) AND (structures.lon BETWEEN :minlon AND :maxlon) AND $DIST <= :r AND structures.deleted_at IS NULL) AS structures WHERE "structures"."deleted_at" IS NULL ORDER BY distance_km, id LIMIT :limit;
+SELECT * FROM (SELECT $COLS, near.distance_km FROM (SELECT structures.id AS near_id, $DIST AS distance_km FROM "structures" WHERE status IN ('published') AND (structures.lat BETWEEN :minlat AND :maxlat) AND (structures.lon BETWEEN :minlon AND :maxlon) AND $DIST <= :r AND structures.deleted_at IS NULL) AS near JOIN structures ON structures.id = near.near_id) AS structures WHERE "structures"."deleted_at" IS NULL ORDER BY distance_km, id LIMIT :limit;
 SQL
-d=$(defs radius "lat=$LAT" "lon=$LON" "minlat=$MINLAT" "maxlat=$MAXLAT" "minlon=$MINLON" "maxlon=$MAXLON" r=10 status=published limit=51)
+d=$(defs radius "lat=$LAT" "lon=$LON" "minlat=$MINLAT" "maxlat=$MAXLAT" "minlon=$MINLON" "maxlon=$MAXLON" r=10 limit=51)
 RADIUS_PATH="/v1/structures?near=$LAT,$LON&radius_km=10&sort=distance&limit=50"
 check "radius 10 km, top 50" "$RADIUS_PATH" "$(cat "$tmp/radius.sql")" "$d"
 add "radius 10 km, top 50" radius "$BASE$RADIUS_PATH" "" "$(target1 "$BASE$RADIUS_PATH" radius)" "$tmp/radius.sql" "$d"
@@ -411,10 +427,10 @@ add "radius 10 km, top 50" radius "$BASE$RADIUS_PATH" "" "$(target1 "$BASE$RADIU
 # take DEEP_ROW/20 requests): the row's (name, id) is looked up in SQL and
 # put in place of the keys of page 1's next_cursor.
 cat > "$tmp/page1.sql" <<SQL
-SELECT $COLS FROM "structures" WHERE status IN (:status) AND structures.deleted_at IS NULL AND "structures"."deleted_at" IS NULL ORDER BY name, id LIMIT :limit;
+SELECT $COLS FROM "structures" WHERE status IN ('published') AND structures.deleted_at IS NULL AND "structures"."deleted_at" IS NULL ORDER BY name, id LIMIT 21;
 SQL
 cat > "$tmp/deep.sql" <<SQL
-SELECT $COLS FROM "structures" WHERE status IN (:status) AND structures.deleted_at IS NULL AND (name, id) > (:kname, :kid) AND "structures"."deleted_at" IS NULL ORDER BY name, id LIMIT :limit;
+SELECT $COLS FROM "structures" WHERE status IN ('published') AND structures.deleted_at IS NULL AND (name, id) > (:kname, :kid) AND "structures"."deleted_at" IS NULL ORDER BY name, id LIMIT 21;
 SQL
 row=$("${PSQL[@]}" -F $'\t' -c "SELECT name, id FROM structures WHERE status = 'published' AND deleted_at IS NULL ORDER BY name, id OFFSET $((DEEP_ROW - 1)) LIMIT 1")
 DEEP_NAME=${row%$'\t'*} DEEP_ID=${row#*$'\t'}
@@ -508,7 +524,7 @@ vals = dict(lines[k + 1].split("=", 1) for k in range(0, len(lines) - 1, 2))
 if i:
     vals["i"] = i
 names = list(dict.fromkeys(re.findall(r"(?<!:):([a-z_]+)\b", sql)))
-types = {"i": "int", "limit": "int8", "cap": "int8", "kid": "uuid", "q": "text", "kname": "text", "status": "text"}
+types = {"i": "int", "limit": "int8", "cap": "int8", "walk": "int8", "kid": "uuid", "q": "text", "tsq": "text", "kname": "text", "status": "text"}
 types = [types.get(n, "float8") for n in names]
 body = re.sub(r"(?<!:):([a-z_]+)\b", lambda m: "$%d" % (names.index(m.group(1)) + 1), sql.rstrip().rstrip(";"))
 args = ", ".join("'" + vals[n].replace("'", "''") + "'" for n in names)
@@ -533,7 +549,7 @@ explain_radius=$("${PSQL[@]}" -f "$tmp/plan.sql")
 plan "$tmp/deep.sql" "$tmp/deep.defs" > "$tmp/plan.sql"
 explain_deep=$("${PSQL[@]}" -f "$tmp/plan.sql")
 plan "$tmp/q-medium-page.sql" "$tmp/q-medium.defs" > "$tmp/plan.sql"
-explain_q=$("${PSQL[@]}" -c "SET pg_trgm.word_similarity_threshold = 0.5" -f "$tmp/plan.sql")
+explain_q=$("${PSQL[@]}" -c "SET plan_cache_mode = force_custom_plan" -f "$tmp/plan.sql") # the store plans searches with their values
 
 # Allocations per request of the Go benchmarks of ./api (an in-process
 # client is counted too; their own small data set).
