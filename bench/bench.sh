@@ -189,9 +189,11 @@ fi
 # How long to run at rate r for MIN_REQUESTS requests: DURATION at least,
 # 30 s at most.
 secs_for() { awk -v r="$1" -v d="$DURATION" -v n="$MIN_REQUESTS" 'BEGIN {s = (r > 0 ? n / r : 30); s = (s < d ? d : s); s = (s > 30 ? 30 : s); printf "%d", s + 0.999}'; }
-# wrk: "rps requests"; any non-2xx answer (a 304, a 429, an error) fails.
+# wrk: "rps requests"; any non-2xx answer (a 304, a 429, an error) or a
+# request unanswered after 10 s fails (wrk's own 2 s timeout counts a slow
+# answer on a busy box as an error: the latency is what p99 measures).
 wrk_run() { # seconds url [lua]
-	local out args=(-t1 -c"$CONNS" -d"${1}s")
+	local out args=(-t1 -c"$CONNS" -d"${1}s" --timeout 10s)
 	shift
 	[ -z "${2:-}" ] || args+=(-s "$2")
 	out=$(wrk "${args[@]}" "$1" 2>&1)
