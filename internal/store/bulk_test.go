@@ -260,8 +260,8 @@ func TestBulkGeographyFollowsAnImport(t *testing.T) {
 }
 
 // Statistics taken of an empty table make a batch's lookups scan whole
-// indexes once per key; a bulk write ANALYZEs the table first when it has
-// more than doubled since.
+// indexes once per key; a bulk write ANALYZEs the table first when its
+// statistics say empty and it is not.
 func TestBulkRefreshesStatisticsOfAGrowingTable(t *testing.T) {
 	ctx := context.Background()
 	dsn := pgtest.Fresh(t)
