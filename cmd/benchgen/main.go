@@ -303,7 +303,7 @@ func (g *generator) load(ctx context.Context, conn *pgx.Conn, n int) error {
 	if err := tx.Commit(ctx); err != nil {
 		return err
 	}
-	for _, t := range []string{"structures", "activities"} {
+	for _, t := range []string{"structures", "activities", "search_words"} {
 		if _, err := conn.Exec(ctx, "VACUUM ANALYZE "+t); err != nil {
 			return err
 		}
