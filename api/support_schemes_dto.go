@@ -46,6 +46,14 @@ type SupportSchemeStep struct {
 	Description string `json:"description,omitempty"`
 } // @name SupportSchemeStep
 
+// SupportSchemeStepInput is a step as written: a position left out is
+// numbered from the order of the array; one given must be 1..n.
+type SupportSchemeStepInput struct {
+	Position    *int   `json:"position,omitempty" example:"1" minimum:"1"`
+	Title       string `json:"title" example:"Accueil" validate:"required"`
+	Description string `json:"description,omitempty"`
+} // @name SupportSchemeStepInput
+
 // SupportSchemeTerritory is where a scheme is offered, as codes of the
 // official geography.
 type SupportSchemeTerritory struct {
@@ -56,22 +64,22 @@ type SupportSchemeTerritory struct {
 // SupportSchemeInput is the body of POST and PUT. What a GET returned may be
 // sent back: read-only fields are ignored when equal to the stored values.
 type SupportSchemeInput struct {
-	ID                      *uuid.UUID              `json:"id,omitempty" format:"uuid"`
-	Name                    string                  `json:"name" example:"Dispositif Local d'Accompagnement" validate:"required"`
-	Acronym                 string                  `json:"acronym,omitempty" example:"DLA"`
-	Description             string                  `json:"description,omitempty"`
-	OperatorStructureID     *uuid.UUID              `json:"operator_structure_id,omitempty" format:"uuid"`
-	Funders                 []SupportSchemeFunder   `json:"funders,omitempty"`
-	TargetAudiences         []essdir.TargetAudience `json:"target_audiences,omitempty"`
-	Steps                   []SupportSchemeStep     `json:"steps,omitempty"`
-	Territory               *SupportSchemeTerritory `json:"territory,omitempty"`
-	Website                 string                  `json:"website,omitempty"`
-	Email                   string                  `json:"email,omitempty"`
-	Phone                   string                  `json:"phone,omitempty"`
-	BeneficiaryStructureIDs []uuid.UUID             `json:"beneficiary_structure_ids,omitempty"`
-	CreatedAt               *time.Time              `json:"created_at,omitempty"`
-	UpdatedAt               *time.Time              `json:"updated_at,omitempty"`
-	Version                 *int                    `json:"version,omitempty"`
+	ID                      *uuid.UUID               `json:"id,omitempty" format:"uuid"`
+	Name                    string                   `json:"name" example:"Dispositif Local d'Accompagnement" validate:"required"`
+	Acronym                 string                   `json:"acronym,omitempty" example:"DLA"`
+	Description             string                   `json:"description,omitempty"`
+	OperatorStructureID     *uuid.UUID               `json:"operator_structure_id,omitempty" format:"uuid"`
+	Funders                 []SupportSchemeFunder    `json:"funders,omitempty"`
+	TargetAudiences         []essdir.TargetAudience  `json:"target_audiences,omitempty"`
+	Steps                   []SupportSchemeStepInput `json:"steps,omitempty"`
+	Territory               *SupportSchemeTerritory  `json:"territory,omitempty"`
+	Website                 string                   `json:"website,omitempty"`
+	Email                   string                   `json:"email,omitempty"`
+	Phone                   string                   `json:"phone,omitempty"`
+	BeneficiaryStructureIDs []uuid.UUID              `json:"beneficiary_structure_ids,omitempty"`
+	CreatedAt               *time.Time               `json:"created_at,omitempty"`
+	UpdatedAt               *time.Time               `json:"updated_at,omitempty"`
+	Version                 *int                     `json:"version,omitempty"`
 } // @name SupportSchemeInput
 
 // SupportSchemeList is a page of support schemes.
@@ -127,11 +135,17 @@ func (in *SupportSchemeInput) toDomain() (*essdir.SupportScheme, essdir.Echo, er
 		s.Funders[i].Name = f.Name
 		s.Funders[i].CollectivityID = ref(&bad, fmt.Sprintf("funders[%d].collectivity_id", i), f.CollectivityID)
 	}
+	for i, st := range in.Steps {
+		s.Steps[i] = essdir.SchemeStep{Title: st.Title, Description: st.Description}
+		if st.Position != nil {
+			if *st.Position < 1 {
+				bad.Add(fmt.Sprintf("steps[%d].position", i), "must be at least 1: leave every position out to number the steps in order")
+			}
+			s.Steps[i].Position = *st.Position
+		}
+	}
 	if err := bad.Err(); err != nil {
 		return nil, essdir.Echo{}, err
-	}
-	for i, st := range in.Steps {
-		s.Steps[i] = essdir.SchemeStep(st)
 	}
 	if t := in.Territory; t != nil {
 		s.Territory = essdir.SchemeTerritory{DepartmentCodes: t.DepartmentCodes, RegionCodes: t.RegionCodes}

@@ -184,6 +184,8 @@ func TestSupportSchemeInvalid(t *testing.T) {
 		}, 422, []string{"operator_structure_id", "funders[0].collectivity_id"}},
 		{"ErrBeneficiaryTwice", func(m map[string]any) { m["beneficiary_structure_ids"] = []string{pole, pole} }, 422, []string{"beneficiary_structure_ids[1]"}},
 		{"ErrStepPositionTwice", func(m map[string]any) { m["steps"] = []any{step(1, "a"), step(1, "b")} }, 422, []string{"steps[1].position"}},
+		{"ErrStepPositionZero", func(m map[string]any) { m["steps"] = []any{step(0, "a"), step(1, "b")} }, 422, []string{"steps[0].position"}},
+		{"ErrStepPositionZeroAlone", func(m map[string]any) { m["steps"] = []any{step(0, "a")} }, 422, []string{"steps[0].position"}},
 		{"ErrStepPositionOutOfRange", func(m map[string]any) { m["steps"] = []any{step(1, "a"), step(3, "b")} }, 422, []string{"steps[1].position"}},
 		{"ErrStepPositionsMixed", func(m map[string]any) {
 			m["steps"] = []any{step(2, "a"), map[string]any{"title": "b"}}

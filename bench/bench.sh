@@ -419,6 +419,7 @@ DIST="(6371.0088 * 2 * asin(least(1, sqrt(
 cat > "$tmp/radius.sql" <<SQL
 SELECT * FROM (SELECT $COLS, near.distance_km FROM (SELECT structures.id AS near_id, $DIST AS distance_km FROM "structures" WHERE status IN ('published') AND (structures.lat BETWEEN :minlat AND :maxlat) AND (structures.lon BETWEEN :minlon AND :maxlon) AND $DIST <= :r AND structures.deleted_at IS NULL) AS near JOIN structures ON structures.id = near.near_id) AS structures WHERE "structures"."deleted_at" IS NULL ORDER BY distance_km, id LIMIT :limit;
 SQL
+echo extended > "$tmp/radius.sql.mode" # planned with its values, as the store does (a box's size decides the plan)
 d=$(defs radius "lat=$LAT" "lon=$LON" "minlat=$MINLAT" "maxlat=$MAXLAT" "minlon=$MINLON" "maxlon=$MAXLON" r=10 limit=51)
 RADIUS_PATH="/v1/structures?near=$LAT,$LON&radius_km=10&sort=distance&limit=50"
 check "radius 10 km, top 50" "$RADIUS_PATH" "$(cat "$tmp/radius.sql")" "$d"

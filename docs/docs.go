@@ -9497,7 +9497,7 @@ const docTemplate = `{
                 "steps": {
                     "type": "array",
                     "items": {
-                        "$ref": "#/definitions/SupportSchemeStep"
+                        "$ref": "#/definitions/SupportSchemeStepInput"
                     }
                 },
                 "target_audiences": {
@@ -9539,6 +9539,26 @@ const docTemplate = `{
             }
         },
         "SupportSchemeStep": {
+            "type": "object",
+            "required": [
+                "title"
+            ],
+            "properties": {
+                "description": {
+                    "type": "string"
+                },
+                "position": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "example": 1
+                },
+                "title": {
+                    "type": "string",
+                    "example": "Accueil"
+                }
+            }
+        },
+        "SupportSchemeStepInput": {
             "type": "object",
             "required": [
                 "title"

@@ -123,14 +123,17 @@ func bbox(q *gorm.DB, b *essdir.BBox) *gorm.DB {
 // searching resolves f's text and runs fn with the selection: on the pool
 // for a page (no setting: no transaction, and rows read natively), in a
 // transaction whose statement timeout is the long one for whole-set reads
-// (facets). The statements of a text search are planned with their values
-// (withCustomPlans): how many rows a tsquery matches decides the plan.
+// (facets). The statements of a text search or a place are planned with
+// their values (withCustomPlans): how many rows a tsquery matches, or a
+// box holds, decides the plan — a generic plan of the radius search took
+// its box for 8 rows and read all 7,074 of a 10 km box from the table
+// (48 ms on the 1M set) instead of the nearest 51.
 func (s *Store) searching(ctx context.Context, f essdir.StructureFilter, long bool, fn func(db *gorm.DB, sel selection) error) error {
 	sel, err := s.textQuery(ctx, f)
 	if err != nil {
 		return err
 	}
-	if f.Q != "" {
+	if f.Q != "" || f.Near != nil || f.BBox != nil {
 		ctx = withCustomPlans(ctx)
 	}
 	if !long {
@@ -154,7 +157,7 @@ func (s *Store) searchSettings(f essdir.StructureFilter) []string {
 	if s.longStatementTimeout > 0 {
 		settings = append(settings, "SET LOCAL statement_timeout = "+strconv.FormatInt(s.longStatementTimeout.Milliseconds(), 10))
 	}
-	if f.Q != "" {
+	if f.Q != "" || f.Near != nil || f.BBox != nil {
 		settings = append(settings, "SET LOCAL plan_cache_mode = force_custom_plan")
 	}
 	return settings
