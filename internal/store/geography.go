@@ -340,6 +340,16 @@ func replaceGeography(ctx context.Context, tx pgx.Tx, ref *geo.Reference) error 
 			return fmt.Errorf("copy %s: %w", c.table, err)
 		}
 	}
+	// The copy leaves the GIN indexes' new entries in their pending lists,
+	// which every lookup reads in full until a vacuum merges them: 3.2–5.5
+	// ms per postal-code lookup on a freshly migrated database, 0.1–0.4 ms
+	// (after the first) merged; each write of a structure makes such
+	// lookups. Merge them now.
+	for _, idx := range []string{"geo_communes_postal_codes_idx", "geo_communes_name_key_trgm_idx"} {
+		if _, err := tx.Exec(ctx, "SELECT gin_clean_pending_list($1::regclass)", idx); err != nil {
+			return fmt.Errorf("merge %s: %w", idx, err)
+		}
+	}
 	return nil
 }
 
