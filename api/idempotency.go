@@ -56,8 +56,10 @@ func (s *Server) idempotency(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		h := sha256.New()
-		h.Write([]byte(r.URL.RequestURI() + "\n"))
-		h.Write(fingerprint(r.Header.Get(echo.HeaderContentType), body))
+		ct := r.Header.Get(echo.HeaderContentType)
+		mt, _, _ := mime.ParseMediaType(ct)
+		h.Write([]byte(r.URL.RequestURI() + "\n" + mt + "\n"))
+		h.Write(fingerprint(ct, body))
 		sum := h.Sum(nil)
 		caller := string(p.Kind) + ":" + p.Subject.String()
 		ctx := context.WithoutCancel(r.Context()) // the claim is settled even when the client hangs up
@@ -152,8 +154,14 @@ func fingerprint(contentType string, body []byte) []byte {
 }
 
 // canonicalJSON re-encodes one JSON value with its object members sorted
-// by name and numbers kept as written.
+// by name and numbers kept as written. A value the server would refuse as
+// ambiguous (a key twice, invalid UTF-8: checkJSONKeys) has no canonical
+// form: decoding would keep one of its readings, and share it with a body
+// that means that reading only.
 func canonicalJSON(b []byte) ([]byte, bool) {
+	if _, err := checkJSONKeys(b); err != nil {
+		return nil, false
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	var v any

@@ -55,6 +55,19 @@ func TestIdempotencyKey(t *testing.T) {
 			t.Errorf("re-encoded body not replayed: %v %s", again.header, again.body)
 		}
 	})
+	t.Run("AmbiguousBodyIsNotItsLastReading", func(t *testing.T) {
+		// A body with a key twice is refused (400), and is not the same
+		// request as the body of its last reading: no answer is shared.
+		k := "dup-" + randomSuffix()
+		r := e.do(req{method: "POST", path: "/v1/structures/bulk", token: editor, body: `{"items": [], "items": []}`,
+			headers: map[string]string{"Idempotency-Key": k}})
+		wantStatus(t, r, http.StatusBadRequest)
+		r = e.do(req{method: "POST", path: "/v1/structures/bulk", token: editor, body: `{"items": []}`,
+			headers: map[string]string{"Idempotency-Key": k}})
+		if r.status == http.StatusBadRequest || r.header.Get("Idempotent-Replayed") == "true" {
+			t.Errorf("the fixed body got the ambiguous one's answer: %d %v %s", r.status, r.header, r.body)
+		}
+	})
 	t.Run("ErrOtherBody", func(t *testing.T) {
 		other := champ(newSource("idem"))
 		other["name"] = "Autre"

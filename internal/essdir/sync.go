@@ -95,8 +95,11 @@ func ItemFields(i int, e *Error) []FieldError {
 	out := make([]FieldError, len(e.Fields))
 	for j, f := range e.Fields {
 		out[j] = FieldError{Field: prefix + "." + f.Field, Message: f.Message}
-		if f.Field == "" {
+		switch {
+		case f.Field == "":
 			out[j].Field = prefix
+		case strings.HasPrefix(f.Field, "["): // an item that is an array: items[0][2]
+			out[j].Field = prefix + f.Field
 		}
 	}
 	return out
