@@ -16,7 +16,9 @@
 # package nor build), ALLOCS=0 (no go test -bench), MIN_REQUESTS (the
 # fewest requests a figure is taken over: slow endpoints run longer than
 # DURATION, 30 s at most),
-# DEEP_ROW (the deep page follows this row; default a fifth of the set:
+# ONLY (groups to measure, e.g. ONLY='get list': their figures are logged,
+# no report written; groups: get list q-common q-medium q-rare q-typo radius
+# pages), DEEP_ROW (the deep page follows this row; default a fifth of the set:
 # 200,000 on L), TOOLS (where vegeta and pg_featureserv are installed,
 # outside the repository).
 #
@@ -30,7 +32,7 @@ cd "$(dirname "$0")/.."
 
 SIZE=${SIZE:-S} ROUNDS=${ROUNDS:-3} DURATION=${DURATION:-5} CONNS=${CONNS:-4}
 OUT=${OUT:-docs/BENCHMARKS.md}
-PEER=${PEER:-1} ALLOCS=${ALLOCS:-1} MIN_REQUESTS=${MIN_REQUESTS:-200}
+PEER=${PEER:-1} ALLOCS=${ALLOCS:-1} MIN_REQUESTS=${MIN_REQUESTS:-200} ONLY=${ONLY:-}
 TOOLS=${TOOLS:-$HOME/.cache/essdir-bench}
 # DB: the benchmark database (another one keeps the shared S set in place,
 # e.g. DB=essdir_bench_l SIZE=L); its benchgen line is kept in $GEN.
@@ -235,6 +237,7 @@ ratios() { # "a1 a2 …" "b1 b2 …": the median of the rounds' ratios a/b
 		awk '{printf "%.2f", $1}'
 }
 mallocs() { curl -sf "$BASE/metrics" | awk '/^go_memstats_mallocs_total / {printf "%.0f\n", $2; f = 1} END {exit !f}'; }
+med() { echo "$1" | median; }
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR] = $1} END {if (NR == 0) exit 1; if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 # The allocations of one scrape of /metrics, taken off each measurement.
 m1=$(mallocs) m2=$(mallocs) m3=$(mallocs)
@@ -461,6 +464,7 @@ declare -a R_API R_SQL R_PEER R_P99 R_P99N R_ALLOC R_HELD E_SECS
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 groups=$(printf '%s\n' "${E_GROUP[@]}" | awk '!seen[$0]++')
 for g in $groups; do
+	[ -z "$ONLY" ] || [[ " $ONLY " == *" $g "* ]] || continue
 	members=()
 	for i in $(seq 0 $((ne - 1))); do [ "${E_GROUP[i]}" = "$g" ] && members+=("$i"); done
 	# Warm-up (caches, prepared statements), which also gives the rate
@@ -497,6 +501,14 @@ for g in $groups; do
 	done
 done
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+if [ -n "$ONLY" ]; then # a quick look at some groups: no report
+	for i in $(seq 0 $((ne - 1))); do
+		[ -n "${R_API[i]:-}" ] || continue
+		log "${E_NAME[i]}: API $(med "${R_API[i]}") rps, SQL $(med "${R_SQL[i]}") tps, API ÷ SQL $(ratios "${R_API[i]}" "${R_SQL[i]}")$( [ -z "${E_PEER_URL[i]}" ] || echo ", API ÷ peer $(ratios "${R_API[i]}" "${R_PEER[i]}")"), p99 $(med "${R_P99[i]}") ms, allocs $(med "${R_ALLOC[i]}")"
+	done
+	log "load average $LOAD_START at the start, $LOAD_END at the end"
+	exit 0
+fi
 
 # CSV export: every published structure, streamed; the server's peak RSS
 # (VmHWM, reset before each export when the kernel allows it).
@@ -564,7 +576,6 @@ if [ "$ALLOCS" = 1 ]; then
 fi
 
 # --------------------------------------------------------------- report
-med() { echo "$1" | median; }
 num() { awk -v v="$1" 'BEGIN { printf (v < 100 ? "%.1f" : "%.0f"), v }'; }
 dec1() { awk -v v="$1" 'BEGIN { printf "%.1f", v }'; }
 nums() { local v out=""; for v in $1; do out+=" $(num "$v")"; done; echo "$out"; }

@@ -337,7 +337,7 @@ func (s *Store) FindStructures(ctx context.Context, f essdir.StructureFilter) (*
 	if f.Q != "" || f.Near != nil || f.Sort == essdir.SortRelevance || f.Sort == essdir.SortDistance {
 		return s.searchStructures(ctx, f)
 	}
-	return findPage(structureFilterQuery(s.db.WithContext(ctx), selection{StructureFilter: f}).Select(structureReadColumns), structures, f.List)
+	return findPage(selectColumns(structureFilterQuery(s.db.WithContext(ctx), selection{StructureFilter: f}), structureReadColumns), structures, f.List)
 }
 
 // structureFilterQuery adds f's conditions. Values are always bound
