@@ -433,7 +433,7 @@ cat > "$tmp/page1.sql" <<SQL
 SELECT $COLS FROM "structures" WHERE status IN ('published') AND structures.deleted_at IS NULL AND "structures"."deleted_at" IS NULL ORDER BY name, id LIMIT 21;
 SQL
 cat > "$tmp/deep.sql" <<SQL
-SELECT $COLS FROM "structures" WHERE status IN ('published') AND structures.deleted_at IS NULL AND (name, id) > (:kname, :kid) AND "structures"."deleted_at" IS NULL ORDER BY name, id LIMIT 21;
+SELECT $COLS FROM "structures" WHERE status IN ('published') AND structures.deleted_at IS NULL AND (name, id) > (SELECT :kname::text, :kid::uuid) AND "structures"."deleted_at" IS NULL ORDER BY name, id LIMIT 21;
 SQL
 row=$("${PSQL[@]}" -F $'\t' -c "SELECT name, id FROM structures WHERE status = 'published' AND deleted_at IS NULL ORDER BY name, id OFFSET $((DEEP_ROW - 1)) LIMIT 1")
 DEEP_NAME=${row%$'\t'*} DEEP_ID=${row#*$'\t'}
