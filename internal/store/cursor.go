@@ -22,6 +22,7 @@ const (
 	keyTime
 	keyUUID
 	keyFloat
+	keyInt
 )
 
 // sortKey is one column of an order. column is SQL written in this package,
@@ -54,6 +55,11 @@ func timeKey[R any](column string, desc bool, v func(*R) time.Time) sortKey[R] {
 // page starts strictly after the row that ended this one.
 func floatKey[R any](column string, desc bool, v func(*R) float64) sortKey[R] {
 	return sortKey[R]{column, keyFloat, desc, func(r *R) any { return v(r) }}
+}
+
+// intKey orders by an integer column or expression.
+func intKey[R any](column string, desc bool, v func(*R) int64) sortKey[R] {
+	return sortKey[R]{column, keyInt, desc, func(r *R) any { return v(r) }}
 }
 
 func idKey[R any](desc bool, v func(*R) uuid.UUID) sortKey[R] {
@@ -128,6 +134,8 @@ func (k keyKind) sqlType() string {
 		return "timestamptz"
 	case keyUUID:
 		return "uuid"
+	case keyInt:
+		return "int8"
 	default:
 		return "text"
 	}
@@ -138,6 +146,9 @@ func (k keyKind) parse(raw json.RawMessage) (any, bool) {
 	case keyFloat:
 		var f float64
 		return f, json.Unmarshal(raw, &f) == nil
+	case keyInt:
+		var n int64
+		return n, json.Unmarshal(raw, &n) == nil
 	case keyTime:
 		var t time.Time
 		return t, json.Unmarshal(raw, &t) == nil
