@@ -4,9 +4,10 @@
 -- of every word are spread evenly along this index and walking it finds a
 -- page of them in about 21 × N / M rows. In name order, the matches of a
 -- word that begins names (ressourcerie, tiers-lieu, mutuelle…) gathered
--- under its letter, and a search for one of them read 0.2–0.7 s on 1M
--- structures. uuid_hash is PostgreSQL's hash of a uuid (immutable, the one
--- of hash indexes and hash partitioning). Built in about 3 s on the 1M set.
+-- under its letter, and a search for one of them took 0.13–0.73 s on 1M
+-- structures (medians, quiet box; up to 1.8 s under load). uuid_hash is
+-- PostgreSQL's hash of a uuid (immutable, the one of hash indexes and hash
+-- partitioning). Built in 1.7 s on the 1M set.
 SET LOCAL statement_timeout = 0;
 CREATE INDEX structures_shuffle_idx ON structures (uuid_hash(id), id) WHERE deleted_at IS NULL;
 

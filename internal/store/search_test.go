@@ -239,25 +239,31 @@ func TestSearchTextInIndexOrder(t *testing.T) {
 		old := *store.WalkBudget
 		*store.WalkBudget = budget
 		for _, tc := range []struct {
-			sort essdir.Sort
-			q    string
-			near *essdir.Point
-			want string
+			sort   essdir.Sort
+			q      string
+			near   *essdir.Point
+			want   string
+			radius float64
 		}{
-			{essdir.SortName, "sombernon", nil, "Jardins 100% Solidaires|La Boucle|Le Champ des Sourires|Maison de l'Économie Sociale"},
-			{essdir.SortName, "solidaires", nil, "Jardins 100% Solidaires|Maison de l'Économie Sociale"},
-			{essdir.SortUpdatedAtDesc, "sombornon", nil, "Le Champ des Sourires|Jardins 100% Solidaires|Maison de l'Économie Sociale|La Boucle"},
-			{"", "sombornon -boucle", nil, shuffled(t, st, source, "Jardins 100% Solidaires", "Le Champ des Sourires", "Maison de l'Économie Sociale")},
-			{essdir.SortName, "sombernon", near, "La Boucle|Maison de l'Économie Sociale"},
+			{essdir.SortName, "sombernon", nil, "Jardins 100% Solidaires|La Boucle|Le Champ des Sourires|Maison de l'Économie Sociale", 0},
+			{essdir.SortName, "solidaires", nil, "Jardins 100% Solidaires|Maison de l'Économie Sociale", 0},
+			{essdir.SortUpdatedAtDesc, "sombornon", nil, "Le Champ des Sourires|Jardins 100% Solidaires|Maison de l'Économie Sociale|La Boucle", 0},
+			{"", "sombornon -boucle", nil, shuffled(t, st, source, "Jardins 100% Solidaires", "Le Champ des Sourires", "Maison de l'Économie Sociale"), 0},
+			{essdir.SortName, "sombernon", near, "La Boucle|Maison de l'Économie Sociale", 8},
+			// Three within 12 km, too many to rank: the shuffle, each with its distance.
+			{"", "sombernon", near, shuffled(t, st, source, "La Boucle", "Maison de l'Économie Sociale", "Jardins 100% Solidaires"), 12},
 		} {
 			f := essdir.StructureFilter{Sources: []string{source}, Q: tc.q, List: essdir.List{Sort: tc.sort}}
 			if tc.near != nil {
-				f.Near, f.RadiusKM = tc.near, 8
+				f.Near, f.RadiusKM = tc.near, tc.radius
 			}
 			got := walk(t, st, f)
 			var order []string
 			for _, s := range got {
 				order = append(order, s.Name)
+				if (s.DistanceKM != nil) != (tc.near != nil) {
+					t.Errorf("budget %d, %s, q=%q: %s has distance %v", budget, tc.sort, tc.q, s.Name, s.DistanceKM)
+				}
 			}
 			if strings.Join(order, "|") != tc.want {
 				t.Errorf("budget %d, %s, q=%q: %q, want %q", budget, tc.sort, tc.q, strings.Join(order, "|"), tc.want)
