@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"strings"
 	"testing"
@@ -196,11 +197,36 @@ func TestSearchCursorWalksEveryRecordOnce(t *testing.T) {
 	}
 }
 
+// shuffled is names in the shuffle order, the relevance order of a text
+// too common to rank: the hash of the id, then the id.
+func shuffled(t *testing.T, st *store.Store, source string, names ...string) string {
+	t.Helper()
+	rows, err := st.SQL().Query(`SELECT name FROM structures WHERE deleted_at IS NULL AND source = $1 AND name = ANY ($2)
+		ORDER BY uuid_hash(id), id`, source, names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, n)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(out, "|")
+}
+
 // TestSearchTextInIndexOrder proves that a text search in name or date
-// order gives every match once, in order, whether a page comes from
-// walking the order's index (the matches are spread) or from sorting the
-// matches (they come after the walk's budget: a budget of one row makes
-// every page but the first few sort).
+// order, or in the shuffle of a text too common to rank, gives every match
+// once, in order, whether a page comes from walking the order's index (the
+// matches are spread) or from sorting the matches (they come after the
+// walk's budget: a budget of one row makes every page but the first few
+// sort).
 func TestSearchTextInIndexOrder(t *testing.T) {
 	st := openStore(t)
 	source, _ := searchSet(t, st)
@@ -213,25 +239,31 @@ func TestSearchTextInIndexOrder(t *testing.T) {
 		old := *store.WalkBudget
 		*store.WalkBudget = budget
 		for _, tc := range []struct {
-			sort essdir.Sort
-			q    string
-			near *essdir.Point
-			want string
+			sort   essdir.Sort
+			q      string
+			near   *essdir.Point
+			want   string
+			radius float64
 		}{
-			{essdir.SortName, "sombernon", nil, "Jardins 100% Solidaires|La Boucle|Le Champ des Sourires|Maison de l'Économie Sociale"},
-			{essdir.SortName, "solidaires", nil, "Jardins 100% Solidaires|Maison de l'Économie Sociale"},
-			{essdir.SortUpdatedAtDesc, "sombornon", nil, "Le Champ des Sourires|Jardins 100% Solidaires|Maison de l'Économie Sociale|La Boucle"},
-			{"", "sombornon -boucle", nil, "Jardins 100% Solidaires|Le Champ des Sourires|Maison de l'Économie Sociale"},
-			{essdir.SortName, "sombernon", near, "La Boucle|Maison de l'Économie Sociale"},
+			{essdir.SortName, "sombernon", nil, "Jardins 100% Solidaires|La Boucle|Le Champ des Sourires|Maison de l'Économie Sociale", 0},
+			{essdir.SortName, "solidaires", nil, "Jardins 100% Solidaires|Maison de l'Économie Sociale", 0},
+			{essdir.SortUpdatedAtDesc, "sombornon", nil, "Le Champ des Sourires|Jardins 100% Solidaires|Maison de l'Économie Sociale|La Boucle", 0},
+			{"", "sombornon -boucle", nil, shuffled(t, st, source, "Jardins 100% Solidaires", "Le Champ des Sourires", "Maison de l'Économie Sociale"), 0},
+			{essdir.SortName, "sombernon", near, "La Boucle|Maison de l'Économie Sociale", 8},
+			// Three within 12 km, too many to rank: the shuffle, each with its distance.
+			{"", "sombernon", near, shuffled(t, st, source, "La Boucle", "Maison de l'Économie Sociale", "Jardins 100% Solidaires"), 12},
 		} {
 			f := essdir.StructureFilter{Sources: []string{source}, Q: tc.q, List: essdir.List{Sort: tc.sort}}
 			if tc.near != nil {
-				f.Near, f.RadiusKM = tc.near, 8
+				f.Near, f.RadiusKM = tc.near, tc.radius
 			}
 			got := walk(t, st, f)
 			var order []string
 			for _, s := range got {
 				order = append(order, s.Name)
+				if (s.DistanceKM != nil) != (tc.near != nil) {
+					t.Errorf("budget %d, %s, q=%q: %s has distance %v", budget, tc.sort, tc.q, s.Name, s.DistanceKM)
+				}
 			}
 			if strings.Join(order, "|") != tc.want {
 				t.Errorf("budget %d, %s, q=%q: %q, want %q", budget, tc.sort, tc.q, strings.Join(order, "|"), tc.want)
@@ -243,7 +275,7 @@ func TestSearchTextInIndexOrder(t *testing.T) {
 
 func TestSearchRanksBoundedCandidates(t *testing.T) {
 	st := openStore(t)
-	source, _ := searchSet(t, st)
+	source, recs := searchSet(t, st)
 	old := *store.RankedMax
 	*store.RankedMax = 2
 	t.Cleanup(func() { *store.RankedMax = old })
@@ -253,12 +285,36 @@ func TestSearchRanksBoundedCandidates(t *testing.T) {
 	for _, s := range got {
 		order = append(order, s.Name)
 	}
-	// Four matches, more than two: name order, over every page.
+	// Four matches, more than two: the shuffle order, over every page.
+	want := shuffled(t, st, source, "Jardins 100% Solidaires", "La Boucle", "Le Champ des Sourires", "Maison de l'Économie Sociale")
+	if strings.Join(order, "|") != want {
+		t.Errorf("order = %q, want the shuffle %q", strings.Join(order, "|"), want)
+	}
+	// In one département, whose index serves name order: name order.
+	inDept := f
+	inDept.DepartmentCodes = []string{"21"}
+	got = walk(t, st, inDept)
+	order = order[:0]
+	for _, s := range got {
+		order = append(order, s.Name)
+	}
 	if want := "Jardins 100% Solidaires|La Boucle|Le Champ des Sourires|Maison de l'Économie Sociale"; strings.Join(order, "|") != want {
-		t.Errorf("order = %q, want name order %q", strings.Join(order, "|"), want)
+		t.Errorf("in a département: %q, want name order %q", strings.Join(order, "|"), want)
+	}
+	// A cursor issued when that order was the names' everywhere still
+	// leads on in name order.
+	jardins := recs["Jardins 100% Solidaires"]
+	before := essdir.StructureFilter{Sources: []string{source}, Q: "sombernon", List: essdir.List{Limit: 2,
+		Cursor: base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, `{"l":"structures","s":"relevance:name","k":[%q,%q]}`, jardins.Name, jardins.ID))}}
+	page, err := st.FindStructures(context.Background(), before)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if names(page) != "La Boucle|Le Champ des Sourires" {
+		t.Errorf("after an old name-order cursor: %q", names(page))
 	}
 	f.Q = "solidaires"
-	page, err := st.FindStructures(context.Background(), f)
+	page, err = st.FindStructures(context.Background(), f)
 	if err != nil {
 		t.Fatal(err)
 	}
