@@ -2,14 +2,17 @@
 -- Derived slugs without reading the taken ones (internal/store/slugs.go):
 -- per table and base (a slugified name), taken says that the base's
 -- candidates 1…taken (base, base-2, …, base-taken) are all taken. A writer
--- locks the counters of its bases, probes the candidates after them by
--- exact slug and moves them past what it gives.
+-- reads the counters of its bases (under a lock of its own, see slugs.go),
+-- probes the candidates after them by
+-- exact slug and moves them past what it gives; a name given once has no
+-- counter. Counters are updated in place: pages keep room for that (HOT);
+-- keys compare bytewise (a batch looks up hundreds of bases at once).
 CREATE TABLE slug_counters (
-    tbl   text NOT NULL,
-    base  text NOT NULL,
+    tbl   text COLLATE "C" NOT NULL,
+    base  text COLLATE "C" NOT NULL,
     taken integer NOT NULL CHECK (taken >= 0),
     PRIMARY KEY (tbl, base)
-);
+) WITH (fillfactor = 70);
 
 -- Slugs are never freed by the application (a soft delete keeps its slug);
 -- a structure deleted for good (DELETE, TRUNCATE: tests, benchmarks, an

@@ -5,14 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"runtime"
 	"strconv"
-	"sync"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
 	"github.com/essdir/essdir/internal/essdir"
+	"github.com/essdir/essdir/internal/parallel"
 )
 
 // errDryRun rolls back the transaction of a dry run.
@@ -88,9 +87,17 @@ func upsertMany[D any, P essdir.Writable[D], R any](ctx context.Context, s *Stor
 		return nil, translate(err)
 	}
 	var out []essdir.Upserted
+	slugConflict := false
 	for attempt := 0; ; attempt++ {
 		err := s.inCopyTx(ctx, func(tx *gorm.DB, conn *sql.Conn) error {
 			var err error
+			if givenSlug != nil {
+				// Before any other lock (lockSlugs); alone after a slug
+				// conflict, so that this attempt is the last.
+				if err := lockSlugs(tx, slugConflict); err != nil {
+					return err
+				}
+			}
 			out, err = upsertBatch[D, P](ctx, s, tx, conn, t, items, keys, sources, externalIDs, origin, authorize, bad, givenSlug)
 			if err == nil && !commit {
 				return errDryRun
@@ -103,6 +110,7 @@ func upsertMany[D any, P essdir.Writable[D], R any](ctx context.Context, s *Stor
 		// Losing a race for a new key or a derived slug with a concurrent
 		// writer: the next attempt finds its record, or the next free slug.
 		if attempt < 3 && (isConflictOn(err, "slug") || isConflictOn(err, "external_id")) {
+			slugConflict = slugConflict || isConflictOn(err, "slug")
 			continue
 		}
 		return out, err
@@ -191,7 +199,7 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 	}
 	differs := make([]bool, len(items))
 	failed := make([]error, len(items))
-	inParallel(len(items), func(i int) {
+	parallel.For(len(items), func(i int) {
 		if !refused[i] {
 			differs[i], failed[i] = essdir.Prepare[D, P](ctx, geo, stored[keys[i]], P(items[i].Record), items[i].Echo)
 		}
@@ -265,28 +273,6 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 		}
 	}
 	return out, s.logChangesOn(tx.WithContext(ctx), conn, changes)
-}
-
-// inParallel calls f for 0..n-1, on every core when n is large enough to
-// be worth it, in contiguous chunks.
-func inParallel(n int, f func(i int)) {
-	workers := min(runtime.GOMAXPROCS(0), n/64)
-	if workers <= 1 {
-		for i := range n {
-			f(i)
-		}
-		return
-	}
-	var wg sync.WaitGroup
-	chunk := (n + workers - 1) / workers
-	for from := 0; from < n; from += chunk {
-		wg.Go(func() {
-			for i := from; i < min(from+chunk, n); i++ {
-				f(i)
-			}
-		})
-	}
-	wg.Wait()
 }
 
 // writeMany inserts the created records and rewrites the changed ones,

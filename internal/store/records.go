@@ -175,6 +175,9 @@ func create[D any, P essdir.Writable[D], R any](ctx context.Context, s *Store, t
 	for attempt := 0; ; attempt++ {
 		err := s.inTx(ctx, func(tx *gorm.DB) error {
 			if slug != nil {
+				if err := lockSlugs(tx, attempt > 0); err != nil {
+					return err
+				}
 				free, err := freeSlug(tx, t.name, essdir.Slugify(base))
 				if err != nil {
 					return err
