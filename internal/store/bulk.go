@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/google/uuid"
@@ -87,18 +88,17 @@ func upsertMany[D any, P essdir.Writable[D], R any](ctx context.Context, s *Stor
 		return nil, translate(err)
 	}
 	var out []essdir.Upserted
-	slugConflict := false
+	slugConflict, stream := false, true
 	for attempt := 0; ; attempt++ {
 		err := s.inCopyTx(ctx, func(tx *gorm.DB, conn *sql.Conn) error {
-			var err error
+			// Before any other lock (slugLockSQL); alone after a slug
+			// conflict, so that this attempt is the last.
+			var slugLocking string
 			if givenSlug != nil {
-				// Before any other lock (lockSlugs); alone after a slug
-				// conflict, so that this attempt is the last.
-				if err := lockSlugs(tx, slugConflict); err != nil {
-					return err
-				}
+				slugLocking = slugLockSQL(slugConflict)
 			}
-			out, err = upsertBatch[D, P](ctx, s, tx, conn, t, items, keys, sources, externalIDs, origin, authorize, bad, givenSlug)
+			var err error
+			out, err = upsertBatch[D, P](ctx, s, tx, conn, t, items, keys, sources, externalIDs, origin, authorize, bad, givenSlug, slugLocking, stream)
 			if err == nil && !commit {
 				return errDryRun
 			}
@@ -106,6 +106,11 @@ func upsertMany[D any, P essdir.Writable[D], R any](ctx context.Context, s *Stor
 		})
 		if errors.Is(err, errDryRun) {
 			return out, nil
+		}
+		if errors.Is(err, errStreamFallback) && stream {
+			stream = false // once more, checked then written
+			attempt--
+			continue
 		}
 		// Losing a race for a new key or a derived slug with a concurrent
 		// writer: the next attempt finds its record, or the next free slug.
@@ -143,7 +148,7 @@ func (s *Store) freshStatistics(ctx context.Context, table string) error {
 // upsertBatch is one attempt of upsertMany, inside its transaction.
 func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Store, tx *gorm.DB, conn *sql.Conn, t *table[D, R],
 	items []essdir.BulkItem[D], keys []syncKey, sources, externalIDs []string, origin originOf[D],
-	authorize essdir.Authorize[D], bad essdir.Violations, givenSlug []bool) ([]essdir.Upserted, error) {
+	authorize essdir.Authorize[D], bad essdir.Violations, givenSlug []bool, slugLocking string, stream bool) ([]essdir.Upserted, error) {
 	// Every statement of a batch is a lookup by key (stored records, free
 	// slugs, the geography, references): index scans, whatever the
 	// statistics say. Right after a large import they may still describe a
@@ -151,14 +156,16 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 	// No JIT either: disabling the scan makes every plan that keeps one
 	// (the COPYed temporary table's) look dear enough to be compiled, which
 	// cost 70–130 ms a statement, more than the statement itself.
-	if err := tx.Exec("SET LOCAL enable_seqscan = off; SET LOCAL jit = off").Error; err != nil {
-		return nil, err
-	}
+	// One round trip for the settings (and the slug lock, taken first).
+	settings := "SET LOCAL enable_seqscan = off; SET LOCAL jit = off"
 	if s.bulkStatementTimeout > 0 {
-		ms := strconv.FormatInt(s.bulkStatementTimeout.Milliseconds(), 10)
-		if err := tx.Exec("SET LOCAL statement_timeout = " + ms).Error; err != nil {
-			return nil, err
-		}
+		settings += "; SET LOCAL statement_timeout = " + strconv.FormatInt(s.bulkStatementTimeout.Milliseconds(), 10)
+	}
+	if slugLocking != "" {
+		settings = slugLocking + "; " + settings
+	}
+	if err := tx.Exec(settings).Error; err != nil {
+		return nil, err
 	}
 	stored, err := findByOrigin(tx, t, sources, externalIDs, origin)
 	if err != nil {
@@ -174,6 +181,8 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 	out := make([]essdir.Upserted, len(items))
 	var created, changed, changedFrom []*D // changedFrom: the stored record of each changed one
 	var slugged []int                      // indexes in created whose slug is derived
+	var slugBases []string                 // and the bases of their slugs
+	var written []*D                       // new records already written (streamed)
 	// The caller's rule first, on each item as sent (a status left out is
 	// the partner's moderation), then the write rule, on every core: the
 	// items are independent, and their checks are most of a batch's own
@@ -199,11 +208,37 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 	}
 	differs := make([]bool, len(items))
 	failed := make([]error, len(items))
-	parallel.For(len(items), func(i int) {
+	bases := make([]string, len(items)) // the slug a new item's would derive from
+	prepare := func(i int) {
 		if !refused[i] {
 			differs[i], failed[i] = essdir.Prepare[D, P](ctx, geo, stored[keys[i]], P(items[i].Record), items[i].Echo)
+			if givenSlug != nil && !givenSlug[i] && stored[keys[i]] == nil && failed[i] == nil {
+				_, base := t.slug(items[i].Record)
+				bases[i] = essdir.Slugify(base)
+			}
 		}
-	})
+	}
+	// The new records are checked and COPYed at once (bulkstream.go) when
+	// nothing else needs the connection meanwhile; else checked, then
+	// written.
+	fresh := func(i int) bool { return !refused[i] && stored[keys[i]] == nil }
+	streamed := stream && t.canStream() && len(forbidden) == 0 && len(bad) == 0 &&
+		slices.ContainsFunc(keys, func(k syncKey) bool { return stored[k] == nil })
+	var streamErr error // reported after the items' own errors
+	if streamed {
+		geo.geo = offlineGeography{}
+		streamErr = streamCreated[D, P](ctx, tx, conn, t, items, fresh, givenSlug, prepare, failed, bases, now)
+		if errors.Is(streamErr, errStreamStopped) {
+			streamErr = nil
+		}
+		for _, f := range append(failed, streamErr) {
+			if errors.Is(f, errStreamFallback) {
+				return nil, errStreamFallback
+			}
+		}
+	} else {
+		parallel.For(len(items), prepare)
+	}
 	for i, it := range items {
 		if refused[i] {
 			continue
@@ -219,12 +254,16 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 		}
 		out[i] = essdir.Upserted{ExternalID: keys[i].externalID, Result: essdir.UpsertUnchanged}
 		switch {
+		case old == nil && streamed: // written, with its id
+			out[i].Result = essdir.UpsertCreated
+			written = append(written, it.Record)
 		case old == nil:
 			rec.Head().ID = uuid.Must(uuid.NewV7())
 			rec.Head().Touch(now)
 			out[i].Result = essdir.UpsertCreated
 			if givenSlug != nil && !givenSlug[i] {
 				slugged = append(slugged, len(created))
+				slugBases = append(slugBases, bases[i])
 			}
 			created = append(created, it.Record)
 		case ok:
@@ -241,13 +280,11 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 	if len(invalid) > 0 {
 		return nil, &essdir.Error{Code: essdir.EINVALID, Message: "some items are invalid; nothing was written", Fields: invalid}
 	}
+	if streamErr != nil {
+		return nil, streamErr
+	}
 	if len(slugged) > 0 {
-		bases := make([]string, len(slugged))
-		for j, i := range slugged {
-			_, bases[j] = t.slug(created[i])
-			bases[j] = essdir.Slugify(bases[j])
-		}
-		free, err := freeSlugs(tx, t.name, bases)
+		free, err := freeSlugs(tx, t.name, slugBases)
 		if err != nil {
 			return nil, err
 		}
@@ -260,7 +297,7 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 		return nil, err
 	}
 	var changes []pendingChange
-	for _, rec := range append(created, changed...) {
+	for _, rec := range append(append(written, created...), changed...) {
 		changes = append(changes, pendingChange{t.feedType(), P(rec).Head().ID, essdir.ChangeUpsert, now})
 	}
 	if t.afterChange != nil {

@@ -42,15 +42,20 @@ import (
 // arbitrary constant: "essdir slugs").
 const slugLock = 0x65737364_736c7567
 
-// lockSlugs takes slugLock until the end of the transaction: shared on a
+// lockSlugs takes slugLock until the end of the transaction (slugLockSQL).
+func lockSlugs(tx *gorm.DB, alone bool) error {
+	return tx.Exec(slugLockSQL(alone)).Error
+}
+
+// slugLockSQL takes slugLock until the end of the transaction: shared on a
 // first attempt, alone on a retry after a slug conflict. It must come
 // first in the transaction: a writer holds no other lock while it waits
 // for this one, so the wait never closes a circle.
-func lockSlugs(tx *gorm.DB, alone bool) error {
+func slugLockSQL(alone bool) string {
 	if alone {
-		return tx.Exec("SELECT pg_advisory_xact_lock(?)", int64(slugLock)).Error
+		return "SELECT pg_advisory_xact_lock(" + strconv.FormatInt(slugLock, 10) + ")"
 	}
-	return tx.Exec("SELECT pg_advisory_xact_lock_shared(?)", int64(slugLock)).Error
+	return "SELECT pg_advisory_xact_lock_shared(" + strconv.FormatInt(slugLock, 10) + ")"
 }
 
 // slugCandidate is the n-th candidate of base: base, then base-n, the base
@@ -83,23 +88,29 @@ func freeSlugs(tx *gorm.DB, tableName string, bases []string) ([]string, error) 
 	distinct := slices.Clone(bases)
 	slices.Sort(distinct)
 	distinct = slices.Compact(distinct)
-	var counters []struct {
-		Base  string
-		Taken int
-	}
+	taken := make(map[string]int, len(distinct))
 	// Base by base on the primary key, whatever the statistics say (a
 	// generic plan made on a table never analyzed read every counter of the
 	// table, each compared with every base: 60 ms a batch at 100,000 rows).
-	err := tx.Raw(`SELECT c.base, c.taken FROM unnest(?::text[]) AS u(base),
+	rows, err := tx.Raw(`SELECT c.base, c.taken FROM unnest(?::text[]) AS u(base),
 		LATERAL (SELECT base, taken FROM slug_counters WHERE tbl = ? AND base = u.base) c`,
-		textArray(distinct), tableName).Scan(&counters).Error
+		textArray(distinct), tableName).Rows()
 	if err != nil {
 		return nil, err
 	}
-	taken := make(map[string]int, len(distinct))
-	for _, c := range counters {
-		taken[c.Base] = c.Taken
+	defer rows.Close()
+	for rows.Next() {
+		var base string
+		var n int
+		if err := rows.Scan(&base, &n); err != nil {
+			return nil, err
+		}
+		taken[base] = n
 	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
 
 	span := map[string]int{} // how many candidates of a base the next probe reads
 	for _, base := range bases {
@@ -146,13 +157,8 @@ func freeSlugs(tx *gorm.DB, tableName string, bases []string) ([]string, error) 
 		if len(probe) == 0 {
 			break
 		}
-		var found []string
-		err := tx.Raw(`SELECT slug FROM `+tableName+` WHERE slug = ANY(?::text[])`, textArray(probe)).Scan(&found).Error
-		if err != nil {
+		if err := probeSlugs(tx, tableName, probe, held); err != nil {
 			return nil, err
-		}
-		for _, f := range found {
-			held[f] = true
 		}
 	}
 	// Each base's candidates up to the last one given are now taken, and so
@@ -177,4 +183,21 @@ func freeSlugs(tx *gorm.DB, tableName string, bases []string) ([]string, error) 
 		ON CONFLICT (tbl, base) DO UPDATE SET taken = greatest(slug_counters.taken, EXCLUDED.taken)`,
 		tableName, textArray(moved), textArray(counts)).Error
 	return out, err
+}
+
+// probeSlugs marks in held which of these slugs the table holds.
+func probeSlugs(tx *gorm.DB, tableName string, slugs []string, held map[string]bool) error {
+	rows, err := tx.Raw(`SELECT slug FROM `+tableName+` WHERE slug = ANY(?::text[])`, textArray(slugs)).Rows()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var slug string
+		if err := rows.Scan(&slug); err != nil {
+			return err
+		}
+		held[slug] = true
+	}
+	return rows.Err()
 }
