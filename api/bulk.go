@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/essdir/essdir/internal/essdir"
+	"github.com/essdir/essdir/internal/parallel"
 )
 
 // bulkRoutes are the partner sync writes. Their bodies may be larger than
@@ -250,11 +251,16 @@ func decodeItems[D, In any, PI interface {
 		plain := *checked
 		decode = func(raw []byte) (*In, error) { return decodeCheckedInput[D, In, PI](raw, plain) }
 	}
-	for i, raw := range raws {
-		in, err := decode(raw)
+	// The items are independent: decoded on every core, judged in order.
+	failed := make([]error, len(raws))
+	parallel.For(len(raws), func(i int) {
+		in, err := decode(raws[i])
 		if err == nil {
 			items[i].Record, items[i].Echo, err = PI(in).toDomain()
 		}
+		failed[i] = err
+	})
+	for i, err := range failed {
 		if err != nil {
 			e, ok := err.(*essdir.Error)
 			if !ok {

@@ -23,6 +23,7 @@ import (
 
 	"github.com/essdir/essdir/api"
 	"github.com/essdir/essdir/internal/essdir"
+	"github.com/essdir/essdir/internal/parallel"
 	"github.com/essdir/essdir/internal/store"
 )
 
@@ -84,7 +85,7 @@ func importStructures(ctx context.Context, args []string, getenv func(string) st
 		return errors.New(importStructuresUsage)
 	}
 	start := time.Now()
-	lines, bad, err := readStructures(file, src)
+	raws, err := rawLines(file)
 	if err != nil {
 		return err
 	}
@@ -103,15 +104,22 @@ func importStructures(ctx context.Context, args []string, getenv func(string) st
 	}
 	var bar *progressbar.ProgressBar
 	if f, ok := stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		bar = progressbar.NewOptions(len(lines), progressbar.OptionSetWriter(f), progressbar.OptionShowCount(),
+		bar = progressbar.NewOptions(len(raws), progressbar.OptionSetWriter(f), progressbar.OptionShowCount(),
 			progressbar.OptionSetDescription("importing"), progressbar.OptionClearOnFinish())
 	}
+	var bad []rejected
 	var counts [3]int // created, updated, unchanged
+	upsert := func(ctx context.Context, items []essdir.BulkItem[essdir.Structure]) ([]essdir.Upserted, error) {
+		return st.UpsertStructures(ctx, items, nil)
+	}
 	if *strict {
 		// Judge the whole file first (every batch written and rolled back),
 		// so that one bad line anywhere writes nothing.
-		for b := range batches(lines) {
-			_, more, err := upsertValid(ctx, b, st.CheckStructures)
+		var all []lineBatch
+		for b := range decodedBatches(raws, src) {
+			all = append(all, b)
+			bad = append(bad, b.bad...)
+			_, more, err := upsertValid(ctx, b.lines, st.CheckStructures)
 			if err != nil {
 				return cliError(err)
 			}
@@ -121,28 +129,30 @@ func importStructures(ctx context.Context, args []string, getenv func(string) st
 			report(stdout, file, bad)
 			return fmt.Errorf("%d bad lines: nothing written (--strict)", len(bad))
 		}
-	}
-	write := func(ctx context.Context, items []essdir.BulkItem[essdir.Structure]) ([]essdir.Upserted, error) {
-		return st.UpsertStructures(ctx, items, nil)
-	}
-	for b := range batches(lines) {
-		done, more, err := upsertValid(ctx, b, write)
-		if err != nil {
-			return cliError(err)
-		}
-		bad = append(bad, more...)
-		for _, d := range done {
-			switch d.Result {
-			case essdir.UpsertCreated:
-				counts[0]++
-			case essdir.UpsertUpdated:
-				counts[1]++
-			default:
-				counts[2]++
+		for _, b := range all {
+			if err := importBatch(ctx, b, upsert, &counts, &bad, bar); err != nil {
+				return err
 			}
 		}
-		if bar != nil {
-			_ = bar.Add(len(b))
+	} else {
+		// The next batch is read and decoded while this one is written.
+		rctx, stop := context.WithCancel(ctx)
+		defer stop() // on an error, the reader stops too
+		next := make(chan lineBatch, 1)
+		go func() {
+			defer close(next)
+			for b := range decodedBatches(raws, src) {
+				select {
+				case next <- b:
+				case <-rctx.Done():
+					return
+				}
+			}
+		}()
+		for b := range next {
+			if err := importBatch(ctx, b, upsert, &counts, &bad, bar); err != nil {
+				return err
+			}
 		}
 	}
 	if bar != nil {
@@ -151,12 +161,12 @@ func importStructures(ctx context.Context, args []string, getenv func(string) st
 	elapsed := time.Since(start)
 	fmt.Fprintf(stdout, "imported %s (source %s): %d created, %d updated, %d unchanged, %d rejected (%s, %.0f lines/s)\n",
 		file, src, counts[0], counts[1], counts[2], len(bad), elapsed.Round(time.Millisecond),
-		float64(len(lines)+len(bad))/elapsed.Seconds())
+		float64(len(raws))/elapsed.Seconds())
 	report(stdout, file, bad)
 	if len(bad) > 0 {
 		// The valid lines are written; a non-zero exit status still tells a
 		// script that some were not.
-		return fmt.Errorf("%w: %d of %d lines (listed above); the others were written", errLinesRejected, len(bad), len(lines)+len(bad))
+		return fmt.Errorf("%w: %d of %d lines (listed above); the others were written", errLinesRejected, len(bad), len(raws))
 	}
 	return nil
 }
@@ -165,15 +175,38 @@ func importStructures(ctx context.Context, args []string, getenv func(string) st
 // rejected others.
 var errLinesRejected = errors.New("lines rejected")
 
-// batches cuts the lines in batches of essdir.MaxBulkItems.
-func batches(lines []importLine) func(func([]importLine) bool) {
-	return func(yield func([]importLine) bool) {
-		for i := 0; i < len(lines); i += essdir.MaxBulkItems {
-			if !yield(lines[i:min(i+essdir.MaxBulkItems, len(lines))]) {
-				return
-			}
+// lineBatch is one batch of the file: its lines that read as structures,
+// and those that did not.
+type lineBatch struct {
+	lines []importLine
+	bad   []rejected
+	read  int // lines of the file the batch covers
+}
+
+// importBatch upserts the valid lines of a batch and counts what became of
+// them.
+func importBatch(ctx context.Context, b lineBatch, upsert func(context.Context, []essdir.BulkItem[essdir.Structure]) ([]essdir.Upserted, error),
+	counts *[3]int, bad *[]rejected, bar *progressbar.ProgressBar) error {
+	*bad = append(*bad, b.bad...)
+	done, more, err := upsertValid(ctx, b.lines, upsert)
+	if err != nil {
+		return cliError(err)
+	}
+	*bad = append(*bad, more...)
+	for _, d := range done {
+		switch d.Result {
+		case essdir.UpsertCreated:
+			counts[0]++
+		case essdir.UpsertUpdated:
+			counts[1]++
+		default:
+			counts[2]++
 		}
 	}
+	if bar != nil {
+		_ = bar.Add(b.read)
+	}
+	return nil
 }
 
 var itemField = regexp.MustCompile(`^items\[(\d+)\]\.?`)
@@ -231,58 +264,76 @@ func report(w io.Writer, file string, bad []rejected) {
 	}
 }
 
-// readStructures reads every line of the file as a bulk item of source
-// (CSV or NDJSON, by extension, else by the first character). Lines that
-// cannot be read as a structure, or repeat an earlier line's external_id,
-// are rejected here.
-func readStructures(file, source string) ([]importLine, []rejected, error) {
+// rawLines reads every record of the file as a JSON object (CSV or
+// NDJSON, by extension, else by the first character).
+func rawLines(file string) ([]rawLine, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	var raws []rawLine
 	switch ext := strings.ToLower(filepath.Ext(file)); {
 	case ext == ".ndjson" || ext == ".jsonl" ||
 		(ext != ".csv" && bytes.HasPrefix(bytes.TrimSpace(data), []byte("{"))):
-		raws = ndjsonLines(data)
+		return ndjsonLines(data), nil
 	default:
-		if raws, err = csvLines(data); err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", file, err)
-		}
-	}
-	var lines []importLine
-	var bad []rejected
-	first := map[string]int{}
-	for _, r := range raws {
-		if r.err != nil {
-			bad = append(bad, rejected{r.line, []string{r.err.Error()}})
-			continue
-		}
-		it, err := api.DecodeStructure(r.json)
+		raws, err := csvLines(data)
 		if err != nil {
-			var e *essdir.Error
-			errors.As(err, &e)
-			var reasons []string
-			for _, f := range e.Fields {
-				reasons = append(reasons, describe(strings.TrimPrefix(itemField.ReplaceAllString(f.Field, ""), "."), f.Message))
-			}
-			bad = append(bad, rejected{r.line, reasons})
-			continue
+			return nil, fmt.Errorf("%s: %w", file, err)
 		}
-		if s, _ := essdir.SyncKey(it.Record.Source, ""); s != "" && s != source {
-			bad = append(bad, rejected{r.line, []string{fmt.Sprintf("source: %q differs from --source %s", it.Record.Source, source)}})
-			continue
-		}
-		it.Record.Source = source
-		_, ext := essdir.SyncKey(source, it.Record.ExternalID)
-		if l, dup := first[ext]; dup && ext != "" {
-			bad = append(bad, rejected{r.line, []string{fmt.Sprintf("external_id: repeats line %d", l)}})
-			continue
-		}
-		first[ext] = r.line
-		lines = append(lines, importLine{r.line, it})
+		return raws, nil
 	}
-	return lines, bad, nil
+}
+
+// decodedBatches reads the records as bulk items of source, a batch of
+// essdir.MaxBulkItems records at a time. Records that cannot be read as a
+// structure, or repeat an earlier record's external_id, are rejected here.
+func decodedBatches(raws []rawLine, source string) func(func(lineBatch) bool) {
+	return func(yield func(lineBatch) bool) {
+		first := map[string]int{}
+		for from := 0; from < len(raws); from += essdir.MaxBulkItems {
+			chunk := raws[from:min(from+essdir.MaxBulkItems, len(raws))]
+			// Decoded on every core; judged in order.
+			items := make([]essdir.BulkItem[essdir.Structure], len(chunk))
+			failed := make([]error, len(chunk))
+			parallel.For(len(chunk), func(i int) {
+				if failed[i] = chunk[i].err; failed[i] == nil {
+					items[i], failed[i] = api.DecodeStructure(chunk[i].json)
+				}
+			})
+			b := lineBatch{read: len(chunk)}
+			for i, r := range chunk {
+				if err := failed[i]; err != nil {
+					var e *essdir.Error
+					if r.err != nil || !errors.As(err, &e) {
+						b.bad = append(b.bad, rejected{r.line, []string{err.Error()}})
+						continue
+					}
+					var reasons []string
+					for _, f := range e.Fields {
+						reasons = append(reasons, describe(strings.TrimPrefix(itemField.ReplaceAllString(f.Field, ""), "."), f.Message))
+					}
+					b.bad = append(b.bad, rejected{r.line, reasons})
+					continue
+				}
+				it := items[i]
+				if s, _ := essdir.SyncKey(it.Record.Source, ""); s != "" && s != source {
+					b.bad = append(b.bad, rejected{r.line, []string{fmt.Sprintf("source: %q differs from --source %s", it.Record.Source, source)}})
+					continue
+				}
+				it.Record.Source = source
+				_, ext := essdir.SyncKey(source, it.Record.ExternalID)
+				if l, dup := first[ext]; dup && ext != "" {
+					b.bad = append(b.bad, rejected{r.line, []string{fmt.Sprintf("external_id: repeats line %d", l)}})
+					continue
+				}
+				first[ext] = r.line
+				b.lines = append(b.lines, importLine{r.line, it})
+			}
+			if !yield(b) {
+				return
+			}
+		}
+	}
 }
 
 // rawLine is one record of the file as a JSON object, or why it is not one.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -109,4 +110,43 @@ func TestImportStructures(t *testing.T) {
 			t.Fatalf("ndjson import: %v\n%s", err, out)
 		}
 	})
+}
+
+// A file of several batches, read while the batches before are written:
+// bad lines in any batch are reported with their line numbers, a key
+// repeated from an earlier batch is refused, the rest is written once.
+func TestImportStructuresInSeveralBatches(t *testing.T) {
+	getenv := testEnv(nil)
+	source := "batches-" + uuid.NewString()[:8]
+	var b strings.Builder
+	const n = 2500
+	for i := 1; i <= n; i++ {
+		switch i {
+		case 7:
+			b.WriteString("{\"name\": \"Mauvais SIRET\", \"external_id\": \"e7\", \"siret\": \"12345678901234\"}\n")
+		case 1500:
+			b.WriteString("{\"name\": \"Pas fini\"\n")
+		case 2400:
+			b.WriteString("{\"name\": \"Doublon\", \"external_id\": \"e10\"}\n")
+		default:
+			fmt.Fprintf(&b, "{\"name\": \"Structure %d\", \"external_id\": \"e%d\"}\n", i%40, i)
+		}
+	}
+	file := writeFile(t, "many.ndjson", b.String())
+	out, err := runCLI(t, getenv, "", "import", "structures", file, "--source", source)
+	if !errors.Is(err, errLinesRejected) || !strings.Contains(out, fmt.Sprintf("%d created, 0 updated, 0 unchanged, 3 rejected", n-3)) ||
+		!strings.Contains(out, "many.ndjson:7: rejected: siret:") || !strings.Contains(out, "many.ndjson:1500: rejected:") ||
+		!strings.Contains(out, "many.ndjson:2400: rejected: external_id: repeats line 10") {
+		t.Fatalf("import: %v\n%s", err, out)
+	}
+	if got, changes := countSource(t, source); got != n-3 || changes != n-3 {
+		t.Fatalf("%d structures and %d changes, want %d", got, changes, n-3)
+	}
+	out, err = runCLI(t, getenv, "", "import", "structures", file, "--source", source)
+	if !errors.Is(err, errLinesRejected) || !strings.Contains(out, fmt.Sprintf("0 created, 0 updated, %d unchanged, 3 rejected", n-3)) {
+		t.Fatalf("rerun: %v\n%s", err, out)
+	}
+	if got, changes := countSource(t, source); got != n-3 || changes != n-3 {
+		t.Fatalf("the rerun changed something: %d structures, %d changes", got, changes)
+	}
 }

@@ -5,14 +5,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"runtime"
+	"slices"
 	"strconv"
-	"sync"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
 	"github.com/essdir/essdir/internal/essdir"
+	"github.com/essdir/essdir/internal/parallel"
 )
 
 // errDryRun rolls back the transaction of a dry run.
@@ -88,10 +88,17 @@ func upsertMany[D any, P essdir.Writable[D], R any](ctx context.Context, s *Stor
 		return nil, translate(err)
 	}
 	var out []essdir.Upserted
+	slugConflict, stream := false, true
 	for attempt := 0; ; attempt++ {
 		err := s.inCopyTx(ctx, func(tx *gorm.DB, conn *sql.Conn) error {
+			// Before any other lock (slugLockSQL); alone after a slug
+			// conflict, so that this attempt is the last.
+			var slugLocking string
+			if givenSlug != nil {
+				slugLocking = slugLockSQL(slugConflict)
+			}
 			var err error
-			out, err = upsertBatch[D, P](ctx, s, tx, conn, t, items, keys, sources, externalIDs, origin, authorize, bad, givenSlug)
+			out, err = upsertBatch[D, P](ctx, s, tx, conn, t, items, keys, sources, externalIDs, origin, authorize, bad, givenSlug, slugLocking, stream)
 			if err == nil && !commit {
 				return errDryRun
 			}
@@ -100,9 +107,15 @@ func upsertMany[D any, P essdir.Writable[D], R any](ctx context.Context, s *Stor
 		if errors.Is(err, errDryRun) {
 			return out, nil
 		}
+		if errors.Is(err, errStreamFallback) && stream {
+			stream = false // once more, checked then written
+			attempt--
+			continue
+		}
 		// Losing a race for a new key or a derived slug with a concurrent
 		// writer: the next attempt finds its record, or the next free slug.
 		if attempt < 3 && (isConflictOn(err, "slug") || isConflictOn(err, "external_id")) {
+			slugConflict = slugConflict || isConflictOn(err, "slug")
 			continue
 		}
 		return out, err
@@ -135,7 +148,7 @@ func (s *Store) freshStatistics(ctx context.Context, table string) error {
 // upsertBatch is one attempt of upsertMany, inside its transaction.
 func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Store, tx *gorm.DB, conn *sql.Conn, t *table[D, R],
 	items []essdir.BulkItem[D], keys []syncKey, sources, externalIDs []string, origin originOf[D],
-	authorize essdir.Authorize[D], bad essdir.Violations, givenSlug []bool) ([]essdir.Upserted, error) {
+	authorize essdir.Authorize[D], bad essdir.Violations, givenSlug []bool, slugLocking string, stream bool) ([]essdir.Upserted, error) {
 	// Every statement of a batch is a lookup by key (stored records, free
 	// slugs, the geography, references): index scans, whatever the
 	// statistics say. Right after a large import they may still describe a
@@ -143,14 +156,16 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 	// No JIT either: disabling the scan makes every plan that keeps one
 	// (the COPYed temporary table's) look dear enough to be compiled, which
 	// cost 70–130 ms a statement, more than the statement itself.
-	if err := tx.Exec("SET LOCAL enable_seqscan = off; SET LOCAL jit = off").Error; err != nil {
-		return nil, err
-	}
+	// One round trip for the settings (and the slug lock, taken first).
+	settings := "SET LOCAL enable_seqscan = off; SET LOCAL jit = off"
 	if s.bulkStatementTimeout > 0 {
-		ms := strconv.FormatInt(s.bulkStatementTimeout.Milliseconds(), 10)
-		if err := tx.Exec("SET LOCAL statement_timeout = " + ms).Error; err != nil {
-			return nil, err
-		}
+		settings += "; SET LOCAL statement_timeout = " + strconv.FormatInt(s.bulkStatementTimeout.Milliseconds(), 10)
+	}
+	if slugLocking != "" {
+		settings = slugLocking + "; " + settings
+	}
+	if err := tx.Exec(settings).Error; err != nil {
+		return nil, err
 	}
 	stored, err := findByOrigin(tx, t, sources, externalIDs, origin)
 	if err != nil {
@@ -166,6 +181,8 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 	out := make([]essdir.Upserted, len(items))
 	var created, changed, changedFrom []*D // changedFrom: the stored record of each changed one
 	var slugged []int                      // indexes in created whose slug is derived
+	var slugBases []string                 // and the bases of their slugs
+	var written []*D                       // new records already written (streamed)
 	// The caller's rule first, on each item as sent (a status left out is
 	// the partner's moderation), then the write rule, on every core: the
 	// items are independent, and their checks are most of a batch's own
@@ -191,11 +208,37 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 	}
 	differs := make([]bool, len(items))
 	failed := make([]error, len(items))
-	inParallel(len(items), func(i int) {
+	bases := make([]string, len(items)) // the slug a new item's would derive from
+	prepare := func(i int) {
 		if !refused[i] {
 			differs[i], failed[i] = essdir.Prepare[D, P](ctx, geo, stored[keys[i]], P(items[i].Record), items[i].Echo)
+			if givenSlug != nil && !givenSlug[i] && stored[keys[i]] == nil && failed[i] == nil {
+				_, base := t.slug(items[i].Record)
+				bases[i] = essdir.Slugify(base)
+			}
 		}
-	})
+	}
+	// The new records are checked and COPYed at once (bulkstream.go) when
+	// nothing else needs the connection meanwhile; else checked, then
+	// written.
+	fresh := func(i int) bool { return !refused[i] && stored[keys[i]] == nil }
+	streamed := stream && t.canStream() && len(forbidden) == 0 && len(bad) == 0 &&
+		slices.ContainsFunc(keys, func(k syncKey) bool { return stored[k] == nil })
+	var streamErr error // reported after the items' own errors
+	if streamed {
+		geo.geo = offlineGeography{}
+		streamErr = streamCreated[D, P](ctx, tx, conn, t, items, fresh, givenSlug, prepare, failed, bases, now)
+		if errors.Is(streamErr, errStreamStopped) {
+			streamErr = nil
+		}
+		for _, f := range append(failed, streamErr) {
+			if errors.Is(f, errStreamFallback) {
+				return nil, errStreamFallback
+			}
+		}
+	} else {
+		parallel.For(len(items), prepare)
+	}
 	for i, it := range items {
 		if refused[i] {
 			continue
@@ -211,12 +254,16 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 		}
 		out[i] = essdir.Upserted{ExternalID: keys[i].externalID, Result: essdir.UpsertUnchanged}
 		switch {
+		case old == nil && streamed: // written, with its id
+			out[i].Result = essdir.UpsertCreated
+			written = append(written, it.Record)
 		case old == nil:
 			rec.Head().ID = uuid.Must(uuid.NewV7())
 			rec.Head().Touch(now)
 			out[i].Result = essdir.UpsertCreated
 			if givenSlug != nil && !givenSlug[i] {
 				slugged = append(slugged, len(created))
+				slugBases = append(slugBases, bases[i])
 			}
 			created = append(created, it.Record)
 		case ok:
@@ -233,13 +280,11 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 	if len(invalid) > 0 {
 		return nil, &essdir.Error{Code: essdir.EINVALID, Message: "some items are invalid; nothing was written", Fields: invalid}
 	}
+	if streamErr != nil {
+		return nil, streamErr
+	}
 	if len(slugged) > 0 {
-		bases := make([]string, len(slugged))
-		for j, i := range slugged {
-			_, bases[j] = t.slug(created[i])
-			bases[j] = essdir.Slugify(bases[j])
-		}
-		free, err := freeSlugs(tx, t.name, bases)
+		free, err := freeSlugs(tx, t.name, slugBases)
 		if err != nil {
 			return nil, err
 		}
@@ -252,7 +297,7 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 		return nil, err
 	}
 	var changes []pendingChange
-	for _, rec := range append(created, changed...) {
+	for _, rec := range append(append(written, created...), changed...) {
 		changes = append(changes, pendingChange{t.feedType(), P(rec).Head().ID, essdir.ChangeUpsert, now})
 	}
 	if t.afterChange != nil {
@@ -265,28 +310,6 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 		}
 	}
 	return out, s.logChangesOn(tx.WithContext(ctx), conn, changes)
-}
-
-// inParallel calls f for 0..n-1, on every core when n is large enough to
-// be worth it, in contiguous chunks.
-func inParallel(n int, f func(i int)) {
-	workers := min(runtime.GOMAXPROCS(0), n/64)
-	if workers <= 1 {
-		for i := range n {
-			f(i)
-		}
-		return
-	}
-	var wg sync.WaitGroup
-	chunk := (n + workers - 1) / workers
-	for from := 0; from < n; from += chunk {
-		wg.Go(func() {
-			for i := from; i < min(from+chunk, n); i++ {
-				f(i)
-			}
-		})
-	}
-	wg.Wait()
 }
 
 // writeMany inserts the created records and rewrites the changed ones,

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -15,6 +16,8 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm"
 	"gorm.io/gorm/schema"
+
+	"github.com/essdir/essdir/internal/parallel"
 )
 
 // inCopyTx runs fn in a transaction on one connection of the pool that fn
@@ -122,30 +125,44 @@ func copyWrite[R any](ctx context.Context, tx *gorm.DB, conn *sql.Conn, table st
 
 // copyInto COPYs rows into table, on the transaction's connection.
 func copyInto[R any](ctx context.Context, conn *sql.Conn, table string, cols *copyColumns, rows []*R) error {
+	// The rows are independent: their values are read on every core.
 	values := make([][]any, len(rows))
-	for i, row := range rows {
-		rv := reflect.ValueOf(row).Elem()
-		vals := make([]any, len(cols.fields))
-		for j, f := range cols.fields {
-			v, _ := f.ValueOf(ctx, rv)
-			var err error
-			if vals[j], err = copyValue(v); err != nil {
-				return fmt.Errorf("bulk write: %s: %w", f.DBName, err)
-			}
-		}
-		values[i] = vals
+	failed := make([]error, len(rows))
+	parallel.For(len(rows), func(i int) { values[i], failed[i] = rowValues(ctx, cols, rows[i]) })
+	if err := errors.Join(failed...); err != nil {
+		return err
 	}
 	return copyRows(ctx, conn, table, cols.names, values)
 }
 
+// rowValues gives the values of row's columns, as COPY sends them.
+func rowValues[R any](ctx context.Context, cols *copyColumns, row *R) ([]any, error) {
+	rv := reflect.ValueOf(row).Elem()
+	vals := make([]any, len(cols.fields))
+	for j, f := range cols.fields {
+		v, _ := f.ValueOf(ctx, rv)
+		var err error
+		if vals[j], err = copyValue(v); err != nil {
+			return nil, fmt.Errorf("bulk write: %s: %w", f.DBName, err)
+		}
+	}
+	return vals, nil
+}
+
 // copyRows COPYs values into table, on the transaction's connection.
 func copyRows(ctx context.Context, conn *sql.Conn, table string, columns []string, values [][]any) error {
+	return copySource(ctx, conn, table, columns, pgx.CopyFromRows(values))
+}
+
+// copySource COPYs the rows of src into table, on the transaction's
+// connection, as src gives them.
+func copySource(ctx context.Context, conn *sql.Conn, table string, columns []string, src pgx.CopyFromSource) error {
 	return conn.Raw(func(dc any) error {
 		c, ok := dc.(*stdlib.Conn)
 		if !ok {
 			return fmt.Errorf("bulk write: driver connection is a %T", dc)
 		}
-		_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{table}, columns, pgx.CopyFromRows(values))
+		_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{table}, columns, src)
 		return err
 	})
 }

@@ -175,6 +175,9 @@ func create[D any, P essdir.Writable[D], R any](ctx context.Context, s *Store, t
 	for attempt := 0; ; attempt++ {
 		err := s.inTx(ctx, func(tx *gorm.DB) error {
 			if slug != nil {
+				if err := lockSlugs(tx, attempt > 0); err != nil {
+					return err
+				}
 				free, err := freeSlug(tx, t.name, essdir.Slugify(base))
 				if err != nil {
 					return err
@@ -272,78 +275,6 @@ func softDelete[D any, P essdir.Writable[D], R any](ctx context.Context, s *Stor
 		}
 		return s.logChanges(tx, changes)
 	})
-}
-
-// freeSlug returns base, or base-N with the smallest free N, among every slug
-// ever used in the table (deleted records keep theirs).
-func freeSlug(tx *gorm.DB, tableName, base string) (string, error) {
-	free, err := freeSlugs(tx, tableName, []string{base})
-	if err != nil {
-		return "", err
-	}
-	return free[0], nil
-}
-
-// freeSlugs is freeSlug for a batch, in one query: each base gets the first
-// free slug that neither the table nor an earlier base of the batch holds.
-// The base is cut so that base-N stays within essdir.MaxSlugLen.
-func freeSlugs(tx *gorm.DB, tableName string, bases []string) ([]string, error) {
-	// The candidates of a base are base and base-N, or, for a base longer
-	// than 70 characters, its first 70 characters cut and suffixed. A slug
-	// is [a-z0-9-], so [base, base+" ") holds base alone, [base+"-0",
-	// base+"-:") its extensions by a dash and a digit (base-N among them,
-	// but not the slugs of longer names that start with the same words:
-	// with common names, "association-solidaire-…" are thousands), and
-	// [p, p with its last byte incremented) whatever starts with p: a few
-	// range scans per base on the pattern index (text_pattern_ops), never a
-	// scan of the table.
-	//
-	// OFFSET 0 keeps the lateral subquery a subquery, run once per range
-	// with the range as its index condition. Pulled up into a join, its
-	// plan depended on the table's statistics: during an import, before
-	// autovacuum had analyzed the growing table, the planner read the whole
-	// pattern index once, materialized it and compared every range with
-	// every slug (ranges × rows: 9 s for 1,400 ranges on 17,000 rows,
-	// against 38 ms this way), and the statement outgrew the pool's
-	// statement_timeout as the table grew.
-	var lows, highs []string
-	seen := map[string]bool{}
-	add := func(lo, hi string) {
-		if !seen[lo] {
-			seen[lo] = true
-			lows, highs = append(lows, lo), append(highs, hi)
-		}
-	}
-	for _, base := range bases {
-		if p := essdir.MaxSlugLen - 10; len(base) > p {
-			add(base[:p], base[:p-1]+string(base[p-1]+1))
-			continue
-		}
-		add(base, base+" ")
-		add(base+"-0", base+"-:") // base-N: a digit after the dash (':' follows '9')
-	}
-	var taken []string
-	err := tx.Raw(`SELECT t.slug FROM unnest(?::text[], ?::text[]) AS p(lo, hi),
-		LATERAL (SELECT slug FROM `+tableName+` WHERE slug ~>=~ p.lo AND slug ~<~ p.hi OFFSET 0) t`,
-		textArray(lows), textArray(highs)).Scan(&taken).Error
-	if err != nil {
-		return nil, err
-	}
-	used := make(map[string]bool, len(taken)+len(bases))
-	for _, t := range taken {
-		used[t] = true
-	}
-	out := make([]string, len(bases))
-	for i, base := range bases {
-		c := base
-		for n := 2; used[c]; n++ {
-			suffix := fmt.Sprintf("-%d", n)
-			c = essdir.TrimSlug(base, essdir.MaxSlugLen-len(suffix)) + suffix
-		}
-		used[c] = true
-		out[i] = c
-	}
-	return out, nil
 }
 
 func isConflictOn(err error, field string) bool {

@@ -1,0 +1,183 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/essdir/essdir/internal/essdir"
+	"github.com/essdir/essdir/internal/parallel"
+)
+
+// A batch's new records are the bulk of its work, twice over: their checks
+// in Go (essdir.Prepare: normalisation, validation, the geography), then
+// their COPY in PostgreSQL (the table's indexes and triggers). Done one
+// after the other, each side waits for the other; streamCreated does them
+// at once: the COPY starts as soon as the slugs are known, and sends each
+// new record as soon as its checks are done, in the items' order, while
+// the next ones are checked on the other core.
+//
+// The slugs are derived before the checks, from the names as the checks
+// will leave them (essdir.CleanText, which is all the write rule does to a
+// name); each record's is compared with its checked name before it is
+// sent. Nothing else may use the connection while the COPY runs: the
+// geography answers from the commune cache alone (a question for the
+// database ends the attempt). Whatever stops the stream (a bad item, a
+// name the checks changed, such a question), the items are all checked,
+// and the batch either reports every bad item, as the plain path does, or
+// is run again on the plain path (errStreamFallback).
+
+// errStreamFallback ends a streamed attempt that the plain path must redo.
+var errStreamFallback = errors.New("bulk write: streamed attempt redone in order")
+
+// errStreamStopped ends a COPY whose items turned out invalid.
+var errStreamStopped = errors.New("bulk write: an item is invalid")
+
+// canStream tells whether t's new records may be streamed: no hook that
+// would use the connection per record.
+func (t *table[D, R]) canStream() bool { return t.checkRefs == nil && t.saveChildren == nil }
+
+// streamCreated checks every item (prepare(i), on every core) and COPYs the
+// new ones (fresh, not refused) into t as they are checked, with their id,
+// timestamps and derived slug. It returns when both are done. A bad item
+// stops the COPY (its error is the items', reported by the caller); a COPY
+// error is returned.
+func streamCreated[D any, P essdir.Writable[D], R any](ctx context.Context, tx *gorm.DB, conn *sql.Conn, t *table[D, R],
+	items []essdir.BulkItem[D], fresh func(i int) bool, givenSlug []bool, prepare func(i int), failed []error, bases []string, now time.Time) error {
+	// The slugs, from the names the checks will leave.
+	derived := make([]string, len(items))
+	parallel.For(len(items), func(i int) {
+		if fresh(i) && givenSlug != nil && !givenSlug[i] {
+			_, base := t.slug(items[i].Record)
+			derived[i] = essdir.Slugify(essdir.CleanText(base))
+		}
+	})
+	var pre []string
+	slugOf := make([]int, len(items)) // index in pre, or -1
+	for i := range items {
+		slugOf[i] = -1
+		if fresh(i) && givenSlug != nil && !givenSlug[i] {
+			slugOf[i] = len(pre)
+			pre = append(pre, derived[i])
+		}
+	}
+	var free []string
+	if len(pre) > 0 {
+		var err error
+		if free, err = freeSlugs(tx, t.name, pre); err != nil {
+			return err
+		}
+	}
+	cols, err := columnsOf[R](tx)
+	if err != nil {
+		return err
+	}
+	ready := make([]chan struct{}, len(items))
+	for i := range ready {
+		ready[i] = make(chan struct{})
+	}
+	checked := make(chan struct{})
+	go func() {
+		defer close(checked)
+		parallel.For(len(items), func(i int) {
+			prepare(i)
+			close(ready[i])
+		})
+	}()
+	src := &createdSource[D, P, R]{ctx: ctx, t: t, cols: cols, items: items, fresh: fresh, ready: ready, failed: failed,
+		slugOf: slugOf, pre: pre, free: free, bases: bases, now: now}
+	err = copySource(ctx, conn, t.name, cols.names, src)
+	<-checked
+	if src.err != nil {
+		return src.err
+	}
+	return err
+}
+
+// createdSource feeds the COPY of streamCreated (pgx.CopyFromSource).
+type createdSource[D any, P essdir.Writable[D], R any] struct {
+	ctx    context.Context
+	t      *table[D, R]
+	cols   *copyColumns
+	items  []essdir.BulkItem[D]
+	fresh  func(i int) bool
+	ready  []chan struct{}
+	failed []error
+	slugOf []int
+	pre    []string // the slug bases derived before the checks
+	free   []string // their slugs
+	bases  []string // the slug bases after the checks
+	now    time.Time
+
+	next   int
+	values []any
+	err    error
+}
+
+// Next readies the next new item, waiting for its checks.
+func (c *createdSource[D, P, R]) Next() bool {
+	for ; c.next < len(c.items); c.next++ {
+		i := c.next
+		if !c.fresh(i) {
+			continue
+		}
+		<-c.ready[i]
+		if c.failed[i] != nil {
+			c.err = errStreamStopped
+			if errors.Is(c.failed[i], errStreamFallback) {
+				c.err = errStreamFallback
+			}
+			return false
+		}
+		rec := P(c.items[i].Record)
+		if j := c.slugOf[i]; j >= 0 {
+			if c.bases[i] != c.pre[j] {
+				c.err = errStreamFallback
+				return false
+			}
+			slug, _ := c.t.slug(c.items[i].Record)
+			*slug = c.free[j]
+		}
+		rec.Head().ID = uuid.Must(uuid.NewV7())
+		rec.Head().Touch(c.now)
+		if c.values, c.err = rowValues(c.ctx, c.cols, c.t.toRow(c.items[i].Record)); c.err != nil {
+			return false
+		}
+		c.next++
+		return true
+	}
+	return false
+}
+
+func (c *createdSource[D, P, R]) Values() ([]any, error) { return c.values, nil }
+func (c *createdSource[D, P, R]) Err() error             { return c.err }
+
+// offlineGeography answers no question: the geography of a streamed batch
+// when the commune cache does not know the answer.
+type offlineGeography struct{}
+
+func (offlineGeography) Commune(context.Context, string) (*essdir.Commune, error) {
+	return nil, errStreamFallback
+}
+func (offlineGeography) FormerCommune(context.Context, string) (string, bool, error) {
+	return "", false, errStreamFallback
+}
+func (offlineGeography) CommunesByPostalCode(context.Context, string) ([]essdir.Commune, error) {
+	return nil, errStreamFallback
+}
+func (offlineGeography) SearchCommunes(context.Context, string, int) ([]essdir.Commune, error) {
+	return nil, errStreamFallback
+}
+func (offlineGeography) Department(context.Context, string) (*essdir.Department, error) {
+	return nil, errStreamFallback
+}
+func (offlineGeography) Region(context.Context, string) (*essdir.Region, error) {
+	return nil, errStreamFallback
+}
+func (offlineGeography) EPCI(context.Context, string) (*essdir.EPCI, error) {
+	return nil, errStreamFallback
+}

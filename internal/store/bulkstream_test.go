@@ -1,0 +1,117 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/essdir/essdir/internal/essdir"
+)
+
+// countOf counts the structures of a source, deleted or not.
+func countOf(tb testing.TB, source string) int {
+	tb.Helper()
+	var n int
+	conn, err := pgx.Connect(context.Background(), testDSN)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM structures WHERE source = $1`, source).Scan(&n); err != nil {
+		tb.Fatal(err)
+	}
+	return n
+}
+
+// A batch's new records are COPYed while the next are checked: whatever
+// stops it halfway — an item found bad after hundreds were sent, a SIRET
+// the table already holds — nothing is written, every bad item is named,
+// and the same batch, mended, is written whole with the slugs it would
+// have had.
+func TestBulkStreamedBatchIsAllOrNothing(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	tag := newTag("stream")
+	after := lastSeq(t, st)
+
+	t.Run("ErrBadItemsLate", func(t *testing.T) {
+		items := realistic(t, tag, 600)
+		items[450].Record.Address.PostalCode = "2100"
+		items[599].Record.Website = "ftp://example.org"
+		_, err := st.UpsertStructures(ctx, items, nil)
+		wantCode(t, err, essdir.EINVALID)
+		e := err.(*essdir.Error)
+		if len(e.Fields) != 2 || e.Fields[0].Field != "items[450].address.postal_code" || e.Fields[1].Field != "items[599].website" {
+			t.Errorf("fields = %+v", e.Fields)
+		}
+		if n := countOf(t, tag); n != 0 {
+			t.Errorf("%d structures written", n)
+		}
+	})
+
+	t.Run("ErrTakenSIRETLate", func(t *testing.T) {
+		taken := boucle(tag + "-other")
+		taken.SIRET = "73282932000074"
+		if err := st.CreateStructure(ctx, taken, essdir.Echo{}); err != nil {
+			t.Fatal(err)
+		}
+		items := realistic(t, tag, 600)
+		items[500].Record.SIRET = taken.SIRET
+		_, err := st.UpsertStructures(ctx, items, nil)
+		wantCode(t, err, essdir.ECONFLICT)
+		if n := countOf(t, tag); n != 0 {
+			t.Errorf("%d structures written", n)
+		}
+		if err := st.DeleteStructure(ctx, taken.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("MendedBatchIsWrittenWhole", func(t *testing.T) {
+		// The slugs the rule gives, in the items' order, after every slug
+		// the table holds.
+		conn, err := pgx.Connect(ctx, testDSN)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		rows, _ := conn.Query(ctx, `SELECT slug FROM structures`)
+		slugs, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		taken := map[string]bool{}
+		for _, s := range slugs {
+			taken[s] = true
+		}
+		items := realistic(t, tag, 600)
+		want := make([]string, len(items))
+		for i, it := range items {
+			base := essdir.Slugify(it.Record.Name)
+			c := base
+			for n := 2; taken[c]; n++ {
+				suffix := fmt.Sprintf("-%d", n)
+				c = essdir.TrimSlug(base, essdir.MaxSlugLen-len(suffix)) + suffix
+			}
+			taken[c], want[i] = true, c
+		}
+		done, err := st.UpsertStructures(ctx, items, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, d := range done {
+			got, err := st.FindStructureByID(ctx, d.ID)
+			if err != nil || d.Result != essdir.UpsertCreated {
+				t.Fatalf("items[%d]: %+v (%v)", i, d, err)
+			}
+			if got.Slug != want[i] {
+				t.Errorf("items[%d]: slug %q, want %q", i, got.Slug, want[i])
+			}
+		}
+		if n, feed := countOf(t, tag), len(feedSince(t, st, after)); n != 600 || feed < 600 {
+			t.Errorf("%d structures, %d feed entries", n, feed)
+		}
+	})
+}

@@ -1,0 +1,203 @@
+package store
+
+import (
+	"slices"
+	"strconv"
+
+	"gorm.io/gorm"
+
+	"github.com/essdir/essdir/internal/essdir"
+)
+
+// A derived slug is the first free candidate of its base (the slugified
+// name): base itself, then base-2, base-3… (slugCandidate), among every slug
+// ever given in the table (deleted records keep theirs). Finding it must
+// not read every candidate already taken: with common names ("association
+// solidaire" thousands of times) that read grew with the table and was, on
+// 100,000 rows, a fifth of a bulk batch's SQL.
+//
+// slug_counters (migration 00010) keeps, per table and base, a count taken
+// such that the base's candidates 1…taken are all taken. Slugs are never
+// freed (a rename keeps its slug, a soft delete too; a DELETE or TRUNCATE of
+// the table forgets the counters, by trigger), so the first free candidate
+// is at taken+1 or after it: freeSlugs probes taken+1, taken+2… by exact
+// slug on the unique index (a client-chosen slug, another base's candidate
+// or a slug given before the counter existed may hold one), gives the free
+// ones, and moves the counter past what it gave. Most names are given once:
+// a base without a counter starts at 0, its first probe reads one candidate
+// more than it needs (so a name's second structure needs no second probe),
+// and it gets a counter only from its second slug on — a table's worth of
+// counters for names given once would cost more than the probes it saves.
+// A base whose candidates are taken is probed farther, twice as far each
+// time (an old database: log₂ of its taken slugs in round trips, once).
+// Counters are not locked. Every writer that derives slugs holds
+// slugLock, shared, for its whole transaction: two writers of a base may
+// give the same slug, and the second meets the unique index; it tries
+// again holding the lock alone (lockSlugs), so that no other writer
+// derives slugs until it has committed, and it finds the first's slug and
+// counter. A retry is therefore the last one, whatever the contention.
+// The answer is the one the rule gives, for a single write as for a batch.
+
+// slugLock is the key of the advisory lock of slug derivation (an
+// arbitrary constant: "essdir slugs").
+const slugLock = 0x65737364_736c7567
+
+// lockSlugs takes slugLock until the end of the transaction (slugLockSQL).
+func lockSlugs(tx *gorm.DB, alone bool) error {
+	return tx.Exec(slugLockSQL(alone)).Error
+}
+
+// slugLockSQL takes slugLock until the end of the transaction: shared on a
+// first attempt, alone on a retry after a slug conflict. It must come
+// first in the transaction: a writer holds no other lock while it waits
+// for this one, so the wait never closes a circle.
+func slugLockSQL(alone bool) string {
+	if alone {
+		return "SELECT pg_advisory_xact_lock(" + strconv.FormatInt(slugLock, 10) + ")"
+	}
+	return "SELECT pg_advisory_xact_lock_shared(" + strconv.FormatInt(slugLock, 10) + ")"
+}
+
+// slugCandidate is the n-th candidate of base: base, then base-n, the base
+// cut so that the whole stays within essdir.MaxSlugLen.
+func slugCandidate(base string, n int) string {
+	if n == 1 {
+		return base
+	}
+	suffix := "-" + strconv.Itoa(n)
+	return essdir.TrimSlug(base, essdir.MaxSlugLen-len(suffix)) + suffix
+}
+
+// freeSlug returns the first free candidate of base (see above); the
+// transaction holds slugLock.
+func freeSlug(tx *gorm.DB, tableName, base string) (string, error) {
+	free, err := freeSlugs(tx, tableName, []string{base})
+	if err != nil {
+		return "", err
+	}
+	return free[0], nil
+}
+
+// freeSlugs is freeSlug for a batch: each base gets the first candidate
+// that neither the table nor an earlier base of the batch holds; the
+// transaction holds slugLock. Its
+// statements do not grow with the table: one reads the counters, one
+// probes the candidates (rarely a few more, when some are taken), one
+// moves the counters.
+func freeSlugs(tx *gorm.DB, tableName string, bases []string) ([]string, error) {
+	distinct := slices.Clone(bases)
+	slices.Sort(distinct)
+	distinct = slices.Compact(distinct)
+	taken := make(map[string]int, len(distinct))
+	// Base by base on the primary key, whatever the statistics say (a
+	// generic plan made on a table never analyzed read every counter of the
+	// table, each compared with every base: 60 ms a batch at 100,000 rows).
+	rows, err := tx.Raw(`SELECT c.base, c.taken FROM unnest(?::text[]) AS u(base),
+		LATERAL (SELECT base, taken FROM slug_counters WHERE tbl = ? AND base = u.base) c`,
+		textArray(distinct), tableName).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var base string
+		var n int
+		if err := rows.Scan(&base, &n); err != nil {
+			return nil, err
+		}
+		taken[base] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+
+	span := map[string]int{} // how many candidates of a base the next probe reads
+	for _, base := range bases {
+		if span[base] == 0 {
+			span[base] = 1 // the next one too
+		}
+		span[base]++
+	}
+	held := map[string]bool{}   // candidates probed and found taken
+	probed := map[string]bool{} // candidates probed, or about to be
+	out := make([]string, len(bases))
+	last := make(map[string]int, len(distinct)) // the last candidate given, per base
+	for {
+		// Give each base its first candidate not known to be held, nor given
+		// to an earlier item; a candidate not probed yet is probed, with the
+		// next span of its base's candidates (twice as many each time), and
+		// the pass is done again with the answer.
+		var probe []string
+		clear(last)
+		given := make(map[string]bool, len(bases))
+		for i, base := range bases {
+			n, ok := last[base]
+			if !ok {
+				n = taken[base]
+			}
+			for n++; ; n++ {
+				c := slugCandidate(base, n)
+				if !probed[c] {
+					for k := range span[base] {
+						if c := slugCandidate(base, n+k); !probed[c] {
+							probed[c] = true
+							probe = append(probe, c)
+						}
+					}
+					span[base] *= 2
+				}
+				if !held[c] && !given[c] {
+					break
+				}
+			}
+			out[i], last[base] = slugCandidate(base, n), n
+			given[out[i]] = true
+		}
+		if len(probe) == 0 {
+			break
+		}
+		if err := probeSlugs(tx, tableName, probe, held); err != nil {
+			return nil, err
+		}
+	}
+	// Each base's candidates up to the last one given are now taken, and so
+	// are those probed taken right after it; a counter at 1 is not kept. In
+	// the order of the bases, so that two writers never wait for each
+	// other's counters in a circle.
+	var moved, counts []string
+	for _, base := range distinct {
+		n := last[base]
+		for held[slugCandidate(base, n+1)] {
+			n++
+		}
+		if n > max(taken[base], 1) {
+			moved, counts = append(moved, base), append(counts, strconv.Itoa(n))
+		}
+	}
+	if len(moved) == 0 {
+		return out, nil
+	}
+	err = tx.Exec(`INSERT INTO slug_counters (tbl, base, taken)
+		SELECT ?, u.base, u.taken FROM unnest(?::text[], ?::int[]) WITH ORDINALITY AS u(base, taken, n) ORDER BY n
+		ON CONFLICT (tbl, base) DO UPDATE SET taken = greatest(slug_counters.taken, EXCLUDED.taken)`,
+		tableName, textArray(moved), textArray(counts)).Error
+	return out, err
+}
+
+// probeSlugs marks in held which of these slugs the table holds.
+func probeSlugs(tx *gorm.DB, tableName string, slugs []string, held map[string]bool) error {
+	rows, err := tx.Raw(`SELECT slug FROM `+tableName+` WHERE slug = ANY(?::text[])`, textArray(slugs)).Rows()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var slug string
+		if err := rows.Scan(&slug); err != nil {
+			return err
+		}
+		held[slug] = true
+	}
+	return rows.Err()
+}

@@ -1,0 +1,227 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/essdir/essdir/internal/essdir"
+	"github.com/essdir/essdir/internal/store"
+)
+
+// named is a structure of source with this name, for a bulk item (an
+// external id) or a single write.
+func named(source, name string, n int) *essdir.Structure {
+	s := boucle(source)
+	s.Name, s.ExternalID = name, fmt.Sprintf("%s-%d", source, n)
+	return s
+}
+
+// createNamed creates a structure named name by a single write and returns
+// its slug.
+func createNamed(tb testing.TB, st *store.Store, source, name, slug string) string {
+	tb.Helper()
+	s := boucle(source)
+	s.Name, s.Slug = name, slug
+	if err := st.CreateStructure(context.Background(), s, essdir.Echo{}); err != nil {
+		tb.Fatal(err)
+	}
+	return s.Slug
+}
+
+// bulkSlugs upserts structures of these names (new external ids) in one
+// batch and returns their slugs, read back.
+func bulkSlugs(tb testing.TB, st *store.Store, source string, first int, names ...string) []string {
+	tb.Helper()
+	ctx := context.Background()
+	items := make([]essdir.BulkItem[essdir.Structure], len(names))
+	for i, name := range names {
+		items[i].Record = named(source, name, first+i)
+	}
+	done, err := st.UpsertStructures(ctx, items, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	slugs := make([]string, len(done))
+	for i, d := range done {
+		got, err := st.FindStructureByID(ctx, d.ID)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		slugs[i] = got.Slug
+	}
+	return slugs
+}
+
+func execSQL(tb testing.TB, sql string, args ...any) {
+	tb.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, testDSN)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, sql, args...); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// A derived slug is the first free candidate of its name (name, name-2,
+// name-3…), whoever holds the others: single writes and bulk batches give
+// the same answers, and skip what a client chose, what another name's
+// candidates took, what was given before the counters existed; a structure
+// deleted for good frees its slug.
+func TestDerivedSlugIsTheFirstFreeCandidate(t *testing.T) {
+	st := openStore(t)
+
+	t.Run("SingleWritesSkipAChosenSlug", func(t *testing.T) {
+		tag := newTag("chosen")
+		name, base := "Les Jardins "+tag, "les-jardins-"+tag
+		got := []string{createNamed(t, st, tag, name, "")}
+		createNamed(t, st, tag, "Autre nom", base+"-3")
+		for range 2 {
+			got = append(got, createNamed(t, st, tag, name, ""))
+		}
+		if want := []string{base, base + "-2", base + "-4"}; !slices.Equal(got, want) {
+			t.Errorf("slugs = %v, want %v", got, want)
+		}
+	})
+
+	t.Run("BulkGivesWhatSingleWritesGive", func(t *testing.T) {
+		tag := newTag("same")
+		name, base := "Les Jardins "+tag, "les-jardins-"+tag
+		createNamed(t, st, tag, name, "")
+		createNamed(t, st, tag, name, "")
+		createNamed(t, st, tag, "Autre nom", base+"-4")
+		got := bulkSlugs(t, st, tag, 0, name, "Autre "+tag, name, name)
+		if want := []string{base + "-3", "autre-" + tag, base + "-5", base + "-6"}; !slices.Equal(got, want) {
+			t.Errorf("bulk slugs = %v, want %v", got, want)
+		}
+		if got := createNamed(t, st, tag, name, ""); got != base+"-7" {
+			t.Errorf("single slug after the batch = %s, want %s-7", got, base)
+		}
+	})
+
+	t.Run("NamesWhoseCandidatesMeet", func(t *testing.T) {
+		// "X 2" is slugged x-2, which is also the second candidate of "X".
+		tag := newTag("meet")
+		name, base := "Maison "+tag, "maison-"+tag
+		got := bulkSlugs(t, st, tag, 0, name+" 2", name, name, name+" 2")
+		if want := []string{base + "-2", base, base + "-3", base + "-2-2"}; !slices.Equal(got, want) {
+			t.Errorf("slugs = %v, want %v", got, want)
+		}
+	})
+
+	t.Run("SlugsGivenBeforeTheCountersAreProbed", func(t *testing.T) {
+		// Rows written without the counters (an old database, a COPY): the
+		// first write of the name probes on until a free candidate.
+		tag := newTag("old")
+		base := "ancien-" + tag
+		execSQL(t, `INSERT INTO structures (id, slug, name, status, source, created_at, updated_at)
+			SELECT gen_random_uuid(), CASE n WHEN 1 THEN $1 ELSE $1 || '-' || n END, 'Ancien', 'published', $2, now(), now()
+			FROM generate_series(1, 40) AS n WHERE n <> 7`, base, tag)
+		single := createNamed(t, st, tag, "Ancien "+tag, "")
+		batch := bulkSlugs(t, st, tag, 0, "Ancien "+tag, "Ancien "+tag)
+		if single != base+"-7" || !slices.Equal(batch, []string{base + "-41", base + "-42"}) {
+			t.Errorf("slugs = %s then %v, want %s-7 then -41, -42", single, batch, base)
+		}
+	})
+
+	t.Run("ADeleteForGoodFreesTheSlug", func(t *testing.T) {
+		tag := newTag("purge")
+		name, base := "Atelier "+tag, "atelier-"+tag
+		for range 3 {
+			createNamed(t, st, tag, name, "")
+		}
+		execSQL(t, `DELETE FROM structures WHERE slug = $1`, base+"-2")
+		if got := bulkSlugs(t, st, tag, 0, name, name); !slices.Equal(got, []string{base + "-2", base + "-4"}) {
+			t.Errorf("slugs = %v, want %s-2, -4", got, base)
+		}
+	})
+
+	t.Run("LongNamesStayWithinTheLength", func(t *testing.T) {
+		tag := newTag("long")
+		name := tag + " " + string(slices.Repeat([]byte("abcdefghi "), 9))
+		got := bulkSlugs(t, st, tag, 0, name, name, name)
+		got = append(got, createNamed(t, st, tag, name, ""))
+		seen := map[string]bool{}
+		for i, s := range got {
+			if len(s) > essdir.MaxSlugLen || seen[s] {
+				t.Errorf("slug %d %q: %d characters, or given twice", i, s, len(s))
+			}
+			seen[s] = true
+		}
+		if want := fmt.Sprintf("-%d", len(got)); got[len(got)-1][len(got[len(got)-1])-len(want):] != want {
+			t.Errorf("slugs = %v", got)
+		}
+	})
+}
+
+// Batches of the same names, concurrently and in opposite orders, wait for
+// each other's counters (no deadlock) and share out name, name-2… without
+// a gap or a duplicate.
+func TestConcurrentBatchesShareOutSlugs(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	tag := newTag("slugbatch")
+	names := []string{"Alpha " + tag, "Beta " + tag, "Gamma " + tag}
+	const writers, rounds = 4, 3
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*rounds)
+	for w := range writers {
+		wg.Go(func() {
+			for r := range rounds {
+				items := make([]essdir.BulkItem[essdir.Structure], 0, 6)
+				for k := range 6 {
+					name := names[k%len(names)]
+					if w%2 == 1 {
+						name = names[len(names)-1-k%len(names)]
+					}
+					items = append(items, essdir.BulkItem[essdir.Structure]{Record: named(tag, name, (w*rounds+r)*6+k)})
+				}
+				if _, err := st.UpsertStructures(ctx, items, nil); err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, testDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	rows, _ := conn.Query(ctx, `SELECT slug FROM structures WHERE source = $1`, tag)
+	slugs, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, s := range slugs {
+		got[s] = true
+	}
+	each := writers * rounds * 6 / len(names)
+	for _, name := range names {
+		base := essdir.Slugify(name)
+		for n := 1; n <= each; n++ {
+			c := base
+			if n > 1 {
+				c = fmt.Sprintf("%s-%d", base, n)
+			}
+			if !got[c] {
+				t.Errorf("%s was not given (%d structures)", c, len(slugs))
+			}
+		}
+	}
+	if len(got) != writers*rounds*6 {
+		t.Errorf("%d distinct slugs for %d structures", len(got), writers*rounds*6)
+	}
+}
