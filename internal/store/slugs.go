@@ -16,7 +16,7 @@ import (
 // solidaire" thousands of times) that read grew with the table and was, on
 // 100,000 rows, a fifth of a bulk batch's SQL.
 //
-// slug_counters (migration 00010) keeps, per table and base, a count taken
+// slug_counters (migration 00011) keeps, per table and base, a count taken
 // such that the base's candidates 1…taken are all taken. Slugs are never
 // freed (a rename keeps its slug, a soft delete too; a DELETE or TRUNCATE of
 // the table forgets the counters, by trigger), so the first free candidate
