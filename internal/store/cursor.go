@@ -142,6 +142,9 @@ func (k keyKind) sqlType() string {
 }
 
 func (k keyKind) parse(raw json.RawMessage) (any, bool) {
+	if string(raw) == "null" { // json.Unmarshal leaves the zero value: "", 0, year 1
+		return nil, false
+	}
 	switch k {
 	case keyFloat:
 		var f float64
