@@ -344,11 +344,21 @@ func relevanceOrder(db *gorm.DB, sel selection) (essdir.Sort, error) {
 		if s := cursorSort(sel.Cursor); s == sortRelevanceShuffled || s == sortRelevanceByName {
 			return s, nil
 		}
+		// Anyone can write a ranked cursor, and ranking every match of a
+		// common word is what the bound is for: the matches are counted
+		// again. They may have grown since the first page, hence twice the
+		// bound; beyond it the walk must start again.
+		n, err := countMatches(db, sel, 2*rankedMax)
+		switch {
+		case err != nil:
+			return "", err
+		case n > int64(2*rankedMax):
+			return "", &essdir.Error{Code: essdir.EMALFORMED, Message: "the search now matches too many structures to go on in relevance order",
+				Fields: []essdir.FieldError{{Field: "cursor", Message: "start again without a cursor"}}}
+		}
 		return essdir.SortRelevance, nil
 	}
-	sub := structureFilterQuery(db.Session(&gorm.Session{NewDB: true}).Table("structures"), sel).
-		Where("structures.deleted_at IS NULL").Select("1").Limit(rankedMax + 1)
-	n, err := countNative(db.Session(&gorm.Session{NewDB: true}).Table("(?) AS matches", sub))
+	n, err := countMatches(db, sel, rankedMax)
 	if err != nil {
 		return "", err
 	}
@@ -359,6 +369,13 @@ func relevanceOrder(db *gorm.DB, sel selection) (essdir.Sort, error) {
 		return sortRelevanceByName, nil
 	}
 	return sortRelevanceShuffled, nil
+}
+
+// countMatches counts sel's live structures, up to max + 1.
+func countMatches(db *gorm.DB, sel selection, max int) (int64, error) {
+	sub := structureFilterQuery(db.Session(&gorm.Session{NewDB: true}).Table("structures"), sel).
+		Where("structures.deleted_at IS NULL").Select("1").Limit(max + 1)
+	return countNative(db.Session(&gorm.Session{NewDB: true}).Table("(?) AS matches", sub))
 }
 
 // inNamedPlace reports whether sel keeps one département, région, commune

@@ -323,6 +323,39 @@ func TestSearchRanksBoundedCandidates(t *testing.T) {
 	}
 }
 
+// TestSearchRankedCursorIsCounted: a cursor in ranked order (which anyone
+// can write) does not make the store rank more than twice the bound.
+func TestSearchRankedCursorIsCounted(t *testing.T) {
+	st := openStore(t)
+	source, recs := searchSet(t, st)
+	old := *store.RankedMax
+	t.Cleanup(func() { *store.RankedMax = old })
+	// "sombernon" matches four structures: ranked under a bound of 4.
+	*store.RankedMax = 4
+	f := essdir.StructureFilter{Sources: []string{source}, Q: "sombernon", List: essdir.List{Limit: 1}}
+	page, err := st.FindStructures(context.Background(), f)
+	if err != nil || page.NextCursor == "" {
+		t.Fatalf("page 1: %v, %v", page, err)
+	}
+	f.Cursor = page.NextCursor
+	// Matches grown to twice the bound: the walk goes on.
+	*store.RankedMax = 2
+	if _, err := st.FindStructures(context.Background(), f); err != nil {
+		t.Errorf("four matches, bound 2: %v", err)
+	}
+	// Beyond twice the bound, or a forged cursor over a common word: a 400.
+	*store.RankedMax = 1
+	_, err = st.FindStructures(context.Background(), f)
+	if essdir.ErrorCode(err) != essdir.EMALFORMED {
+		t.Errorf("four matches, bound 1: %v, want a malformed cursor", err)
+	}
+	jardins := recs["Jardins 100% Solidaires"]
+	f.Cursor = base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, `{"l":"structures","s":"relevance","k":[1e308,%q]}`, jardins.ID))
+	if _, err = st.FindStructures(context.Background(), f); essdir.ErrorCode(err) != essdir.EMALFORMED {
+		t.Errorf("forged ranked cursor: %v, want a malformed cursor", err)
+	}
+}
+
 func TestSearchRanksFullMatchesFirst(t *testing.T) {
 	st := openStore(t)
 	source, _ := searchSet(t, st)
