@@ -309,11 +309,30 @@ func textPageInIndexOrder(db *gorm.DB, sel selection) (*essdir.Page[essdir.Struc
 	if sel.Sort == sortRelevanceShuffled {
 		shown += ", structures.shuffle"
 	}
+	// The total counts every match, not the walk's nor those after the
+	// cursor: counted once, apart.
+	list := sel.List
+	list.IncludeTotal = false
+	var total *int
+	var lowerBound bool
+	if sel.IncludeTotal {
+		all := structureFilterQuery(db.Session(&gorm.Session{NewDB: true}).Table("structures"), sel).
+			Where("structures.deleted_at IS NULL")
+		if total, lowerBound, err = cappedCount(all); err != nil {
+			return nil, err
+		}
+	}
+	withTotal := func(page *essdir.Page[essdir.Structure], err error) (*essdir.Page[essdir.Structure], error) {
+		if page != nil {
+			page.Total, page.TotalIsLowerBound = total, lowerBound
+		}
+		return page, err
+	}
 	walk := db.Session(&gorm.Session{NewDB: true}).Table("(?) AS structures", rows.Limit(walkBudget)).
 		Where(searchMatch, sel.tsquery).Select(shown)
-	page, err := pageOf(walk, structures, sel.List, false)
+	page, err := pageOf(walk, structures, list, false)
 	if err != nil || page.NextCursor != "" {
-		return page, err
+		return withTotal(page, err)
 	}
 	cols, args = searchColumns(sel, false)
 	matches := keyed(db, sel.Sort, structureFilterQuery(db.Session(&gorm.Session{NewDB: true}).Table("structures"), sel).
@@ -321,7 +340,7 @@ func textPageInIndexOrder(db *gorm.DB, sel selection) (*essdir.Page[essdir.Struc
 	if matches, err = order.startAfter(matches, structures.name, sel.Cursor); err != nil {
 		return nil, err
 	}
-	return pageOf(db.Session(&gorm.Session{NewDB: true}).Table("(? OFFSET 0) AS structures", matches), structures, sel.List, false)
+	return withTotal(pageOf(db.Session(&gorm.Session{NewDB: true}).Table("(? OFFSET 0) AS structures", matches), structures, list, false))
 }
 
 // keyed is q, read through a subquery named structures when the order s

@@ -356,6 +356,34 @@ func TestSearchRankedCursorIsCounted(t *testing.T) {
 	}
 }
 
+// TestSearchTotalInIndexOrder: the total of a text search walked along an
+// index counts every match, on every page, whatever the walk read.
+func TestSearchTotalInIndexOrder(t *testing.T) {
+	st := openStore(t)
+	source, _ := searchSet(t, st)
+	oldMax, oldBudget := *store.RankedMax, *store.WalkBudget
+	t.Cleanup(func() { *store.RankedMax, *store.WalkBudget = oldMax, oldBudget })
+	*store.RankedMax = 2 // four matches: the shuffle
+	for _, budget := range []int{4000, 1} {
+		*store.WalkBudget = budget
+		for _, sort := range []essdir.Sort{"", essdir.SortName, essdir.SortUpdatedAtDesc} {
+			f := essdir.StructureFilter{Sources: []string{source}, Q: "sombernon", List: essdir.List{Sort: sort, Limit: 1, IncludeTotal: true}}
+			for pageNo := 1; pageNo <= 4; pageNo++ {
+				page, err := st.FindStructures(context.Background(), f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if page.Total == nil || *page.Total != 4 || page.TotalIsLowerBound {
+					t.Errorf("budget %d, sort %q, page %d: total %v (lower bound %v), want 4", budget, sort, pageNo, page.Total, page.TotalIsLowerBound)
+				}
+				if f.Cursor = page.NextCursor; f.Cursor == "" {
+					break
+				}
+			}
+		}
+	}
+}
+
 func TestSearchRanksFullMatchesFirst(t *testing.T) {
 	st := openStore(t)
 	source, _ := searchSet(t, st)
