@@ -284,7 +284,17 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 		return nil, streamErr
 	}
 	if len(slugged) > 0 {
-		free, err := freeSlugs(tx, t.name, slugBases)
+		derives := make([]bool, len(created))
+		for _, i := range slugged {
+			derives[i] = true
+		}
+		var chosen []string // the slugs the other new items chose
+		for i, rec := range created {
+			if slug, _ := t.slug(rec); !derives[i] && slug != nil && *slug != "" {
+				chosen = append(chosen, *slug)
+			}
+		}
+		free, err := freeSlugs(tx, t.name, slugBases, chosen)
 		if err != nil {
 			return nil, err
 		}

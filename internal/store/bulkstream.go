@@ -56,19 +56,24 @@ func streamCreated[D any, P essdir.Writable[D], R any](ctx context.Context, tx *
 			derived[i] = essdir.Slugify(essdir.CleanText(base))
 		}
 	})
-	var pre []string
+	var pre, chosen []string
 	slugOf := make([]int, len(items)) // index in pre, or -1
 	for i := range items {
 		slugOf[i] = -1
-		if fresh(i) && givenSlug != nil && !givenSlug[i] {
+		switch {
+		case fresh(i) && givenSlug != nil && !givenSlug[i]:
 			slugOf[i] = len(pre)
 			pre = append(pre, derived[i])
+		case fresh(i) && givenSlug != nil:
+			if slug, _ := t.slug(items[i].Record); slug != nil && *slug != "" {
+				chosen = append(chosen, *slug)
+			}
 		}
 	}
 	var free []string
 	if len(pre) > 0 {
 		var err error
-		if free, err = freeSlugs(tx, t.name, pre); err != nil {
+		if free, err = freeSlugs(tx, t.name, pre, chosen); err != nil {
 			return err
 		}
 	}
