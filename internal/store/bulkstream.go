@@ -86,10 +86,26 @@ func streamCreated[D any, P essdir.Writable[D], R any](ctx context.Context, tx *
 		ready[i] = make(chan struct{})
 	}
 	checked := make(chan struct{})
+	// A panic in the checks is raised again below, in the caller's
+	// goroutine (where the server's recovery answers it), after the items
+	// left waiting are released so that the COPY stops.
+	var panicked any
+	done := make([]bool, len(items))
 	go func() {
 		defer close(checked)
+		defer func() {
+			if panicked = recover(); panicked != nil {
+				for i := range ready {
+					if !done[i] {
+						failed[i] = errStreamStopped
+						close(ready[i])
+					}
+				}
+			}
+		}()
 		parallel.For(len(items), func(i int) {
 			prepare(i)
+			done[i] = true
 			close(ready[i])
 		})
 	}()
@@ -97,6 +113,9 @@ func streamCreated[D any, P essdir.Writable[D], R any](ctx context.Context, tx *
 		slugOf: slugOf, pre: pre, free: free, bases: bases, now: now}
 	err = copySource(ctx, conn, t.name, cols.names, src)
 	<-checked
+	if panicked != nil {
+		panic(panicked)
+	}
 	if src.err != nil {
 		return src.err
 	}
