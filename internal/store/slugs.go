@@ -94,7 +94,7 @@ func freeSlugs(tx *gorm.DB, tableName string, bases []string) ([]string, error) 
 	// table, each compared with every base: 60 ms a batch at 100,000 rows).
 	rows, err := tx.Raw(`SELECT c.base, c.taken FROM unnest(?::text[]) AS u(base),
 		LATERAL (SELECT base, taken FROM slug_counters WHERE tbl = ? AND base = u.base) c`,
-		textArray(distinct), tableName).Rows()
+		keyArray(distinct), tableName).Rows()
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +187,7 @@ func freeSlugs(tx *gorm.DB, tableName string, bases []string) ([]string, error) 
 
 // probeSlugs marks in held which of these slugs the table holds.
 func probeSlugs(tx *gorm.DB, tableName string, slugs []string, held map[string]bool) error {
-	rows, err := tx.Raw(`SELECT slug FROM `+tableName+` WHERE slug = ANY(?::text[])`, textArray(slugs)).Rows()
+	rows, err := tx.Raw(`SELECT slug FROM `+tableName+` WHERE slug = ANY(?::text[])`, keyArray(slugs)).Rows()
 	if err != nil {
 		return err
 	}
