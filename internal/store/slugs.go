@@ -35,7 +35,9 @@ import (
 // give the same slug, and the second meets the unique index; it tries
 // again holding the lock alone (lockSlugs), so that no other writer
 // derives slugs until it has committed, and it finds the first's slug and
-// counter. A retry is therefore the last one, whatever the contention.
+// counter. A retry is therefore the last one, whatever the contention
+// (unless a client chooses that very slug meanwhile: chosen slugs take no
+// lock).
 // The answer is the one the rule gives, for a single write as for a batch.
 
 // slugLock is the key of the advisory lock of slug derivation (an
@@ -80,10 +82,9 @@ func freeSlug(tx *gorm.DB, tableName, base string) (string, error) {
 
 // freeSlugs is freeSlug for a batch: each base gets the first candidate
 // that neither the table nor an earlier base of the batch holds; the
-// transaction holds slugLock. Its
-// statements do not grow with the table: one reads the counters, one
-// probes the candidates (rarely a few more, when some are taken), one
-// moves the counters.
+// transaction holds slugLock. Its statements do not grow with the table:
+// one reads the counters, one probes the candidates (rarely a few more,
+// when some are taken), one moves the counters.
 func freeSlugs(tx *gorm.DB, tableName string, bases []string) ([]string, error) {
 	distinct := slices.Clone(bases)
 	slices.Sort(distinct)
