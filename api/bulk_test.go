@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -201,6 +202,45 @@ func TestBulkUpsertStructures(t *testing.T) {
 		wantCounts(t, e.do(req{method: http.MethodPost, path: "/v1/structures/bulk", token: editor,
 			body: map[string]any{"items": big}}), 1000, 0, 0)
 	})
+}
+
+// TestBulkChosenAndDerivedSlugs: an item's derived slug skips the slug
+// another new item of the batch chose, as single writes of the same
+// records in either order would (it was a 409 for the whole batch).
+func TestBulkChosenAndDerivedSlugs(t *testing.T) {
+	e := newEnv(t)
+	editor := e.user(essdir.RoleEditor)
+	for n, ndjson := range []bool{false, true} {
+		for order := range 2 {
+			source := "slugs-" + randomSuffix()
+			tag := strings.ToLower(randomSuffix())
+			chosen := bulkStructure(source, "one", "Eta One "+tag)
+			chosen["slug"] = "eta-two-" + tag
+			derived := bulkStructure(source, "two", "Eta Two "+tag)
+			items := []any{chosen, derived}
+			if order == 1 {
+				items = []any{derived, chosen}
+			}
+			r := req{method: http.MethodPost, path: "/v1/structures/bulk", token: editor, body: map[string]any{"items": items}}
+			if ndjson {
+				lines := make([]string, len(items))
+				for i, it := range items {
+					b, _ := json.Marshal(it)
+					lines[i] = string(b)
+				}
+				r.contentType, r.body = "application/x-ndjson", strings.Join(lines, "\n")+"\n"
+			}
+			got := wantCounts(t, e.do(r), 2, 0, 0)
+			slugs := map[string]string{}
+			for _, it := range got["items"].([]any) {
+				it := it.(map[string]any)
+				slugs[it["external_id"].(string)] = e.do(req{method: http.MethodGet, path: "/v1/structures/" + it["id"].(string), token: editor}).json(t)["slug"].(string)
+			}
+			if slugs["one"] != "eta-two-"+tag || slugs["two"] != "eta-two-"+tag+"-2" {
+				t.Errorf("format %d, order %d: slugs %v, want the chosen eta-two-%s and the derived eta-two-%s-2", n, order, slugs, tag, tag)
+			}
+		}
+	}
 }
 
 func TestBulkBodyLimit(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cespare/xxhash/v2"
 	"github.com/labstack/echo/v4"
 
 	"github.com/essdir/essdir/internal/essdir"
@@ -34,10 +35,14 @@ func recordETag(head *essdir.Record, body []byte) string {
 	return string(tag[:])
 }
 
-// The two parts' lengths: base64 of 9 and of 15 bytes of SHA-256.
+// The two parts' lengths: base64 of 9 bytes of SHA-256 and of the 8 bytes
+// of the body's XXH64. The body hash is a cache validator, not a signature:
+// it must change when the body does, and a 64-bit hash does, but for one
+// chance in 2^64 per change. SHA-256 of a list page (~20 KB) took 6 % of the
+// server's CPU per request on the 1M set; XXH64 reads it ~10 times faster.
 const (
 	versionTagLen = 12
-	bodyHashLen   = 20
+	bodyHashLen   = 11
 )
 
 func versionTag(head *essdir.Record) string {
@@ -57,8 +62,9 @@ func bodyHash(body []byte) string {
 }
 
 func appendBodyHash(dst []byte, body []byte) []byte {
-	sum := sha256.Sum256(body)
-	return base64.RawURLEncoding.AppendEncode(dst, sum[:15])
+	var sum [8]byte
+	binary.BigEndian.PutUint64(sum[:], xxhash.Sum64(body))
+	return base64.RawURLEncoding.AppendEncode(dst, sum[:])
 }
 
 // etagMatches reports whether an If-None-Match header lists etag (weak

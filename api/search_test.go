@@ -3,12 +3,16 @@ package api_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/essdir/essdir/api"
 	"github.com/essdir/essdir/internal/essdir"
@@ -321,4 +325,82 @@ func TestExportsHaveTheirOwnBudget(t *testing.T) {
 	}
 	wantStatus(t, e.do(req{method: "GET", path: "/v1/structures?format=csv&source=none"}), http.StatusTooManyRequests)
 	wantStatus(t, e.do(req{method: "GET", path: "/v1/structures?source=none"}), http.StatusOK)
+}
+
+// TestSearchTooCommonToRankComesShuffled proves the relevance order of a
+// text with more than 1,000 matches through the API: every match once, in
+// the shuffle (the hash of the id, then the id), whose walk spreads the
+// matches of a word that begins every name; and by name within one
+// département.
+func TestSearchTooCommonToRankComesShuffled(t *testing.T) {
+	e := newEnv(t)
+	editor := e.user(essdir.RoleEditor)
+	source := newSource("shuffle")
+	word := "Zorglub" + strings.ToLower(randomSuffix()[:4])
+	var items []any
+	for i := range 1001 {
+		items = append(items, bulkStructure(source, fmt.Sprint(i), fmt.Sprintf("%s %04d", word, i)))
+		if len(items) == 1000 || i == 1000 {
+			wantCounts(t, e.do(req{method: http.MethodPost, path: "/v1/structures/bulk", token: editor,
+				body: map[string]any{"items": items}}), len(items), 0, 0)
+			items = nil
+		}
+	}
+	walk := func(query string) []string {
+		t.Helper()
+		var ids []string
+		path := "/v1/structures?source=" + source + "&" + query + "&limit=100"
+		for range 20 {
+			r := e.do(req{method: "GET", path: path})
+			wantStatus(t, r, http.StatusOK)
+			var body struct {
+				Data []struct {
+					ID string `json:"id"`
+				} `json:"data"`
+				Meta struct {
+					NextCursor string `json:"next_cursor"`
+				} `json:"meta"`
+			}
+			if err := json.Unmarshal(r.body, &body); err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range body.Data {
+				ids = append(ids, d.ID)
+			}
+			if body.Meta.NextCursor == "" {
+				return ids
+			}
+			path = "/v1/structures?source=" + source + "&" + query + "&limit=100&cursor=" + body.Meta.NextCursor
+		}
+		t.Fatal("the cursor never ends")
+		return nil
+	}
+	order := func(by string) []string {
+		t.Helper()
+		conn, err := pgx.Connect(context.Background(), testDSN)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(context.Background())
+		rows, err := conn.Query(context.Background(), "SELECT id::text FROM structures WHERE source = $1 ORDER BY "+by, source)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids
+	}
+	for _, tc := range []struct{ name, query, by string }{
+		{"Shuffled", "q=" + word, "uuid_hash(id), id"},
+		{"ByNameInADepartement", "q=" + word + "&department_code=21", "name, id"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, want := walk(tc.query), order(tc.by)
+			if len(got) != 1001 || strings.Join(got, " ") != strings.Join(want, " ") {
+				t.Errorf("%d structures walked; in the order of %s: %v", len(got), tc.by, strings.Join(got, " ") == strings.Join(want, " "))
+			}
+		})
+	}
 }

@@ -438,6 +438,13 @@ func TestListStructures(t *testing.T) {
 	// A forged cursor carrying a NUL byte is a 400, not a database error.
 	forged := base64.RawURLEncoding.EncodeToString([]byte(`{"s":"name","n":"a\u0000b","i":"01930000-0000-7000-8000-000000000000"}`))
 	wantStatus(t, e.do(req{method: "GET", path: "/v1/structures?cursor=" + forged}), http.StatusBadRequest)
+	// A null key is not read as "", 0 or year 1: a 400 too.
+	for _, keys := range []string{`[null,"01930000-0000-7000-8000-000000000000"]`, `["a",null]`} {
+		forged = base64.RawURLEncoding.EncodeToString([]byte(`{"l":"structures","s":"name","k":` + keys + `}`))
+		r := e.do(req{method: "GET", path: "/v1/structures?cursor=" + forged})
+		wantStatus(t, r, http.StatusBadRequest)
+		wantFields(t, r, "cursor")
+	}
 	// A cursor of one sort is refused by another.
 	r := e.do(req{method: "GET", path: "/v1/structures?source=" + source + "&limit=1"})
 	next := r.json(t)["meta"].(map[string]any)["next_cursor"].(string)

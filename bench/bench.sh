@@ -16,7 +16,9 @@
 # package nor build), ALLOCS=0 (no go test -bench), MIN_REQUESTS (the
 # fewest requests a figure is taken over: slow endpoints run longer than
 # DURATION, 30 s at most),
-# DEEP_ROW (the deep page follows this row; default a fifth of the set:
+# ONLY (groups to measure, e.g. ONLY='get list': their figures are logged,
+# no report written; groups: get list q-common q-medium q-rare q-typo radius
+# pages), DEEP_ROW (the deep page follows this row; default a fifth of the set:
 # 200,000 on L), TOOLS (where vegeta and pg_featureserv are installed,
 # outside the repository).
 #
@@ -30,7 +32,7 @@ cd "$(dirname "$0")/.."
 
 SIZE=${SIZE:-S} ROUNDS=${ROUNDS:-3} DURATION=${DURATION:-5} CONNS=${CONNS:-4}
 OUT=${OUT:-docs/BENCHMARKS.md}
-PEER=${PEER:-1} ALLOCS=${ALLOCS:-1} MIN_REQUESTS=${MIN_REQUESTS:-200}
+PEER=${PEER:-1} ALLOCS=${ALLOCS:-1} MIN_REQUESTS=${MIN_REQUESTS:-200} ONLY=${ONLY:-}
 TOOLS=${TOOLS:-$HOME/.cache/essdir-bench}
 # DB: the benchmark database (another one keeps the shared S set in place,
 # e.g. DB=essdir_bench_l SIZE=L); its benchgen line is kept in $GEN.
@@ -235,6 +237,7 @@ ratios() { # "a1 a2 …" "b1 b2 …": the median of the rounds' ratios a/b
 		awk '{printf "%.2f", $1}'
 }
 mallocs() { curl -sf "$BASE/metrics" | awk '/^go_memstats_mallocs_total / {printf "%.0f\n", $2; f = 1} END {exit !f}'; }
+med() { echo "$1" | median; }
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR] = $1} END {if (NR == 0) exit 1; if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 # The allocations of one scrape of /metrics, taken off each measurement.
 m1=$(mallocs) m2=$(mallocs) m3=$(mallocs)
@@ -360,8 +363,9 @@ add "list 20 by département" list "$BASE" "$tmp/depts.lua" "$tmp/depts.targets"
 # q (internal/store/search.go): the text becomes one tsquery (the words
 # spelled near each word, from the search_words dictionary), the matches are
 # counted up to 1,001, then a page is read ranked (at most 1,000 matches)
-# or in name order (more): a walk of the name index's first WALK rows,
-# and, when that does not fill the page, the matches sorted. The store
+# or in the shuffle order (more; a hash of the id): a walk of the shuffle
+# index's first WALK rows, and, when that does not fill the page, the
+# matches sorted. The store
 # plans these statements with their values (custom plans: pgbench -M
 # extended, as the .mode file says); only the statements the store runs
 # for this word on this data set are in the script.
@@ -375,14 +379,14 @@ search() { # name group word url-encoded-word
 	d=$(defs "$2" "q=$3" "tsq=$tsq" cap=1001 limit=21 walk=$WALK)
 	n=$("${PSQL[@]}" -c "SELECT count(*) FROM (SELECT 1 FROM structures WHERE status IN ('published') AND structures.search_vector @@ \$t\$$tsq\$t\$::tsquery AND structures.deleted_at IS NULL LIMIT 1001) m")
 	if [ "$n" -gt 1000 ]; then
-		page='SELECT '"$COLS"' FROM (SELECT '"$COLS"', structures.search_vector FROM "structures" WHERE status IN ('"'published'"') AND structures.deleted_at IS NULL ORDER BY name, id LIMIT :walk) AS structures WHERE structures.search_vector @@ :tsq::tsquery AND "structures"."deleted_at" IS NULL ORDER BY name, id LIMIT :limit;'
-		walked=$("${PSQL[@]}" -c "SELECT count(*) FROM (SELECT structures.search_vector FROM structures WHERE status IN ('published') AND deleted_at IS NULL ORDER BY name, id LIMIT $WALK) s WHERE search_vector @@ \$t\$$tsq\$t\$::tsquery")
+		page='SELECT '"$COLS"', structures.shuffle FROM (SELECT * FROM (SELECT '"$COLS"', uuid_hash(structures.id) AS shuffle, structures.search_vector FROM "structures" WHERE status IN ('"'published'"') AND structures.deleted_at IS NULL) AS structures ORDER BY shuffle, id LIMIT :walk) AS structures WHERE structures.search_vector @@ :tsq::tsquery AND "structures"."deleted_at" IS NULL ORDER BY shuffle, id LIMIT :limit;'
+		walked=$("${PSQL[@]}" -c "SELECT count(*) FROM (SELECT structures.search_vector FROM structures WHERE status IN ('published') AND deleted_at IS NULL ORDER BY uuid_hash(id), id LIMIT $WALK) s WHERE search_vector @@ \$t\$$tsq\$t\$::tsquery")
 		if [ "$walked" -le 20 ]; then # the walk does not fill the page: the sorted matches follow
 			printf '%s\n' "$page" > "$tmp/$2-walk.sql"
-			page='SELECT '"$COLS"' FROM (SELECT '"$COLS"' FROM "structures" WHERE status IN ('"'published'"') AND structures.search_vector @@ :tsq::tsquery AND structures.deleted_at IS NULL OFFSET 0) AS structures WHERE "structures"."deleted_at" IS NULL ORDER BY name, id LIMIT :limit;'
-			SEARCH_ORDER[$2]="name order ($n+ matches; $walked in the first $WALK names, then sorted)"
+			page='SELECT * FROM (SELECT * FROM (SELECT '"$COLS"', uuid_hash(structures.id) AS shuffle FROM "structures" WHERE status IN ('"'published'"') AND structures.search_vector @@ :tsq::tsquery AND structures.deleted_at IS NULL) AS structures OFFSET 0) AS structures WHERE "structures"."deleted_at" IS NULL ORDER BY shuffle, id LIMIT :limit;'
+			SEARCH_ORDER[$2]="shuffle order ($n+ matches; $walked in the first $WALK of the shuffle, then sorted)"
 		else
-			SEARCH_ORDER[$2]="name order ($n+ matches; a walk of the name index)"
+			SEARCH_ORDER[$2]="shuffle order ($n+ matches; a walk of the shuffle index)"
 		fi
 	else
 		page='SELECT * FROM (SELECT '"$COLS, $RANK"' AS rank FROM "structures" WHERE status IN ('"'published'"') AND structures.search_vector @@ :tsq::tsquery AND structures.deleted_at IS NULL) AS structures WHERE "structures"."deleted_at" IS NULL ORDER BY rank DESC, id DESC LIMIT :limit;'
@@ -404,6 +408,7 @@ search "full text, most common word (solidaire)" q-common solidaire solidaire
 search "full text, medium word (apiculture)" q-medium apiculture apiculture
 search "full text, rare word (méthanisation)" q-rare méthanisation m%C3%A9thanisation
 search "trigram name search (Sombornon, a typo)" q-typo Sombornon Sombornon
+search "full text, a word that begins names (ressourcerie)" q-names ressourcerie ressourcerie
 
 # radius 10 km, top 50, nearest first: a bounding box on the (lat, lon)
 # index, then the haversine distance (the box computed as the store does).
@@ -433,7 +438,7 @@ cat > "$tmp/page1.sql" <<SQL
 SELECT $COLS FROM "structures" WHERE status IN ('published') AND structures.deleted_at IS NULL AND "structures"."deleted_at" IS NULL ORDER BY name, id LIMIT 21;
 SQL
 cat > "$tmp/deep.sql" <<SQL
-SELECT $COLS FROM "structures" WHERE status IN ('published') AND structures.deleted_at IS NULL AND (name, id) > (:kname, :kid) AND "structures"."deleted_at" IS NULL ORDER BY name, id LIMIT 21;
+SELECT $COLS FROM "structures" WHERE status IN ('published') AND structures.deleted_at IS NULL AND (name, id) > (SELECT :kname::text, :kid::uuid) AND "structures"."deleted_at" IS NULL ORDER BY name, id LIMIT 21;
 SQL
 row=$("${PSQL[@]}" -F $'\t' -c "SELECT name, id FROM structures WHERE status = 'published' AND deleted_at IS NULL ORDER BY name, id OFFSET $((DEEP_ROW - 1)) LIMIT 1")
 DEEP_NAME=${row%$'\t'*} DEEP_ID=${row#*$'\t'}
@@ -461,6 +466,7 @@ declare -a R_API R_SQL R_PEER R_P99 R_P99N R_ALLOC R_HELD E_SECS
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 groups=$(printf '%s\n' "${E_GROUP[@]}" | awk '!seen[$0]++')
 for g in $groups; do
+	[ -z "$ONLY" ] || [[ " $ONLY " == *" $g "* ]] || continue
 	members=()
 	for i in $(seq 0 $((ne - 1))); do [ "${E_GROUP[i]}" = "$g" ] && members+=("$i"); done
 	# Warm-up (caches, prepared statements), which also gives the rate
@@ -497,6 +503,14 @@ for g in $groups; do
 	done
 done
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+if [ -n "$ONLY" ]; then # a quick look at some groups: no report
+	for i in $(seq 0 $((ne - 1))); do
+		[ -n "${R_API[i]:-}" ] || continue
+		log "${E_NAME[i]}: API $(med "${R_API[i]}") rps, SQL $(med "${R_SQL[i]}") tps, API ÷ SQL $(ratios "${R_API[i]}" "${R_SQL[i]}")$( [ -z "${E_PEER_URL[i]}" ] || echo ", API ÷ peer $(ratios "${R_API[i]}" "${R_PEER[i]}")"), p99 $(med "${R_P99[i]}") ms, allocs $(med "${R_ALLOC[i]}")"
+	done
+	log "load average $LOAD_START at the start, $LOAD_END at the end"
+	exit 0
+fi
 
 # CSV export: every published structure, streamed; the server's peak RSS
 # (VmHWM, reset before each export when the kernel allows it).
@@ -564,7 +578,6 @@ if [ "$ALLOCS" = 1 ]; then
 fi
 
 # --------------------------------------------------------------- report
-med() { echo "$1" | median; }
 num() { awk -v v="$1" 'BEGIN { printf (v < 100 ? "%.1f" : "%.0f"), v }'; }
 dec1() { awk -v v="$1" 'BEGIN { printf "%.1f", v }'; }
 nums() { local v out=""; for v in $1; do out+=" $(num "$v")"; done; echo "$out"; }
@@ -581,7 +594,7 @@ done
 p1=${pages[0]} pd=${pages[1]}
 deep_line="Page $PAGE_DEEP (after row $DEEP_ROW of $NSTRUCT, in name order) against page 1, alternating in each round (medians of the rounds' ratios): it costs $(ratios "${R_API[p1]}" "${R_API[pd]}")× page 1 through the API (page-1 rps ÷ deep-page rps), $(ratios "${R_SQL[p1]}" "${R_SQL[pd]}")× in SQL, and its p99 at 50% load is $(ratios "${R_P99[pd]}" "${R_P99[p1]}")× page 1's (medians $(dec1 "$(med "${R_P99[pd]}")") ms and $(dec1 "$(med "${R_P99[p1]}")") ms)."
 searches=""
-for g in q-common q-medium q-rare q-typo; do searches+="${g#q-} word ${SEARCH_ORDER[$g]}, "; done
+for g in q-common q-medium q-rare q-typo q-names; do searches+="${g#q-} word ${SEARCH_ORDER[$g]}, "; done
 
 notes=$( [ -f "$OUT" ] && sed -n '/^## Notes/,$p' "$OUT" || true)
 cat > "$OUT.new" <<MD

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/csv"
@@ -343,13 +342,20 @@ type rawLine struct {
 	err  error
 }
 
+// maxLineBytes bounds one NDJSON line (a structure is a few kB): a longer
+// one is rejected, and the lines after it are still read.
+const maxLineBytes = 16 << 20
+
 func ndjsonLines(data []byte) []rawLine {
 	var out []rawLine
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(nil, 16<<20)
-	for n := 1; sc.Scan(); n++ {
-		if line := bytes.TrimSpace(sc.Bytes()); len(line) > 0 {
-			out = append(out, rawLine{line: n, json: bytes.Clone(line)})
+	for n := 1; len(data) > 0; n++ {
+		line, rest, _ := bytes.Cut(data, []byte("\n"))
+		data = rest
+		switch line = bytes.TrimSpace(line); {
+		case len(line) > maxLineBytes:
+			out = append(out, rawLine{line: n, err: fmt.Errorf("the line is longer than %d MiB", maxLineBytes>>20)})
+		case len(line) > 0:
+			out = append(out, rawLine{line: n, json: line})
 		}
 	}
 	return out

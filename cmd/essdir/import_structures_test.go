@@ -150,3 +150,22 @@ func TestImportStructuresInSeveralBatches(t *testing.T) {
 		t.Fatalf("the rerun changed something: %d structures, %d changes", got, changes)
 	}
 }
+
+// TestImportRejectsAnOverlongLine: an NDJSON line over the limit is a
+// rejected line, and the lines after it are still read (they vanished).
+func TestImportRejectsAnOverlongLine(t *testing.T) {
+	getenv := testEnv(nil)
+	source := "import-" + uuid.NewString()[:8]
+	long := `{"name": "Trop longue", "description": "` + strings.Repeat("a", maxLineBytes) + `"}`
+	file := writeFile(t, "long.ndjson", `{"name": "Avant", "external_id": "a"}`+"\n"+long+"\n"+`{"name": "Après", "external_id": "b"}`+"\n")
+	out, err := runCLI(t, getenv, "", "import", "structures", file, "--source", source)
+	if !errors.Is(err, errLinesRejected) {
+		t.Fatalf("import with an overlong line: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "2 created, 0 updated, 0 unchanged, 1 rejected") || !strings.Contains(out, "long.ndjson:2: rejected: the line is longer than 16 MiB") {
+		t.Fatalf("report:\n%s", out)
+	}
+	if n, _ := countSource(t, source); n != 2 {
+		t.Errorf("%d structures written, want 2", n)
+	}
+}

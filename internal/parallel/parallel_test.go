@@ -1,6 +1,7 @@
 package parallel_test
 
 import (
+	"fmt"
 	"sync/atomic"
 	"testing"
 
@@ -17,5 +18,25 @@ func TestForCallsEachIndexOnce(t *testing.T) {
 				t.Fatalf("n=%d: index %d called %d times", n, i, c)
 			}
 		}
+	}
+}
+
+// A panic in f reaches the caller, as in a plain loop (where the server's
+// recovery answers a 500), rather than ending the process.
+func TestForRaisesAPanicInTheCaller(t *testing.T) {
+	for _, n := range []int{10, 1000} {
+		func() {
+			defer func() {
+				if p := recover(); p != "item 700 of 1000" && p != "item 7 of 10" {
+					t.Errorf("n=%d: recovered %v", n, p)
+				}
+			}()
+			parallel.For(n, func(i int) {
+				if i == n*7/10 {
+					panic(fmt.Sprintf("item %d of %d", i, n))
+				}
+			})
+			t.Errorf("n=%d: For returned after a panic", n)
+		}()
 	}
 }

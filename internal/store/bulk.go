@@ -156,13 +156,15 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 	// No JIT either: disabling the scan makes every plan that keeps one
 	// (the COPYed temporary table's) look dear enough to be compiled, which
 	// cost 70–130 ms a statement, more than the statement itself.
-	// One round trip for the settings (and the slug lock, taken first).
+	// One round trip for the settings and the slug lock, the first lock
+	// the transaction takes, after them: waiting for it counts against the
+	// batch's own statement timeout (an import's), not a request's.
 	settings := "SET LOCAL enable_seqscan = off; SET LOCAL jit = off"
 	if s.bulkStatementTimeout > 0 {
 		settings += "; SET LOCAL statement_timeout = " + strconv.FormatInt(s.bulkStatementTimeout.Milliseconds(), 10)
 	}
 	if slugLocking != "" {
-		settings = slugLocking + "; " + settings
+		settings += "; " + slugLocking
 	}
 	if err := tx.Exec(settings).Error; err != nil {
 		return nil, err
@@ -284,7 +286,17 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 		return nil, streamErr
 	}
 	if len(slugged) > 0 {
-		free, err := freeSlugs(tx, t.name, slugBases)
+		derives := make([]bool, len(created))
+		for _, i := range slugged {
+			derives[i] = true
+		}
+		var chosen []string // the slugs the other new items chose
+		for i, rec := range created {
+			if slug, _ := t.slug(rec); !derives[i] && slug != nil && *slug != "" {
+				chosen = append(chosen, *slug)
+			}
+		}
+		free, err := freeSlugs(tx, t.name, slugBases, chosen)
 		if err != nil {
 			return nil, err
 		}

@@ -56,19 +56,24 @@ func streamCreated[D any, P essdir.Writable[D], R any](ctx context.Context, tx *
 			derived[i] = essdir.Slugify(essdir.CleanText(base))
 		}
 	})
-	var pre []string
+	var pre, chosen []string
 	slugOf := make([]int, len(items)) // index in pre, or -1
 	for i := range items {
 		slugOf[i] = -1
-		if fresh(i) && givenSlug != nil && !givenSlug[i] {
+		switch {
+		case fresh(i) && givenSlug != nil && !givenSlug[i]:
 			slugOf[i] = len(pre)
 			pre = append(pre, derived[i])
+		case fresh(i) && givenSlug != nil:
+			if slug, _ := t.slug(items[i].Record); slug != nil && *slug != "" {
+				chosen = append(chosen, *slug)
+			}
 		}
 	}
 	var free []string
 	if len(pre) > 0 {
 		var err error
-		if free, err = freeSlugs(tx, t.name, pre); err != nil {
+		if free, err = freeSlugs(tx, t.name, pre, chosen); err != nil {
 			return err
 		}
 	}
@@ -81,10 +86,26 @@ func streamCreated[D any, P essdir.Writable[D], R any](ctx context.Context, tx *
 		ready[i] = make(chan struct{})
 	}
 	checked := make(chan struct{})
+	// A panic in the checks is raised again below, in the caller's
+	// goroutine (where the server's recovery answers it), after the items
+	// left waiting are released so that the COPY stops.
+	var panicked any
+	done := make([]bool, len(items))
 	go func() {
 		defer close(checked)
+		defer func() {
+			if panicked = recover(); panicked != nil {
+				for i := range ready {
+					if !done[i] {
+						failed[i] = errStreamStopped
+						close(ready[i])
+					}
+				}
+			}
+		}()
 		parallel.For(len(items), func(i int) {
 			prepare(i)
+			done[i] = true
 			close(ready[i])
 		})
 	}()
@@ -92,6 +113,9 @@ func streamCreated[D any, P essdir.Writable[D], R any](ctx context.Context, tx *
 		slugOf: slugOf, pre: pre, free: free, bases: bases, now: now}
 	err = copySource(ctx, conn, t.name, cols.names, src)
 	<-checked
+	if panicked != nil {
+		panic(panicked)
+	}
 	if src.err != nil {
 		return src.err
 	}

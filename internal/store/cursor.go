@@ -22,6 +22,7 @@ const (
 	keyTime
 	keyUUID
 	keyFloat
+	keyInt
 )
 
 // sortKey is one column of an order. column is SQL written in this package,
@@ -54,6 +55,11 @@ func timeKey[R any](column string, desc bool, v func(*R) time.Time) sortKey[R] {
 // page starts strictly after the row that ended this one.
 func floatKey[R any](column string, desc bool, v func(*R) float64) sortKey[R] {
 	return sortKey[R]{column, keyFloat, desc, func(r *R) any { return v(r) }}
+}
+
+// intKey orders by an integer column or expression.
+func intKey[R any](column string, desc bool, v func(*R) int64) sortKey[R] {
+	return sortKey[R]{column, keyInt, desc, func(r *R) any { return v(r) }}
 }
 
 func idKey[R any](desc bool, v func(*R) uuid.UUID) sortKey[R] {
@@ -118,11 +124,34 @@ func (o *sortSpec[R]) decode(list, token string) ([]any, error) {
 	return vals, nil
 }
 
+// sqlType is the PostgreSQL type of a key of this kind (a sub-select's
+// parameters have no type to infer but the one written).
+func (k keyKind) sqlType() string {
+	switch k {
+	case keyFloat:
+		return "float8"
+	case keyTime:
+		return "timestamptz"
+	case keyUUID:
+		return "uuid"
+	case keyInt:
+		return "int8"
+	default:
+		return "text"
+	}
+}
+
 func (k keyKind) parse(raw json.RawMessage) (any, bool) {
+	if string(raw) == "null" { // json.Unmarshal leaves the zero value: "", 0, year 1
+		return nil, false
+	}
 	switch k {
 	case keyFloat:
 		var f float64
 		return f, json.Unmarshal(raw, &f) == nil
+	case keyInt:
+		var n int64
+		return n, json.Unmarshal(raw, &n) == nil
 	case keyTime:
 		var t time.Time
 		return t, json.Unmarshal(raw, &t) == nil
@@ -173,6 +202,17 @@ func (o *sortSpec[R]) startAfter(q *gorm.DB, list, token string) (*gorm.DB, erro
 }
 
 // after is the condition "strictly after the row with these key values".
+//
+// With keys in one direction, the values come from a sub-select, (name,
+// id) > (SELECT $1::text, $2::uuid), which PostgreSQL runs once as an
+// InitPlan before the scan: the index still starts at the cursor's row,
+// but the plan no longer depends on the values. Written as (name, id) >
+// ($1, $2), each value's selectivity made the plan of a deep page look
+// cheaper than the generic plan of the prepared statement (20 against 46
+// on the 1M set), so PostgreSQL planned every page anew: 0.15–0.2 ms of
+// planning for a page that takes 0.1 ms to read, twice the cost of page 1
+// (whose statement has no parameter, hence one cached plan). Through the
+// InitPlan the generic plan is chosen after five executions, as for page 1.
 func (o *sortSpec[R]) after(vals []any, sameDir bool) (string, []any) {
 	cmp := func(k sortKey[R]) string {
 		if k.desc {
@@ -184,9 +224,9 @@ func (o *sortSpec[R]) after(vals []any, sameDir bool) (string, []any) {
 		cols := make([]string, len(o.keys))
 		marks := make([]string, len(o.keys))
 		for i, k := range o.keys {
-			cols[i], marks[i] = k.column, "?"
+			cols[i], marks[i] = k.column, "?::"+k.kind.sqlType()
 		}
-		sql := "(" + strings.Join(cols, ", ") + ") " + cmp(o.keys[0]) + " (" + strings.Join(marks, ", ") + ")"
+		sql := "(" + strings.Join(cols, ", ") + ") " + cmp(o.keys[0]) + " (SELECT " + strings.Join(marks, ", ") + ")"
 		return sql, vals
 	}
 	var ors []string

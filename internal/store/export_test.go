@@ -71,3 +71,6 @@ func (s ScanNative) Scan(r pgx.Rows, row *DecodedRow) error { return s.s.scan(r,
 // WalkBudget lets tests lower the rows a text search in an index order
 // walks before it sorts its matches.
 var WalkBudget = &walkBudget
+
+// SlugLock is the advisory lock of slug writers.
+const SlugLock = slugLock

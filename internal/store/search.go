@@ -40,13 +40,40 @@ const searchRank = `((structures.search_vector @@ websearch_to_tsquery('essdir_f
 
 // rankedMax bounds the matches a relevance order ranks: ranking every match
 // of a common word costs a second on a million rows (BENCH.md). Above it,
-// the matches come in name order, read from the name index; the cursor
-// remembers which order its list took.
+// the matches come in the shuffle order (shuffleKey); the cursor remembers
+// which order its list took.
 var rankedMax = 1000
 
-// sortRelevanceByName is the relevance order of a text with more than
+// sortRelevanceShuffled is the relevance order of a text with more than
 // rankedMax matches. Clients never name it; their cursors do.
+const sortRelevanceShuffled essdir.Sort = "relevance:shuffle"
+
+// sortRelevanceByName is that order in a place whose index serves name
+// order (inNamedPlace), and was the order everywhere before the shuffle:
+// the cursors issued then still lead to their next page.
 const sortRelevanceByName essdir.Sort = "relevance:name"
+
+// shuffleKey places every structure in a fixed pseudo-random order: a hash
+// of its id, served by the index structures_shuffle_idx (migration 00010).
+// It is the order of a text too common to rank because it is unrelated to
+// any text: the matches of any word are spread evenly along it, so walking
+// its index finds a page of matches after about 21 × N / M rows (N
+// structures, M matches) whatever the word. In name order the matches of a
+// word that begins names gather under its letter: "ressourcerie" begins
+// 65,967 names of the 1M set, the first after 755,633 others: a walk of
+// the name index found none, and sorting every match took 0.5–1.1 s. The
+// order is stable (an id never changes), the same for every page of a
+// cursor and for every client, and favours no name.
+//
+// The statements of that order read the structures through a subquery that
+// names the hash (keyed), so that the walk's index order carries to the
+// page: ordered by uuid_hash(id) over the walk's rows, PostgreSQL could not
+// tell they came in that order, and sorted all 4,000 instead of stopping at
+// the page.
+const shuffleKey = "shuffle"
+
+// shuffleColumn computes shuffleKey, the expression of structures_shuffle_idx.
+const shuffleColumn = "uuid_hash(structures.id) AS shuffle"
 
 // selection is a filter whose text is resolved: tsquery is
 // essdir_search_tsquery(Q) in PostgreSQL's text form ("" when Q is empty,
@@ -194,7 +221,8 @@ func nearQuery(db *gorm.DB, sel selection) *gorm.DB {
 }
 
 // searchColumns are the columns a search reads: the row, its rank with a
-// text when rank is set, its distance near a point.
+// text when rank is set, its distance near a point, its place in the
+// shuffle in that order.
 func searchColumns(sel selection, rank bool) (string, []any) {
 	cols := []string{structureReadColumns}
 	var args []any
@@ -205,6 +233,9 @@ func searchColumns(sel selection, rank bool) (string, []any) {
 	if sel.Near != nil {
 		cols = append(cols, distanceKM+" AS distance_km")
 		args = append(args, distanceArgs(sel.Near)...)
+	}
+	if sel.Sort == sortRelevanceShuffled {
+		cols = append(cols, shuffleColumn)
 	}
 	return strings.Join(cols, ", "), args
 }
@@ -222,13 +253,11 @@ func (s *Store) searchStructures(ctx context.Context, f essdir.StructureFilter) 
 	var page *essdir.Page[essdir.Structure]
 	err := s.searching(ctx, f, false, func(db *gorm.DB, sel selection) error {
 		if sel.Sort == essdir.SortRelevance {
-			byName, err := tooManyToRank(db, sel)
+			order, err := relevanceOrder(db, sel)
 			if err != nil {
 				return err
 			}
-			if byName {
-				sel.Sort = sortRelevanceByName
-			}
+			sel.Sort = order
 		}
 		var err error
 		switch sel.Sort {
@@ -242,15 +271,16 @@ func (s *Store) searchStructures(ctx context.Context, f essdir.StructureFilter) 
 	return page, err
 }
 
-// walkBudget bounds the rows a text search in an index order (name, the
-// relevance's name fallback, -updated_at) reads along that index before it
-// sorts its matches instead. Walking the index finds a page quickly when
-// the matches are spread over it (21 rows of 949,666 for "solidaire"), not
-// when they gather at one end: "mutuelle" begins 25,412 names, the first
-// after 673,433 others in name order (2.5–5 s walked, 0.24 s sorted on
-// the 1M set). Sorting costs a row per match, walking a row per
-// row read: with a budget B the worst is about B + 21 × N / B rows, least
-// near B = √(21 N), 4,500 for a million.
+// walkBudget bounds the rows a text search in an index order (the shuffle
+// of a text too common to rank, name, -updated_at) reads along that index
+// before it sorts its matches instead. Walking the index finds a page
+// quickly when the matches are spread over it (21 rows of 949,666 for
+// "solidaire"), not when there are few of them or they gather at one end
+// (in name order, "mutuelle" begins 25,412 names, the first after 673,433
+// others: 2.5–5 s walked, 0.24 s sorted on the 1M set; the shuffle spreads
+// every word). Sorting costs a row per match, walking a row per row read:
+// with a budget B the worst is about B + 21 × N / B rows, least near B =
+// √(21 N), 4,500 for a million.
 var walkBudget = 4000
 
 // textPageInIndexOrder is one page of a text search in an index order: the
@@ -267,8 +297,8 @@ func textPageInIndexOrder(db *gorm.DB, sel selection) (*essdir.Page[essdir.Struc
 	others := sel
 	others.Q = ""
 	cols, args := searchColumns(others, false)
-	rows := structureFilterQuery(db.Session(&gorm.Session{NewDB: true}).Table("structures"), others).
-		Where("structures.deleted_at IS NULL").Select(cols+", structures.search_vector", args...)
+	rows := keyed(db, sel.Sort, structureFilterQuery(db.Session(&gorm.Session{NewDB: true}).Table("structures"), others).
+		Where("structures.deleted_at IS NULL").Select(cols+", structures.search_vector", args...))
 	if rows, err = order.apply(rows, structures.name, sel.Cursor); err != nil {
 		return nil, err
 	}
@@ -276,108 +306,107 @@ func textPageInIndexOrder(db *gorm.DB, sel selection) (*essdir.Page[essdir.Struc
 	if sel.Near != nil {
 		shown += ", structures.distance_km"
 	}
-	walk := db.Session(&gorm.Session{NewDB: true}).Table("(?) AS structures", rows.Limit(walkBudget)).
-		Where(searchMatch, sel.tsquery).Select(shown)
-	page, err := pageOf(walk, structures, sel.List, false)
-	if err != nil || page.NextCursor != "" {
+	if sel.Sort == sortRelevanceShuffled {
+		shown += ", structures.shuffle"
+	}
+	// The total counts every match, not the walk's nor those after the
+	// cursor: counted once, apart.
+	list := sel.List
+	list.IncludeTotal = false
+	var total *int
+	var lowerBound bool
+	if sel.IncludeTotal {
+		all := structureFilterQuery(db.Session(&gorm.Session{NewDB: true}).Table("structures"), sel).
+			Where("structures.deleted_at IS NULL")
+		if total, lowerBound, err = cappedCount(all); err != nil {
+			return nil, err
+		}
+	}
+	withTotal := func(page *essdir.Page[essdir.Structure], err error) (*essdir.Page[essdir.Structure], error) {
+		if page != nil {
+			page.Total, page.TotalIsLowerBound = total, lowerBound
+		}
 		return page, err
 	}
+	walk := db.Session(&gorm.Session{NewDB: true}).Table("(?) AS structures", rows.Limit(walkBudget)).
+		Where(searchMatch, sel.tsquery).Select(shown)
+	page, err := pageOf(walk, structures, list, false)
+	if err != nil || page.NextCursor != "" {
+		return withTotal(page, err)
+	}
 	cols, args = searchColumns(sel, false)
-	matches := structureFilterQuery(db.Session(&gorm.Session{NewDB: true}).Table("structures"), sel).
-		Where("structures.deleted_at IS NULL").Select(cols, args...)
+	matches := keyed(db, sel.Sort, structureFilterQuery(db.Session(&gorm.Session{NewDB: true}).Table("structures"), sel).
+		Where("structures.deleted_at IS NULL").Select(cols, args...))
 	if matches, err = order.startAfter(matches, structures.name, sel.Cursor); err != nil {
 		return nil, err
 	}
-	return pageOf(db.Session(&gorm.Session{NewDB: true}).Table("(? OFFSET 0) AS structures", matches), structures, sel.List, false)
+	return withTotal(pageOf(db.Session(&gorm.Session{NewDB: true}).Table("(? OFFSET 0) AS structures", matches), structures, list, false))
 }
 
-// tooManyToRank decides the relevance order of a list: ranked when the text
-// matches at most rankedMax structures, else by name. A cursor keeps the
-// decision of its first page.
-func tooManyToRank(db *gorm.DB, sel selection) (bool, error) {
+// keyed is q, read through a subquery named structures when the order s
+// sorts by a computed column (the shuffle), so that the cursor's condition
+// and the order may name that column. PostgreSQL pulls the subquery up: the
+// condition and the order still reach the index of the expression.
+func keyed(db *gorm.DB, s essdir.Sort, q *gorm.DB) *gorm.DB {
+	if s != sortRelevanceShuffled {
+		return q
+	}
+	return db.Session(&gorm.Session{NewDB: true}).Table("(?) AS structures", q)
+}
+
+// relevanceOrder decides the relevance order of a list: ranked when the
+// text matches at most rankedMax structures, else the shuffle, or the
+// names in a place whose index serves them. A cursor keeps the decision of
+// its first page.
+func relevanceOrder(db *gorm.DB, sel selection) (essdir.Sort, error) {
 	if sel.Cursor != "" {
-		return cursorSort(sel.Cursor) == sortRelevanceByName, nil
+		if s := cursorSort(sel.Cursor); s == sortRelevanceShuffled || s == sortRelevanceByName {
+			return s, nil
+		}
+		// Anyone can write a ranked cursor, and ranking every match of a
+		// common word is what the bound is for: the matches are counted
+		// again. They may have grown since the first page, hence twice the
+		// bound; beyond it the walk must start again.
+		n, err := countMatches(db, sel, 2*rankedMax)
+		switch {
+		case err != nil:
+			return "", err
+		case n > int64(2*rankedMax):
+			return "", &essdir.Error{Code: essdir.EMALFORMED, Message: "the search now matches too many structures to go on in relevance order",
+				Fields: []essdir.FieldError{{Field: "cursor", Message: "start again without a cursor"}}}
+		}
+		return essdir.SortRelevance, nil
 	}
-	sub := structureFilterQuery(db.Session(&gorm.Session{NewDB: true}).Table("structures"), sel).
-		Where("structures.deleted_at IS NULL").Select("1").Limit(rankedMax + 1)
-	n, err := countNative(db.Session(&gorm.Session{NewDB: true}).Table("(?) AS matches", sub))
+	n, err := countMatches(db, sel, rankedMax)
 	if err != nil {
-		return false, err
+		return "", err
 	}
-	return n > int64(rankedMax), nil
+	switch {
+	case n <= int64(rankedMax):
+		return essdir.SortRelevance, nil
+	case inNamedPlace(sel):
+		return sortRelevanceByName, nil
+	}
+	return sortRelevanceShuffled, nil
+}
+
+// countMatches counts sel's live structures, up to max + 1.
+func countMatches(db *gorm.DB, sel selection, max int) (int64, error) {
+	sub := structureFilterQuery(db.Session(&gorm.Session{NewDB: true}).Table("structures"), sel).
+		Where("structures.deleted_at IS NULL").Select("1").Limit(max + 1)
+	return countNative(db.Session(&gorm.Session{NewDB: true}).Table("(?) AS matches", sub))
+}
+
+// inNamedPlace reports whether sel keeps one département, région, commune
+// or legal form: their (code, name, id) indexes serve its structures in
+// name order, so a text too common to rank comes in that order (on the 1M
+// set, "solidaire" in one département: a page read from its index, 21 ms;
+// in the shuffle, 0.4 s to order the département's 20,000 structures).
+func inNamedPlace(sel selection) bool {
+	return len(sel.DepartmentCodes) == 1 || len(sel.RegionCodes) == 1 || len(sel.INSEECodes) == 1 || len(sel.LegalForms) == 1
 }
 
 func badSort(msg string) error {
 	return &essdir.Error{Code: essdir.EMALFORMED, Message: "unknown sort",
 		Fields: []essdir.FieldError{{Field: "sort", Message: msg}}}
-}
-
-// FindStructureFacets counts the structures f selects by legal form,
-// sector, label and département, most frequent first (ties by value).
-func (s *Store) FindStructureFacets(ctx context.Context, f essdir.StructureFilter) (*essdir.StructureFacets, error) {
-	out := &essdir.StructureFacets{}
-	err := s.searching(ctx, f, true, func(tx *gorm.DB, sel selection) error {
-		selected := func() *gorm.DB {
-			return structureFilterQuery(tx.Session(&gorm.Session{NewDB: true}).Table("structures"), sel).
-				Where("structures.deleted_at IS NULL")
-		}
-		facets := []struct {
-			dest *[]essdir.FacetCount
-			sql  string
-			cols string
-		}{
-			{&out.LegalForm, "SELECT legal_form AS value, count(*) AS count FROM (?) s WHERE legal_form IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1", "structures.legal_form"},
-			{&out.Sector, "SELECT v AS value, count(*) AS count FROM (?) s, unnest(s.sectors) v GROUP BY 1 ORDER BY 2 DESC, 1", "structures.sectors"},
-			{&out.Label, "SELECT v AS value, count(*) AS count FROM (?) s, unnest(s.labels) v GROUP BY 1 ORDER BY 2 DESC, 1", "structures.labels"},
-			{&out.DepartmentCode, "SELECT department_code AS value, count(*) AS count FROM (?) s WHERE department_code IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1", "structures.department_code"},
-		}
-		for _, fc := range facets {
-			var rows []struct {
-				Value string
-				Count int
-			}
-			if err := tx.Raw(fc.sql, selected().Select(fc.cols)).Scan(&rows).Error; err != nil {
-				return err
-			}
-			*fc.dest = make([]essdir.FacetCount, len(rows))
-			for i, r := range rows {
-				(*fc.dest)[i] = essdir.FacetCount{Value: r.Value, Count: r.Count}
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-// EachStructure streams every structure f selects to fn, one row at a
-// time from the server (nothing is collected), in f's order: name,
-// -updated_at or distance (relevance is not computed for a whole set: name).
-func (s *Store) EachStructure(ctx context.Context, f essdir.StructureFilter, fn func(*essdir.Structure) error) error {
-	if f.Sort == essdir.SortDistance && f.Near == nil {
-		return badSort("distance needs a point (near)")
-	}
-	if f.Sort == essdir.SortRelevance || f.Sort == "" {
-		f.Sort = essdir.SortName
-	}
-	order, err := structures.sort(f.Sort)
-	if err != nil {
-		return err
-	}
-	sel, err := s.textQuery(ctx, f)
-	if err != nil {
-		return err
-	}
-	// The rows are read natively (native.go): GORM builds the statement, pgx
-	// runs it in a transaction with the settings of a whole-set read and
-	// scans each row without reflection.
-	q, err := order.apply(searchQuery(s.db.WithContext(ctx), sel, false), structures.name, "")
-	if err != nil {
-		return err
-	}
-	settings := s.searchSettings(f)
-	s.statements.Add(int64(len(settings)))
-	return translate(eachRow(q, settings, structures.field, func(r *structureRow) error { return fn(r.toDomain()) }))
 }

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"strings"
 	"testing"
@@ -196,11 +197,36 @@ func TestSearchCursorWalksEveryRecordOnce(t *testing.T) {
 	}
 }
 
+// shuffled is names in the shuffle order, the relevance order of a text
+// too common to rank: the hash of the id, then the id.
+func shuffled(t *testing.T, st *store.Store, source string, names ...string) string {
+	t.Helper()
+	rows, err := st.SQL().Query(`SELECT name FROM structures WHERE deleted_at IS NULL AND source = $1 AND name = ANY ($2)
+		ORDER BY uuid_hash(id), id`, source, names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, n)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(out, "|")
+}
+
 // TestSearchTextInIndexOrder proves that a text search in name or date
-// order gives every match once, in order, whether a page comes from
-// walking the order's index (the matches are spread) or from sorting the
-// matches (they come after the walk's budget: a budget of one row makes
-// every page but the first few sort).
+// order, or in the shuffle of a text too common to rank, gives every match
+// once, in order, whether a page comes from walking the order's index (the
+// matches are spread) or from sorting the matches (they come after the
+// walk's budget: a budget of one row makes every page but the first few
+// sort).
 func TestSearchTextInIndexOrder(t *testing.T) {
 	st := openStore(t)
 	source, _ := searchSet(t, st)
@@ -213,25 +239,31 @@ func TestSearchTextInIndexOrder(t *testing.T) {
 		old := *store.WalkBudget
 		*store.WalkBudget = budget
 		for _, tc := range []struct {
-			sort essdir.Sort
-			q    string
-			near *essdir.Point
-			want string
+			sort   essdir.Sort
+			q      string
+			near   *essdir.Point
+			want   string
+			radius float64
 		}{
-			{essdir.SortName, "sombernon", nil, "Jardins 100% Solidaires|La Boucle|Le Champ des Sourires|Maison de l'Économie Sociale"},
-			{essdir.SortName, "solidaires", nil, "Jardins 100% Solidaires|Maison de l'Économie Sociale"},
-			{essdir.SortUpdatedAtDesc, "sombornon", nil, "Le Champ des Sourires|Jardins 100% Solidaires|Maison de l'Économie Sociale|La Boucle"},
-			{"", "sombornon -boucle", nil, "Jardins 100% Solidaires|Le Champ des Sourires|Maison de l'Économie Sociale"},
-			{essdir.SortName, "sombernon", near, "La Boucle|Maison de l'Économie Sociale"},
+			{essdir.SortName, "sombernon", nil, "Jardins 100% Solidaires|La Boucle|Le Champ des Sourires|Maison de l'Économie Sociale", 0},
+			{essdir.SortName, "solidaires", nil, "Jardins 100% Solidaires|Maison de l'Économie Sociale", 0},
+			{essdir.SortUpdatedAtDesc, "sombornon", nil, "Le Champ des Sourires|Jardins 100% Solidaires|Maison de l'Économie Sociale|La Boucle", 0},
+			{"", "sombornon -boucle", nil, shuffled(t, st, source, "Jardins 100% Solidaires", "Le Champ des Sourires", "Maison de l'Économie Sociale"), 0},
+			{essdir.SortName, "sombernon", near, "La Boucle|Maison de l'Économie Sociale", 8},
+			// Three within 12 km, too many to rank: the shuffle, each with its distance.
+			{"", "sombernon", near, shuffled(t, st, source, "La Boucle", "Maison de l'Économie Sociale", "Jardins 100% Solidaires"), 12},
 		} {
 			f := essdir.StructureFilter{Sources: []string{source}, Q: tc.q, List: essdir.List{Sort: tc.sort}}
 			if tc.near != nil {
-				f.Near, f.RadiusKM = tc.near, 8
+				f.Near, f.RadiusKM = tc.near, tc.radius
 			}
 			got := walk(t, st, f)
 			var order []string
 			for _, s := range got {
 				order = append(order, s.Name)
+				if (s.DistanceKM != nil) != (tc.near != nil) {
+					t.Errorf("budget %d, %s, q=%q: %s has distance %v", budget, tc.sort, tc.q, s.Name, s.DistanceKM)
+				}
 			}
 			if strings.Join(order, "|") != tc.want {
 				t.Errorf("budget %d, %s, q=%q: %q, want %q", budget, tc.sort, tc.q, strings.Join(order, "|"), tc.want)
@@ -243,7 +275,7 @@ func TestSearchTextInIndexOrder(t *testing.T) {
 
 func TestSearchRanksBoundedCandidates(t *testing.T) {
 	st := openStore(t)
-	source, _ := searchSet(t, st)
+	source, recs := searchSet(t, st)
 	old := *store.RankedMax
 	*store.RankedMax = 2
 	t.Cleanup(func() { *store.RankedMax = old })
@@ -253,17 +285,102 @@ func TestSearchRanksBoundedCandidates(t *testing.T) {
 	for _, s := range got {
 		order = append(order, s.Name)
 	}
-	// Four matches, more than two: name order, over every page.
+	// Four matches, more than two: the shuffle order, over every page.
+	want := shuffled(t, st, source, "Jardins 100% Solidaires", "La Boucle", "Le Champ des Sourires", "Maison de l'Économie Sociale")
+	if strings.Join(order, "|") != want {
+		t.Errorf("order = %q, want the shuffle %q", strings.Join(order, "|"), want)
+	}
+	// In one département, whose index serves name order: name order.
+	inDept := f
+	inDept.DepartmentCodes = []string{"21"}
+	got = walk(t, st, inDept)
+	order = order[:0]
+	for _, s := range got {
+		order = append(order, s.Name)
+	}
 	if want := "Jardins 100% Solidaires|La Boucle|Le Champ des Sourires|Maison de l'Économie Sociale"; strings.Join(order, "|") != want {
-		t.Errorf("order = %q, want name order %q", strings.Join(order, "|"), want)
+		t.Errorf("in a département: %q, want name order %q", strings.Join(order, "|"), want)
+	}
+	// A cursor issued when that order was the names' everywhere still
+	// leads on in name order.
+	jardins := recs["Jardins 100% Solidaires"]
+	before := essdir.StructureFilter{Sources: []string{source}, Q: "sombernon", List: essdir.List{Limit: 2,
+		Cursor: base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, `{"l":"structures","s":"relevance:name","k":[%q,%q]}`, jardins.Name, jardins.ID))}}
+	page, err := st.FindStructures(context.Background(), before)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if names(page) != "La Boucle|Le Champ des Sourires" {
+		t.Errorf("after an old name-order cursor: %q", names(page))
 	}
 	f.Q = "solidaires"
-	page, err := st.FindStructures(context.Background(), f)
+	page, err = st.FindStructures(context.Background(), f)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if names(page) != "Jardins 100% Solidaires|Maison de l'Économie Sociale" {
 		t.Errorf("ranked: %q (the name match first)", names(page))
+	}
+}
+
+// TestSearchRankedCursorIsCounted: a cursor in ranked order (which anyone
+// can write) does not make the store rank more than twice the bound.
+func TestSearchRankedCursorIsCounted(t *testing.T) {
+	st := openStore(t)
+	source, recs := searchSet(t, st)
+	old := *store.RankedMax
+	t.Cleanup(func() { *store.RankedMax = old })
+	// "sombernon" matches four structures: ranked under a bound of 4.
+	*store.RankedMax = 4
+	f := essdir.StructureFilter{Sources: []string{source}, Q: "sombernon", List: essdir.List{Limit: 1}}
+	page, err := st.FindStructures(context.Background(), f)
+	if err != nil || page.NextCursor == "" {
+		t.Fatalf("page 1: %v, %v", page, err)
+	}
+	f.Cursor = page.NextCursor
+	// Matches grown to twice the bound: the walk goes on.
+	*store.RankedMax = 2
+	if _, err := st.FindStructures(context.Background(), f); err != nil {
+		t.Errorf("four matches, bound 2: %v", err)
+	}
+	// Beyond twice the bound, or a forged cursor over a common word: a 400.
+	*store.RankedMax = 1
+	_, err = st.FindStructures(context.Background(), f)
+	if essdir.ErrorCode(err) != essdir.EMALFORMED {
+		t.Errorf("four matches, bound 1: %v, want a malformed cursor", err)
+	}
+	jardins := recs["Jardins 100% Solidaires"]
+	f.Cursor = base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, `{"l":"structures","s":"relevance","k":[1e308,%q]}`, jardins.ID))
+	if _, err = st.FindStructures(context.Background(), f); essdir.ErrorCode(err) != essdir.EMALFORMED {
+		t.Errorf("forged ranked cursor: %v, want a malformed cursor", err)
+	}
+}
+
+// TestSearchTotalInIndexOrder: the total of a text search walked along an
+// index counts every match, on every page, whatever the walk read.
+func TestSearchTotalInIndexOrder(t *testing.T) {
+	st := openStore(t)
+	source, _ := searchSet(t, st)
+	oldMax, oldBudget := *store.RankedMax, *store.WalkBudget
+	t.Cleanup(func() { *store.RankedMax, *store.WalkBudget = oldMax, oldBudget })
+	*store.RankedMax = 2 // four matches: the shuffle
+	for _, budget := range []int{4000, 1} {
+		*store.WalkBudget = budget
+		for _, sort := range []essdir.Sort{"", essdir.SortName, essdir.SortUpdatedAtDesc} {
+			f := essdir.StructureFilter{Sources: []string{source}, Q: "sombernon", List: essdir.List{Sort: sort, Limit: 1, IncludeTotal: true}}
+			for pageNo := 1; pageNo <= 4; pageNo++ {
+				page, err := st.FindStructures(context.Background(), f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if page.Total == nil || *page.Total != 4 || page.TotalIsLowerBound {
+					t.Errorf("budget %d, sort %q, page %d: total %v (lower bound %v), want 4", budget, sort, pageNo, page.Total, page.TotalIsLowerBound)
+				}
+				if f.Cursor = page.NextCursor; f.Cursor == "" {
+					break
+				}
+			}
+		}
 	}
 }
 

@@ -16,7 +16,7 @@ import (
 // solidaire" thousands of times) that read grew with the table and was, on
 // 100,000 rows, a fifth of a bulk batch's SQL.
 //
-// slug_counters (migration 00010) keeps, per table and base, a count taken
+// slug_counters (migration 00011) keeps, per table and base, a count taken
 // such that the base's candidates 1…taken are all taken. Slugs are never
 // freed (a rename keeps its slug, a soft delete too; a DELETE or TRUNCATE of
 // the table forgets the counters, by trigger), so the first free candidate
@@ -73,7 +73,7 @@ func slugCandidate(base string, n int) string {
 // freeSlug returns the first free candidate of base (see above); the
 // transaction holds slugLock.
 func freeSlug(tx *gorm.DB, tableName, base string) (string, error) {
-	free, err := freeSlugs(tx, tableName, []string{base})
+	free, err := freeSlugs(tx, tableName, []string{base}, nil)
 	if err != nil {
 		return "", err
 	}
@@ -81,11 +81,13 @@ func freeSlug(tx *gorm.DB, tableName, base string) (string, error) {
 }
 
 // freeSlugs is freeSlug for a batch: each base gets the first candidate
-// that neither the table nor an earlier base of the batch holds; the
-// transaction holds slugLock. Its statements do not grow with the table:
-// one reads the counters, one probes the candidates (rarely a few more,
-// when some are taken), one moves the counters.
-func freeSlugs(tx *gorm.DB, tableName string, bases []string) ([]string, error) {
+// that neither the table, nor an earlier base of the batch, nor a slug the
+// batch's other items chose (chosen) holds, as when the same records are
+// written one by one; the transaction holds slugLock. Its statements do
+// not grow with the table: one reads the counters, one probes the
+// candidates (rarely a few more, when some are taken), one moves the
+// counters.
+func freeSlugs(tx *gorm.DB, tableName string, bases, chosen []string) ([]string, error) {
 	distinct := slices.Clone(bases)
 	slices.Sort(distinct)
 	distinct = slices.Compact(distinct)
@@ -122,6 +124,9 @@ func freeSlugs(tx *gorm.DB, tableName string, bases []string) ([]string, error) 
 	}
 	held := map[string]bool{}   // candidates probed and found taken
 	probed := map[string]bool{} // candidates probed, or about to be
+	for _, c := range chosen {
+		held[c], probed[c] = true, true
+	}
 	out := make([]string, len(bases))
 	last := make(map[string]int, len(distinct)) // the last candidate given, per base
 	for {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -223,5 +224,35 @@ func TestConcurrentBatchesShareOutSlugs(t *testing.T) {
 	}
 	if len(got) != writers*rounds*6 {
 		t.Errorf("%d distinct slugs for %d structures", len(got), writers*rounds*6)
+	}
+}
+
+// TestBulkWaitsForTheSlugLockUnderItsOwnTimeout: a batch that waits for the
+// slug lock (held alone by a retry) waits under the bulk statement timeout
+// (an import's), not the pool's request timeout.
+func TestBulkWaitsForTheSlugLockUnderItsOwnTimeout(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, testDSN, store.Options{MaxOpenConns: 2, StatementTimeout: 200 * time.Millisecond, BulkStatementTimeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	holder, err := pgx.Connect(ctx, testDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close(ctx)
+	tx, err := holder.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, store.SlugLock); err != nil {
+		t.Fatal(err)
+	}
+	time.AfterFunc(time.Second, func() { _ = tx.Rollback(ctx) })
+	tag := newTag("lockwait")
+	items := []essdir.BulkItem[essdir.Structure]{{Record: named(tag, "Attente "+tag, 0)}}
+	if _, err := st.UpsertStructures(ctx, items, nil); err != nil {
+		t.Fatalf("a batch that waited 1 s for the slug lock: %v", err)
 	}
 }

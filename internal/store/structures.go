@@ -48,6 +48,7 @@ type structureRow struct {
 	// Computed by searches (search.go), never written.
 	Rank       *float64 `gorm:"column:rank;->"`
 	DistanceKM *float64 `gorm:"column:distance_km;->"`
+	Shuffle    *int32   `gorm:"column:shuffle;->"`
 }
 
 func (structureRow) TableName() string { return "structures" }
@@ -126,6 +127,8 @@ func (r *structureRow) field(column string) any {
 		return &r.Rank
 	case "distance_km":
 		return &r.DistanceKM
+	case "shuffle":
+		return &r.Shuffle
 	}
 	return nil
 }
@@ -233,6 +236,10 @@ var structures = &table[essdir.Structure, structureRow]{
 			floatKey("rank", true, func(r *structureRow) float64 { return deref(r.Rank) }),
 			idKey(true, func(r *structureRow) uuid.UUID { return r.ID }),
 		}},
+		{sortRelevanceShuffled, []sortKey[structureRow]{
+			intKey(shuffleKey, false, func(r *structureRow) int64 { return int64(deref(r.Shuffle)) }),
+			idKey(false, func(r *structureRow) uuid.UUID { return r.ID }),
+		}},
 		{sortRelevanceByName, []sortKey[structureRow]{
 			textKey("name", false, func(r *structureRow) string { return r.Name }),
 			idKey(false, func(r *structureRow) uuid.UUID { return r.ID }),
@@ -337,7 +344,7 @@ func (s *Store) FindStructures(ctx context.Context, f essdir.StructureFilter) (*
 	if f.Q != "" || f.Near != nil || f.Sort == essdir.SortRelevance || f.Sort == essdir.SortDistance {
 		return s.searchStructures(ctx, f)
 	}
-	return findPage(structureFilterQuery(s.db.WithContext(ctx), selection{StructureFilter: f}).Select(structureReadColumns), structures, f.List)
+	return findPage(selectColumns(structureFilterQuery(s.db.WithContext(ctx), selection{StructureFilter: f}), structureReadColumns), structures, f.List)
 }
 
 // structureFilterQuery adds f's conditions. Values are always bound

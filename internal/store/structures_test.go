@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/essdir/essdir/internal/essdir"
+	"github.com/essdir/essdir/internal/store"
 )
 
 // boucle is La Boucle from the forum report, in the given source.
@@ -157,6 +158,58 @@ func TestFindStructuresKeyset(t *testing.T) {
 	}
 	_, err := st.FindStructures(ctx, essdir.StructureFilter{List: essdir.List{Sort: essdir.SortName, Limit: 2, Cursor: "garbage!"}})
 	wantCode(t, err, essdir.EMALFORMED)
+}
+
+// TestDeepPagesKeepOnePlan proves that the statement of a page after a
+// cursor is planned once, not at every page: PostgreSQL's plan cache
+// settles on the generic plan of the prepared statement after five
+// executions (pg_prepared_statements counts them), as it does for page 1.
+// Planned anew, a page 10,000 cost twice a page 1 on the 1M set.
+func TestDeepPagesKeepOnePlan(t *testing.T) {
+	ctx := context.Background()
+	// One connection: the prepared statements counted are the pages'.
+	st, err := store.Open(ctx, testDSN, store.Options{MaxOpenConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	source := newTag("deep")
+	for i := range 10 {
+		s := boucle(source)
+		s.Name = fmt.Sprintf("Deep %02d", i)
+		if err := st.CreateStructure(ctx, s, essdir.Echo{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, sort := range []essdir.Sort{essdir.SortName, essdir.SortUpdatedAtDesc} {
+		f := essdir.StructureFilter{Sources: []string{source}, List: essdir.List{Sort: sort, Limit: 1}}
+		pages := 0
+		for {
+			page, err := st.FindStructures(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pages++
+			if page.NextCursor == "" {
+				break
+			}
+			f.Cursor = page.NextCursor
+		}
+		if pages != 10 {
+			t.Fatalf("%s: %d pages, want 10", sort, pages)
+		}
+		var generic, custom int
+		err := st.SQL().QueryRowContext(ctx, `SELECT generic_plans, custom_plans FROM pg_prepared_statements
+			WHERE statement LIKE '%FROM "structures"%' AND statement LIKE '%' || $1 || '%'`,
+			map[essdir.Sort]string{essdir.SortName: "(name, id) >", essdir.SortUpdatedAtDesc: "(updated_at, id) <"}[sort]).Scan(&generic, &custom)
+		if err != nil {
+			t.Fatalf("%s: the page statement after a cursor is not among the prepared statements: %v", sort, err)
+		}
+		// 9 pages follow a cursor: 5 custom plans, then the generic one.
+		if generic != 4 || custom != 5 {
+			t.Errorf("%s: %d generic and %d custom plans for 9 pages, want 4 and 5", sort, generic, custom)
+		}
+	}
 }
 
 func TestFindStructuresFilters(t *testing.T) {
