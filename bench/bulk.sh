@@ -23,7 +23,10 @@
 #
 # Environment: ROUNDS (3), N (100000), BATCH (1000), BEFORE (b86bb5f, the
 # revision before the bulk-speed work; SKIP_BEFORE=1 leaves it out: at
-# ~150 rows/s it takes ten minutes a round), PGURL (the server's admin URL,
+# ~150 rows/s it takes ten minutes a round; BEFORE runs on this tree's
+# schema, so a revision older than migration 00011 finds no
+# structures_slug_pattern_idx for its free-slug ranges and is slower here
+# than it was on its own), PGURL (the server's admin URL,
 # postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable), OUT (a
 # folder for the logs and binaries, default a new /tmp/bulkbench.XXXX).
 # Databases bulk_bench_store, bulk_bench_http and bulk_bench_import are

@@ -369,7 +369,7 @@ func findByOrigin[D, R any](tx *gorm.DB, t *table[D, R], sources, externalIDs []
 	err := tx.Raw(`SELECT r.* FROM unnest(?::text[], ?::text[]) AS k(source, external_id),
 		LATERAL (SELECT * FROM `+t.name+` WHERE source = k.source AND external_id = k.external_id
 			AND external_id IS NOT NULL AND deleted_at IS NULL FOR UPDATE) r`,
-		textArray(sources), textArray(externalIDs)).Scan(&rows).Error
+		keyArray(sources), keyArray(externalIDs)).Scan(&rows).Error
 	if err != nil {
 		return nil, err
 	}

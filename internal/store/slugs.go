@@ -35,7 +35,9 @@ import (
 // give the same slug, and the second meets the unique index; it tries
 // again holding the lock alone (lockSlugs), so that no other writer
 // derives slugs until it has committed, and it finds the first's slug and
-// counter. A retry is therefore the last one, whatever the contention.
+// counter. A retry is therefore the last one, whatever the contention
+// (unless a client chooses that very slug meanwhile: chosen slugs take no
+// lock).
 // The answer is the one the rule gives, for a single write as for a batch.
 
 // slugLock is the key of the advisory lock of slug derivation (an
@@ -81,10 +83,10 @@ func freeSlug(tx *gorm.DB, tableName, base string) (string, error) {
 // freeSlugs is freeSlug for a batch: each base gets the first candidate
 // that neither the table, nor an earlier base of the batch, nor a slug the
 // batch's other items chose (chosen) holds, as when the same records are
-// written one by one; the transaction holds slugLock. Its
-// statements do not grow with the table: one reads the counters, one
-// probes the candidates (rarely a few more, when some are taken), one
-// moves the counters.
+// written one by one; the transaction holds slugLock. Its statements do
+// not grow with the table: one reads the counters, one probes the
+// candidates (rarely a few more, when some are taken), one moves the
+// counters.
 func freeSlugs(tx *gorm.DB, tableName string, bases, chosen []string) ([]string, error) {
 	distinct := slices.Clone(bases)
 	slices.Sort(distinct)
@@ -95,7 +97,7 @@ func freeSlugs(tx *gorm.DB, tableName string, bases, chosen []string) ([]string,
 	// table, each compared with every base: 60 ms a batch at 100,000 rows).
 	rows, err := tx.Raw(`SELECT c.base, c.taken FROM unnest(?::text[]) AS u(base),
 		LATERAL (SELECT base, taken FROM slug_counters WHERE tbl = ? AND base = u.base) c`,
-		textArray(distinct), tableName).Rows()
+		keyArray(distinct), tableName).Rows()
 	if err != nil {
 		return nil, err
 	}
@@ -191,7 +193,7 @@ func freeSlugs(tx *gorm.DB, tableName string, bases, chosen []string) ([]string,
 
 // probeSlugs marks in held which of these slugs the table holds.
 func probeSlugs(tx *gorm.DB, tableName string, slugs []string, held map[string]bool) error {
-	rows, err := tx.Raw(`SELECT slug FROM `+tableName+` WHERE slug = ANY(?::text[])`, textArray(slugs)).Rows()
+	rows, err := tx.Raw(`SELECT slug FROM `+tableName+` WHERE slug = ANY(?::text[])`, keyArray(slugs)).Rows()
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,14 @@ var typeMap = pgtype.NewMap()
 // textArray stores a []string in a PostgreSQL text[] column.
 type textArray []string
 
+// keyArray passes a []string as one text[] parameter of a raw statement
+// (gorm would spread a slice into a list) that pgx sends in its binary
+// form: a batch's keys, slugs and candidates, thousands a batch, without
+// textArray's quoting into an array literal first.
+func keyArray(xs []string) pgtype.Array[string] {
+	return pgtype.Array[string]{Elements: xs, Dims: []pgtype.ArrayDimension{{Length: int32(len(xs)), LowerBound: 1}}, Valid: true}
+}
+
 // Value encodes the array in PostgreSQL's text format.
 func (a textArray) Value() (driver.Value, error) {
 	if a == nil {
