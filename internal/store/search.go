@@ -198,9 +198,8 @@ func searchQuery(db *gorm.DB, sel selection, rank bool) *gorm.DB {
 		return nearQuery(db, sel)
 	}
 	cols, args := searchColumns(sel, rank)
-	inner := structureFilterQuery(db.Session(&gorm.Session{NewDB: true}).Table("structures"), sel).
-		Where("structures.deleted_at IS NULL").
-		Select(cols, args...)
+	inner := selectColumns(structureFilterQuery(db.Session(&gorm.Session{NewDB: true}).Table("structures"), sel).
+		Where("structures.deleted_at IS NULL"), cols, args...)
 	return db.Session(&gorm.Session{NewDB: true}).Table("(?) AS structures", inner)
 }
 
@@ -214,9 +213,8 @@ func nearQuery(db *gorm.DB, sel selection) *gorm.DB {
 	near := structureFilterQuery(db.Session(&gorm.Session{NewDB: true}).Table("structures"), sel).
 		Where("structures.deleted_at IS NULL").
 		Select("structures.id AS near_id, "+distanceKM+" AS distance_km", distanceArgs(sel.Near)...)
-	rows := db.Session(&gorm.Session{NewDB: true}).
-		Table("(?) AS near JOIN structures ON structures.id = near.near_id", near).
-		Select(structureReadColumns + ", near.distance_km")
+	rows := selectColumns(db.Session(&gorm.Session{NewDB: true}).
+		Table("(?) AS near JOIN structures ON structures.id = near.near_id", near), structureReadColumns+", near.distance_km")
 	return db.Session(&gorm.Session{NewDB: true}).Table("(?) AS structures", rows)
 }
 
@@ -297,8 +295,8 @@ func textPageInIndexOrder(db *gorm.DB, sel selection) (*essdir.Page[essdir.Struc
 	others := sel
 	others.Q = ""
 	cols, args := searchColumns(others, false)
-	rows := keyed(db, sel.Sort, structureFilterQuery(db.Session(&gorm.Session{NewDB: true}).Table("structures"), others).
-		Where("structures.deleted_at IS NULL").Select(cols+", structures.search_vector", args...))
+	rows := keyed(db, sel.Sort, selectColumns(structureFilterQuery(db.Session(&gorm.Session{NewDB: true}).Table("structures"), others).
+		Where("structures.deleted_at IS NULL"), cols+", structures.search_vector", args...))
 	if rows, err = order.apply(rows, structures.name, sel.Cursor); err != nil {
 		return nil, err
 	}
@@ -328,15 +326,15 @@ func textPageInIndexOrder(db *gorm.DB, sel selection) (*essdir.Page[essdir.Struc
 		}
 		return page, err
 	}
-	walk := db.Session(&gorm.Session{NewDB: true}).Table("(?) AS structures", rows.Limit(walkBudget)).
-		Where(searchMatch, sel.tsquery).Select(shown)
+	walk := selectColumns(db.Session(&gorm.Session{NewDB: true}).Table("(?) AS structures", rows.Limit(walkBudget)).
+		Where(searchMatch, sel.tsquery), shown)
 	page, err := pageOf(walk, structures, list, false)
 	if err != nil || page.NextCursor != "" {
 		return withTotal(page, err)
 	}
 	cols, args = searchColumns(sel, false)
-	matches := keyed(db, sel.Sort, structureFilterQuery(db.Session(&gorm.Session{NewDB: true}).Table("structures"), sel).
-		Where("structures.deleted_at IS NULL").Select(cols, args...))
+	matches := keyed(db, sel.Sort, selectColumns(structureFilterQuery(db.Session(&gorm.Session{NewDB: true}).Table("structures"), sel).
+		Where("structures.deleted_at IS NULL"), cols, args...))
 	if matches, err = order.startAfter(matches, structures.name, sel.Cursor); err != nil {
 		return nil, err
 	}
