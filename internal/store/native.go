@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm"
@@ -68,7 +69,9 @@ type nativeScanner[R any] struct {
 	query string
 	field fieldFunc[R]
 	dest  []any
-	spans []textSpan // reused from row to row
+	spans []textSpan   // reused from row to row
+	plans []columnPlan // the result's, looked up at its first row
+	fds   []pgconn.FieldDescription
 }
 
 func newNativeScanner[R any](query string, field fieldFunc[R]) *nativeScanner[R] {
@@ -86,9 +89,13 @@ func (s *nativeScanner[R]) scan(r pgx.Rows, row *R) error {
 		}
 		s.dest = append(s.dest, d)
 	}
-	plans := cachedPlans(r, s.query, s.dest)
+	// Every row of a result has its columns: the plans are looked up once
+	// (the cache's key is the whole statement, hashed at each lookup).
+	if s.plans == nil || len(fds) != len(s.fds) || (len(fds) > 0 && &fds[0] != &s.fds[0]) {
+		s.plans, s.fds = cachedPlans(r, s.query, s.dest), fds
+	}
 	var err error
-	s.spans, err = decodeRow(plans, r.RawValues(), s.dest, s.spans[:0])
+	s.spans, err = decodeRow(s.plans, r.RawValues(), s.dest, s.spans[:0])
 	if err != nil {
 		return fmt.Errorf("store: %w", err)
 	}

@@ -377,9 +377,21 @@ func pageOf[D, R any](q *gorm.DB, t *table[D, R], l essdir.List, literalLimit bo
 // of it up in the model's schema, and the whole list is one name to it:
 // snake-casing those ~600 characters on every list was 3 % of the server's
 // CPU per request.
+//
+// Without values the list is written as one string: clause.Expr copies its
+// SQL a byte at a time looking for placeholders (2 % of a list's CPU).
 func selectColumns(q *gorm.DB, cols string, args ...any) *gorm.DB {
+	if len(args) == 0 {
+		return q.Clauses(clause.Select{Expression: rawSQL(cols)})
+	}
 	return q.Clauses(clause.Select{Expression: clause.Expr{SQL: cols, Vars: args}})
 }
+
+// rawSQL is SQL of this package's own, with no placeholder, written as is.
+type rawSQL string
+
+// Build writes the SQL.
+func (s rawSQL) Build(b clause.Builder) { b.WriteString(string(s)) }
 
 // limitLiteral is GORM's LIMIT clause with the number written out rather
 // than bound (see findPage). It is an int: nothing else can reach the SQL.
