@@ -62,12 +62,17 @@ func writeList[D, V any](c echo.Context, page *essdir.Page[D], view func(*D) V, 
 // writePage is writeList for views the handler has completed itself
 // (structures with their included relations).
 func writePage[D, V any](c echo.Context, page *essdir.Page[D], data []V, envelope func([]V, ListMeta) any) error {
-	meta := ListMeta{NextCursor: page.NextCursor, Total: page.Total, TotalIsLowerBound: page.TotalIsLowerBound}
+	return writeCached(c, envelope(data, pageMeta(c, page)))
+}
+
+// pageMeta is the meta of a page's envelope; it sets the Link header to
+// the next page.
+func pageMeta[D any](c echo.Context, page *essdir.Page[D]) ListMeta {
 	if next := page.NextCursor; next != "" {
 		u := *c.Request().URL
 		q := u.Query()
 		q.Set("cursor", next)
 		c.Response().Header().Set("Link", "<"+u.Path+"?"+q.Encode()+`>; rel="next"`)
 	}
-	return writeCached(c, envelope(data, meta))
+	return ListMeta{NextCursor: page.NextCursor, Total: page.Total, TotalIsLowerBound: page.TotalIsLowerBound}
 }

@@ -202,6 +202,11 @@ func (s *Server) limitWholeSetRead(c echo.Context) error {
 // strong ETag of its body and 304 to If-None-Match. Anonymous answers may
 // be cached a minute by anyone; an authenticated caller's, never.
 func writeCached(c echo.Context, v any) error {
+	return withBody(v, func(body []byte) error { return writeCachedBody(c, body) })
+}
+
+// writeCachedBody is writeCached with the body encoded already.
+func writeCachedBody(c echo.Context, body []byte) error {
 	h := c.Response().Header()
 	h.Add(echo.HeaderVary, echo.HeaderAuthorization)
 	h.Add(echo.HeaderVary, echo.HeaderAccept)
@@ -209,7 +214,5 @@ func writeCached(c echo.Context, v any) error {
 	if c.Request().Header.Get(echo.HeaderAuthorization) != "" {
 		policy = "private, no-store"
 	}
-	return withBody(v, func(body []byte) error {
-		return writeTagged(c, http.StatusOK, `"`+bodyHash(body)+`"`, policy, echo.MIMEApplicationJSON, body)
-	})
+	return writeTagged(c, http.StatusOK, `"`+bodyHash(body)+`"`, policy, echo.MIMEApplicationJSON, body)
 }

@@ -1,5 +1,7 @@
 package essdir
 
+import "github.com/google/uuid"
+
 // Sort names an order of a list ("name", "-updated_at"). Each resource lists
 // the sorts it offers; the store knows the keys of each.
 type Sort string
@@ -20,11 +22,19 @@ const (
 
 // List is how a caller pages through any list: the order, the page size, the
 // position (an opaque cursor from the previous page) and whether to count.
+//
+// Known, when set, is asked about the rows of the page before they are read
+// in full, with the row's id and a digest of its stored columns (the same
+// digest for the same stored values, read by the same statement): a row it
+// recognises comes back as a head holding its ID only, the caller having
+// what it derives from that row already (api's cache of encoded views).
+// The page's last row is always read in full (its keys make the cursor).
 type List struct {
 	Sort         Sort
 	Limit        int
 	Cursor       string
 	IncludeTotal bool
+	Known        func(id uuid.UUID, digest uint64) bool
 }
 
 // Page is one page of a list. Total is set when the list asked for it; it is
@@ -34,6 +44,10 @@ type Page[T any] struct {
 	NextCursor        string // "" on the last page
 	Total             *int
 	TotalIsLowerBound bool
+	// With List.Known: each item's row digest, and whether Known
+	// recognised it (the item is then a head: its ID only).
+	Digests []uint64
+	Known   []bool
 }
 
 // Change builds the new state of a stored record inside the write's

@@ -3,9 +3,13 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"fmt"
+	"math"
 	"sync"
 
+	"github.com/cespare/xxhash/v2"
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -28,33 +32,100 @@ type fieldFunc[R any] func(r *R, column string) any
 // on the pool, else through GORM. The statement is counted either way (the
 // dry run goes through the same callbacks as a real one). max is the number
 // of rows q can return at most (its LIMIT), room made at once.
-func findRows[R any](q *gorm.DB, field fieldFunc[R], max int) ([]R, error) {
+//
+// With known (see essdir.List.Known), each row is offered to it first, and
+// marks says which it knew: those rows hold their id only, except the last
+// row of a full page, read in full for its cursor. Rows read through GORM
+// are offered nothing.
+func findRows[R any](q *gorm.DB, field fieldFunc[R], max int, known func(uuid.UUID, uint64) bool) ([]R, *rowMarks, error) {
 	rows := make([]R, 0, max)
 	pool, ok := q.Statement.ConnPool.(*sql.DB)
 	if field == nil || !ok {
 		err := q.Find(&rows).Error
-		return rows, err
+		return rows, nil, err
 	}
 	stmt := q.Session(&gorm.Session{DryRun: true}).Find(&rows).Statement
 	if stmt.Error != nil {
-		return nil, stmt.Error
+		return nil, nil, stmt.Error
 	}
 	ctx := stmt.Context
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	query := stmt.SQL.String()
+	var marks *rowMarks
+	if known != nil {
+		marks = &rowMarks{digests: make([]uint64, 0, max), known: make([]bool, 0, max)}
+	}
 	err := queryNative(ctx, pool, query, stmt.Vars, func(r pgx.Rows) error {
 		scanner := newNativeScanner(query, field)
 		for r.Next() {
 			rows = append(rows, *new(R))
-			if err := scanner.scan(r, &rows[len(rows)-1]); err != nil {
+			row := &rows[len(rows)-1]
+			if marks != nil {
+				digest, knew := scanner.offer(r, row, known)
+				marks.digests, marks.known = append(marks.digests, digest), append(marks.known, knew)
+				if knew && len(rows) != max-1 { // a page's last row is read: its keys make the cursor
+					continue
+				}
+			}
+			if err := scanner.scan(r, row); err != nil {
 				return err
 			}
 		}
 		return r.Err()
 	})
-	return rows, err
+	return rows, marks, err
+}
+
+// rowMarks are findRows' answers about each row: its digest, and whether
+// known recognised it.
+type rowMarks struct {
+	digests []uint64
+	known   []bool
+}
+
+// offer computes the digest of the current row of r and offers the row to
+// known: a row it knows gets its id (the caller decides whether to read the
+// rest). A result whose id is not a binary uuid is never offered. The
+// digest covers the statement, the columns' types and formats, and every
+// value with its length (NULL apart), so that different rows or different
+// reads never share one; the row is laid out in one buffer and hashed at
+// once (a hash call per column cost four times as much).
+func (s *nativeScanner[R]) offer(r pgx.Rows, row *R, known func(uuid.UUID, uint64) bool) (uint64, bool) {
+	fds := r.FieldDescriptions()
+	if s.scratch == nil {
+		s.idColumn = -1
+		head := []byte(s.query)
+		for i := range fds {
+			head = binary.BigEndian.AppendUint32(head, fds[i].DataTypeOID)
+			head = binary.BigEndian.AppendUint16(head, uint16(fds[i].Format))
+			if fds[i].Name == "id" && fds[i].DataTypeOID == pgtype.UUIDOID && fds[i].Format == pgtype.BinaryFormatCode {
+				s.idColumn = i
+			}
+		}
+		s.scratch = binary.BigEndian.AppendUint64(make([]byte, 0, 2048), xxhash.Sum64(head))
+	}
+	raw := r.RawValues()
+	buf := s.scratch[:8] // the seed: the statement and its columns
+	for _, v := range raw {
+		n := uint32(len(v))
+		if v == nil {
+			n = math.MaxUint32
+		}
+		buf = append(binary.BigEndian.AppendUint32(buf, n), v...)
+	}
+	s.scratch = buf
+	digest := xxhash.Sum64(buf)
+	if s.idColumn < 0 || len(raw[s.idColumn]) != 16 {
+		return digest, false
+	}
+	id := uuid.UUID(raw[s.idColumn])
+	if !known(id, digest) {
+		return digest, false
+	}
+	*s.field(row, "id").(*[16]byte) = id
+	return digest, true
 }
 
 // nativeScanner reads the rows of one query into R. pgx plans the decoding
@@ -72,6 +143,10 @@ type nativeScanner[R any] struct {
 	spans []textSpan   // reused from row to row
 	plans []columnPlan // the result's, looked up at its first row
 	fds   []pgconn.FieldDescription
+	// offer's: the index of the id column, and the row's bytes as hashed,
+	// after the hash of the statement and its columns.
+	idColumn int
+	scratch  []byte
 }
 
 func newNativeScanner[R any](query string, field fieldFunc[R]) *nativeScanner[R] {

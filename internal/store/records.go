@@ -352,13 +352,16 @@ func pageOf[D, R any](q *gorm.DB, t *table[D, R], l essdir.List, literalLimit bo
 	} else {
 		q = q.Limit(limit + 1)
 	}
-	rows, err := findRows(q, t.field, limit+1)
+	rows, marks, err := findRows(q, t.field, limit+1, l.Known)
 	if err != nil {
 		return nil, translate(err)
 	}
 	if len(rows) > limit {
 		rows = rows[:limit]
 		page.NextCursor = order.encode(t.name, &rows[len(rows)-1])
+	}
+	if marks != nil {
+		page.Digests, page.Known = marks.digests[:len(rows)], marks.known[:len(rows)]
 	}
 	page.Items = make([]*D, len(rows))
 	for i := range rows {

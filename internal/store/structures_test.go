@@ -403,3 +403,63 @@ func TestDeleteErasesContacts(t *testing.T) {
 		t.Errorf("the deleted row keeps contacts %s", contacts)
 	}
 }
+
+// TestFindStructuresOffersRowsToKnown: with List.Known, each row is offered
+// with its id and a digest that is the same while the row is, and another
+// once it changes; a known row comes back as its id alone, except the last
+// of a full page, read in full for the cursor.
+func TestFindStructuresOffersRowsToKnown(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	source := newTag("known")
+	for _, name := range []string{"Alpha", "Bravo", "Charlie", "Delta"} {
+		s := boucle(source)
+		s.Name = name
+		if err := st.CreateStructure(ctx, s, essdir.Echo{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read := func(known func(uuid.UUID, uint64) bool) *essdir.Page[essdir.Structure] {
+		t.Helper()
+		page, err := st.FindStructures(ctx, essdir.StructureFilter{Sources: []string{source},
+			List: essdir.List{Sort: essdir.SortName, Limit: 3, Known: known}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return page
+	}
+	if page := read(nil); page.Digests != nil || page.Known != nil {
+		t.Fatal("a read without Known marks its rows")
+	}
+	offered := map[uuid.UUID]uint64{}
+	first := read(func(id uuid.UUID, digest uint64) bool { offered[id] = digest; return false })
+	if len(offered) != 4 || len(first.Items) != 3 || len(first.Digests) != 3 || first.NextCursor == "" {
+		t.Fatalf("offered %d rows, page of %d with %d digests", len(offered), len(first.Items), len(first.Digests))
+	}
+	for i, s := range first.Items {
+		if first.Known[i] || s.Name == "" || first.Digests[i] != offered[s.ID] {
+			t.Fatalf("item %d: %+v known=%v digest %x, offered %x", i, s, first.Known[i], first.Digests[i], offered[s.ID])
+		}
+	}
+	all := read(func(id uuid.UUID, digest uint64) bool { return offered[id] == digest })
+	for i, s := range all.Items {
+		if !all.Known[i] || s.ID != first.Items[i].ID || all.Digests[i] != first.Digests[i] {
+			t.Fatalf("item %d not known as the same row", i)
+		}
+		if last := i == len(all.Items)-1; (s.Name != "") != last {
+			t.Fatalf("item %d (last %v) read in full: %v", i, last, s.Name != "")
+		}
+	}
+	if all.NextCursor != first.NextCursor {
+		t.Fatalf("cursor %q, want %q", all.NextCursor, first.NextCursor)
+	}
+	// A change makes another digest: the row is not known any more.
+	bravo := first.Items[1].ID
+	if _, err := st.UpdateStructure(ctx, bravo, edit(func(s *essdir.Structure) error { s.Summary = "Autre"; return nil })); err != nil {
+		t.Fatal(err)
+	}
+	again := read(func(id uuid.UUID, digest uint64) bool { return offered[id] == digest })
+	if again.Known[1] || again.Items[1].Summary != "Autre" || again.Digests[1] == first.Digests[1] || !again.Known[0] {
+		t.Fatalf("after a change: known %v, summary %q", again.Known, again.Items[1].Summary)
+	}
+}
