@@ -4,13 +4,17 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	gojson "github.com/goccy/go-json"
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-var typeMap = pgtype.NewMap()
+// typeMaps lend pgtype.Maps to Value and Scan: a Map caches the plans it
+// makes in plain maps, so one shared by concurrent requests crashed the
+// process ("concurrent map writes") when two first used a type at once.
+var typeMaps = sync.Pool{New: func() any { return pgtype.NewMap() }}
 
 // textArray stores a []string in a PostgreSQL text[] column.
 type textArray []string
@@ -28,7 +32,9 @@ func (a textArray) Value() (driver.Value, error) {
 	if a == nil {
 		a = textArray{}
 	}
-	buf, err := typeMap.Encode(pgtype.TextArrayOID, pgtype.TextFormatCode, []string(a), nil)
+	m := typeMaps.Get().(*pgtype.Map)
+	defer typeMaps.Put(m)
+	buf, err := m.Encode(pgtype.TextArrayOID, pgtype.TextFormatCode, []string(a), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -38,7 +44,9 @@ func (a textArray) Value() (driver.Value, error) {
 // Scan decodes a text[] value.
 func (a *textArray) Scan(src any) error {
 	var out []string
-	if err := typeMap.SQLScanner(&out).Scan(src); err != nil {
+	m := typeMaps.Get().(*pgtype.Map)
+	defer typeMaps.Put(m)
+	if err := m.SQLScanner(&out).Scan(src); err != nil {
 		return err
 	}
 	*a = out
