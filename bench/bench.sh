@@ -344,7 +344,7 @@ add "get by id" get "$BASE" "$tmp/ids.lua" "$tmp/ids.targets" "$tmp/get.sql" "$n
 pick "$tmp/depts.txt" '/v1/structures?department_code=' '' depts "$BASE"
 cat > "$tmp/list.sql" <<SQL
 \\set i random(1, $NDEPTS)
-SELECT $COLS FROM "structures" WHERE status IN ('published') AND department_code IN (($DEPTS_ARRAY)[:i]) AND structures.deleted_at IS NULL AND "structures"."deleted_at" IS NULL ORDER BY name, id LIMIT 21;
+SELECT $COLS FROM structures WHERE structures.deleted_at IS NULL AND status IN ('published') AND department_code IN (($DEPTS_ARRAY)[:i]) ORDER BY name, id LIMIT 21;
 SQL
 page20=$(defs page20 status=published limit=21)
 n21=$(grep -nx 21 "$tmp/depts.txt" | cut -d: -f1 || true)
@@ -435,10 +435,10 @@ add "radius 10 km, top 50" radius "$BASE$RADIUS_PATH" "" "$(target1 "$BASE$RADIU
 # take DEEP_ROW/20 requests): the row's (name, id) is looked up in SQL and
 # put in place of the keys of page 1's next_cursor.
 cat > "$tmp/page1.sql" <<SQL
-SELECT $COLS FROM "structures" WHERE status IN ('published') AND structures.deleted_at IS NULL AND "structures"."deleted_at" IS NULL ORDER BY name, id LIMIT 21;
+SELECT $COLS FROM structures WHERE structures.deleted_at IS NULL AND status IN ('published') ORDER BY name, id LIMIT 21;
 SQL
 cat > "$tmp/deep.sql" <<SQL
-SELECT $COLS FROM "structures" WHERE status IN ('published') AND structures.deleted_at IS NULL AND (name, id) > (SELECT :kname::text, :kid::uuid) AND "structures"."deleted_at" IS NULL ORDER BY name, id LIMIT 21;
+SELECT $COLS FROM structures WHERE structures.deleted_at IS NULL AND status IN ('published') AND (name, id) > (SELECT :kname::text, :kid::uuid) ORDER BY name, id LIMIT 21;
 SQL
 row=$("${PSQL[@]}" -F $'\t' -c "SELECT name, id FROM structures WHERE status = 'published' AND deleted_at IS NULL ORDER BY name, id OFFSET $((DEEP_ROW - 1)) LIMIT 1")
 DEEP_NAME=${row%$'\t'*} DEEP_ID=${row#*$'\t'}

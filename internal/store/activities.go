@@ -94,7 +94,7 @@ func (s *Store) FindActivities(ctx context.Context, f essdir.ActivityFilter) (*e
 		if len(f.StructureIDs) > 0 {
 			q = q.Where("activities.structure_id IN ?", f.StructureIDs)
 		}
-		q = (&filter{q}).
+		q = (&filter{q: q}).
 			overlaps("activities.audiences", toStrings(f.Audiences)).
 			overlaps("activities.sectors", toStrings(f.Sectors)).
 			since("activities.updated_at", f.UpdatedSince).q

@@ -101,7 +101,7 @@ func (s *Store) DeleteCollectivity(ctx context.Context, id uuid.UUID, check func
 
 // FindCollectivities returns one page of live collectivities matching f.
 func (s *Store) FindCollectivities(ctx context.Context, f essdir.CollectivityFilter) (*essdir.Page[essdir.Collectivity], error) {
-	q := (&filter{s.db.WithContext(ctx)}).
+	q := (&filter{q: s.db.WithContext(ctx)}).
 		in("kind", toStrings(f.Kinds)).
 		in("department_code", f.DepartmentCodes).
 		in("region_code", f.RegionCodes).

@@ -96,7 +96,7 @@ func (s *Store) DeleteCollectivityLink(ctx context.Context, id uuid.UUID, check 
 
 // FindCollectivityLinks returns one page of the live links f selects.
 func (s *Store) FindCollectivityLinks(ctx context.Context, f essdir.CollectivityLinkFilter) (*essdir.Page[essdir.CollectivityLink], error) {
-	w := (&filter{s.db.WithContext(ctx)}).
+	w := (&filter{q: s.db.WithContext(ctx)}).
 		ids("collectivity_links.structure_id", f.StructureIDs).
 		ids("collectivity_links.collectivity_id", f.CollectivityIDs).
 		ids("collectivity_links.support_scheme_id", f.SupportSchemeIDs).

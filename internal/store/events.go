@@ -273,7 +273,7 @@ func eventFilterQuery(q *gorm.DB, f essdir.EventFilter) *gorm.DB {
 	// ends_at) started before To and ends after From — an event that ends
 	// exactly at From is over, as one that starts exactly at To has not
 	// begun; an event of no duration counts where it happens.
-	q = (&filter{q}).
+	q = (&filter{q: q}).
 		in("status", toStrings(f.Statuses)).
 		in("venue_department_code", f.DepartmentCodes).
 		in("source", f.Sources).

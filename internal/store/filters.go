@@ -14,7 +14,29 @@ import (
 // (statuses excepted, a closed set); column names come from this package's
 // code only. An empty
 // value list or a nil time adds nothing: an absent filter does not filter.
-type filter struct{ q *gorm.DB }
+// Without a query (q nil), the conditions are kept in conds, for a
+// statement written natively (nativeSelect).
+type filter struct {
+	q     *gorm.DB
+	conds []cond
+}
+
+// cond is one condition: SQL with ? placeholders, as GORM's Where takes it
+// (a []string or []uuid.UUID value is a parenthesised list).
+type cond struct {
+	sql  string
+	args []any
+}
+
+// where adds one condition.
+func (f *filter) where(sql string, args ...any) *filter {
+	if f.q != nil {
+		f.q = f.q.Where(sql, args...)
+	} else {
+		f.conds = append(f.conds, cond{sql, args})
+	}
+	return f
+}
 
 // statuses keeps rows whose status column is one of vals, written as
 // literals rather than bound parameters. The values are a closed set
@@ -30,19 +52,19 @@ func (f *filter) statuses(column string, vals []essdir.Status) *filter {
 	quoted := make([]string, len(vals))
 	for i, v := range vals {
 		if !v.Valid() {
-			f.q = f.q.Where(column+" IN ?", toStrings(vals))
+			f.where(column+" IN ?", toStrings(vals))
 			return f
 		}
 		quoted[i] = "'" + string(v) + "'"
 	}
-	f.q = f.q.Where(column + " IN (" + strings.Join(quoted, ", ") + ")")
+	f.where(column + " IN (" + strings.Join(quoted, ", ") + ")")
 	return f
 }
 
 // in keeps rows whose column is one of vals.
 func (f *filter) in(column string, vals []string) *filter {
 	if len(vals) > 0 {
-		f.q = f.q.Where(column+" IN ?", vals)
+		f.where(column+" IN ?", vals)
 	}
 	return f
 }
@@ -54,7 +76,7 @@ func (f *filter) inFolded(column string, vals []string) *filter {
 		for i, v := range vals {
 			lowered[i] = strings.ToLower(v)
 		}
-		f.q = f.q.Where("lower("+column+") IN ?", lowered)
+		f.where("lower("+column+") IN ?", lowered)
 	}
 	return f
 }
@@ -62,7 +84,7 @@ func (f *filter) inFolded(column string, vals []string) *filter {
 // overlaps keeps rows whose array column shares a value with vals.
 func (f *filter) overlaps(column string, vals []string) *filter {
 	if len(vals) > 0 {
-		f.q = f.q.Where(column+" && ?::text[]", textArray(vals))
+		f.where(column+" && ?::text[]", textArray(vals))
 	}
 	return f
 }
@@ -70,7 +92,7 @@ func (f *filter) overlaps(column string, vals []string) *filter {
 // since keeps rows whose column is at or after t.
 func (f *filter) since(column string, t *time.Time) *filter {
 	if t != nil {
-		f.q = f.q.Where(column+" >= ?", *t)
+		f.where(column+" >= ?", *t)
 	}
 	return f
 }
@@ -78,7 +100,7 @@ func (f *filter) since(column string, t *time.Time) *filter {
 // before keeps rows whose column is strictly before t.
 func (f *filter) before(column string, t *time.Time) *filter {
 	if t != nil {
-		f.q = f.q.Where(column+" < ?", *t)
+		f.where(column+" < ?", *t)
 	}
 	return f
 }
@@ -86,7 +108,7 @@ func (f *filter) before(column string, t *time.Time) *filter {
 // ids keeps rows whose uuid column is one of vals.
 func (f *filter) ids(column string, vals []uuid.UUID) *filter {
 	if len(vals) > 0 {
-		f.q = f.q.Where(column+" IN ?", vals)
+		f.where(column+" IN ?", vals)
 	}
 	return f
 }

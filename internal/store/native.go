@@ -52,12 +52,17 @@ func findRows[R any](q *gorm.DB, field fieldFunc[R], max int, known func(uuid.UU
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	query := stmt.SQL.String()
+	return readRows(ctx, pool, stmt.SQL.String(), stmt.Vars, field, max, known)
+}
+
+// readRows is findRows' native read of a statement written out.
+func readRows[R any](ctx context.Context, pool *sql.DB, query string, args []any, field fieldFunc[R], max int, known func(uuid.UUID, uint64) bool) ([]R, *rowMarks, error) {
+	rows := make([]R, 0, max)
 	var marks *rowMarks
 	if known != nil {
 		marks = &rowMarks{digests: make([]uint64, 0, max), known: make([]bool, 0, max)}
 	}
-	err := queryNative(ctx, pool, query, stmt.Vars, func(r pgx.Rows) error {
+	err := queryNative(ctx, pool, query, args, func(r pgx.Rows) error {
 		scanner := newNativeScanner(query, field)
 		for r.Next() {
 			rows = append(rows, *new(R))

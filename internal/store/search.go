@@ -117,34 +117,34 @@ func distanceArgs(p *essdir.Point) []any { return []any{p.Lat, p.Lat, p.Lon} }
 
 // near keeps the structures within radiusKM of p: a bounding box first,
 // which the (lat, lon) index serves, then the exact distance.
-func near(q *gorm.DB, p *essdir.Point, radiusKM float64) *gorm.DB {
+func near(q *filter, p *essdir.Point, radiusKM float64) *filter {
 	if p == nil {
 		return q
 	}
 	dLat := radiusKM / earthRadiusKM * 180 / math.Pi
 	minLat, maxLat := p.Lat-dLat, p.Lat+dLat
-	q = q.Where("structures.lat BETWEEN ? AND ?", max(minLat, -90), min(maxLat, 90))
+	q.where("structures.lat BETWEEN ? AND ?", max(minLat, -90), min(maxLat, 90))
 	// The longitude span widens towards the poles; past a pole or across
 	// the antimeridian the box keeps every longitude.
 	if minLat > -90 && maxLat < 90 {
 		dLon := math.Asin(math.Min(1, math.Sin(radiusKM/earthRadiusKM)/math.Cos(p.Lat*math.Pi/180))) * 180 / math.Pi
 		if p.Lon-dLon >= -180 && p.Lon+dLon <= 180 {
-			q = q.Where("structures.lon BETWEEN ? AND ?", p.Lon-dLon, p.Lon+dLon)
+			q.where("structures.lon BETWEEN ? AND ?", p.Lon-dLon, p.Lon+dLon)
 		}
 	}
-	return q.Where(distanceKM+" <= ?", append(distanceArgs(p), radiusKM)...)
+	return q.where(distanceKM+" <= ?", append(distanceArgs(p), radiusKM)...)
 }
 
 // bbox keeps the structures located inside b.
-func bbox(q *gorm.DB, b *essdir.BBox) *gorm.DB {
+func bbox(q *filter, b *essdir.BBox) *filter {
 	if b == nil {
 		return q
 	}
-	q = q.Where("structures.lat BETWEEN ? AND ?", b.MinLat, b.MaxLat)
+	q.where("structures.lat BETWEEN ? AND ?", b.MinLat, b.MaxLat)
 	if b.MinLon <= b.MaxLon {
-		return q.Where("structures.lon BETWEEN ? AND ?", b.MinLon, b.MaxLon)
+		return q.where("structures.lon BETWEEN ? AND ?", b.MinLon, b.MaxLon)
 	}
-	return q.Where("(structures.lon >= ? OR structures.lon <= ?)", b.MinLon, b.MaxLon)
+	return q.where("(structures.lon >= ? OR structures.lon <= ?)", b.MinLon, b.MaxLon)
 }
 
 // searching resolves f's text and runs fn with the selection: on the pool

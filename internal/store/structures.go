@@ -344,13 +344,18 @@ func (s *Store) FindStructures(ctx context.Context, f essdir.StructureFilter) (*
 	if f.Q != "" || f.Near != nil || f.Sort == essdir.SortRelevance || f.Sort == essdir.SortDistance {
 		return s.searchStructures(ctx, f)
 	}
-	return findPage(selectColumns(structureFilterQuery(s.db.WithContext(ctx), selection{StructureFilter: f}), structureReadColumns), structures, f.List)
+	return findPageWhere(ctx, s, structures, structureFilters(&filter{}, selection{StructureFilter: f}), f.List)
 }
 
-// structureFilterQuery adds f's conditions. Values are always bound
-// parameters; column names come from this code only.
+// structureFilterQuery adds f's conditions to q.
 func structureFilterQuery(q *gorm.DB, f selection) *gorm.DB {
-	w := (&filter{q}).
+	return structureFilters(&filter{q: q}, f).q
+}
+
+// structureFilters adds f's conditions to w. Values are always bound
+// parameters; column names come from this code only.
+func structureFilters(w *filter, f selection) *filter {
+	w = w.
 		statuses("status", f.Statuses).
 		in("legal_form", toStrings(f.LegalForms)).
 		overlaps("sectors", toStrings(f.Sectors)).
@@ -365,24 +370,24 @@ func structureFilterQuery(q *gorm.DB, f selection) *gorm.DB {
 		since("updated_at", f.UpdatedSince)
 	switch {
 	case f.Q != "" && f.tsquery == "":
-		w.q = w.q.Where("FALSE") // no word to search: nothing matches
+		w.where("FALSE") // no word to search: nothing matches
 	case f.Q != "":
-		w.q = w.q.Where(searchMatch, f.tsquery)
+		w.where(searchMatch, f.tsquery)
 	}
-	w.q = near(bbox(w.q, f.BBox), f.Near, f.RadiusKM)
+	near(bbox(w, f.BBox), f.Near, f.RadiusKM)
 	if len(f.Audiences) > 0 {
-		w.q = w.q.Where(`EXISTS (SELECT 1 FROM activities a WHERE a.structure_id = structures.id
+		w.where(`EXISTS (SELECT 1 FROM activities a WHERE a.structure_id = structures.id
 			AND a.deleted_at IS NULL AND a.audiences && ?::text[])`, toStrings(f.Audiences))
 	}
 	if len(f.CollectivityIDs) > 0 {
-		w.q = w.q.Where(`EXISTS (SELECT 1 FROM collectivity_links l WHERE l.structure_id = structures.id
+		w.where(`EXISTS (SELECT 1 FROM collectivity_links l WHERE l.structure_id = structures.id
 			AND l.deleted_at IS NULL AND l.collectivity_id IN ?)`, f.CollectivityIDs)
 	}
 	if len(f.SupportSchemeIDs) > 0 {
-		w.q = w.q.Where(`(EXISTS (SELECT 1 FROM support_schemes ss WHERE ss.operator_structure_id = structures.id
+		w.where(`(EXISTS (SELECT 1 FROM support_schemes ss WHERE ss.operator_structure_id = structures.id
 			AND ss.deleted_at IS NULL AND ss.id IN ?) OR EXISTS (SELECT 1 FROM support_scheme_beneficiaries b
 			JOIN support_schemes ss ON ss.id = b.support_scheme_id AND ss.deleted_at IS NULL
 			WHERE b.structure_id = structures.id AND b.support_scheme_id IN ?))`, f.SupportSchemeIDs, f.SupportSchemeIDs)
 	}
-	return w.q
+	return w
 }

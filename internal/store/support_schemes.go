@@ -260,7 +260,7 @@ func (s *Store) FindSupportSchemes(ctx context.Context, f essdir.SupportSchemeFi
 // supportSchemeFilterQuery adds f's conditions. Values are always bound
 // parameters; column names come from this code only.
 func supportSchemeFilterQuery(q *gorm.DB, f essdir.SupportSchemeFilter) *gorm.DB {
-	w := (&filter{q}).
+	w := (&filter{q: q}).
 		overlaps("support_schemes.target_audiences", toStrings(f.TargetAudiences)).
 		since("support_schemes.updated_at", f.UpdatedSince)
 	// Territory overlap: a département matches the schemes of its région,
