@@ -8,6 +8,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
@@ -290,6 +291,14 @@ func (s *Store) searchStructures(ctx context.Context, f essdir.StructureFilter) 
 // √(21 N), 4,500 for a million.
 var walkBudget = 4000
 
+// walks counts the walks of textPageInIndexOrder (for tests).
+var walks atomic.Int64
+
+// sortedMax: when PostgreSQL estimates a text's matches at most this, a
+// text search in an index order sorts them without walking the index
+// first (textPageInIndexOrder).
+var sortedMax = 4000
+
 // textPageInIndexOrder is one page of a text search in an index order: the
 // first walkBudget rows of the other filters in list order, then the
 // text, which stops at a full page; when that does not fill the page, the
@@ -335,8 +344,8 @@ func textPageInIndexOrder(db *gorm.DB, sel selection) (*essdir.Page[essdir.Struc
 		}
 		return page, err
 	}
-	// When PostgreSQL expects at most walkBudget matches, they are sorted
-	// at once: the walk would read its whole budget for a page of them
+	// When PostgreSQL expects at most sortedMax (walkBudget) matches, they
+	// are sorted at once: the walk would read its whole budget for a page of them
 	// unless they were all near its start (21 matches in a walk of 4,000
 	// rows need 1 match in 190), and it was its costliest part on the 1M
 	// set: "ressourcerie" in département 21 (1,290 matches of 19,782
@@ -345,7 +354,8 @@ func textPageInIndexOrder(db *gorm.DB, sel selection) (*essdir.Page[essdir.Struc
 	if err := estimateMatches(db, &sel); err != nil {
 		return nil, err
 	}
-	if !sel.estimated || sel.estimate > float64(walkBudget) {
+	if !sel.estimated || sel.estimate > float64(sortedMax) {
+		walks.Add(1)
 		walk := selectColumns(db.Session(&gorm.Session{NewDB: true}).Table("(?) AS structures", rows.Limit(walkBudget)).
 			Where(searchMatch, sel.tsquery), shown)
 		page, err := pageOf(walk, structures, list, false)
