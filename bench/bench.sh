@@ -361,32 +361,51 @@ fi
 add "list 20 by département" list "$BASE" "$tmp/depts.lua" "$tmp/depts.targets" "$tmp/list.sql" "$page20" "$peer_url" "$peer_lua"
 
 # q (internal/store/search.go): the text becomes one tsquery (the words
-# spelled near each word, from the search_words dictionary), the matches are
-# counted up to 1,001, then a page is read ranked (at most 1,000 matches)
-# or in the shuffle order (more; a hash of the id): a walk of the shuffle
-# index's first WALK rows, and, when that does not fill the page, the
-# matches sorted. The store
-# plans these statements with their values (custom plans: pgbench -M
-# extended, as the .mode file says); only the statements the store runs
-# for this word on this data set are in the script.
-WALK=4000
+# spelled near each word, from the search_words dictionary); PostgreSQL's
+# estimate of its matches (EXPLAIN; not for a phrase, whose estimate is not
+# trusted) says whether it is too common to rank (10,000 or more: UNCOUNTED),
+# else the matches are counted up to 1,001; then a page is read ranked (at
+# most 1,000 matches) or in the shuffle order (more; a hash of the id): a
+# walk of the shuffle index's first WALK rows, and, when that does not fill
+# the page, the matches sorted; an estimate of at most SORTED matches sorts
+# them without the walk. The store plans these statements with their values
+# (custom plans: pgbench -M extended, as the .mode file says); only the
+# statements the store runs for this word on this data set are in the
+# script.
+WALK=4000 SORTED=4000 UNCOUNTED=10000
 RANK="((structures.search_vector @@ websearch_to_tsquery('essdir_fr', :q))::int
 	+ ts_rank_cd(structures.search_vector, :tsq::tsquery, 1)::float8
 	+ word_similarity(essdir_fold(:q), structures.name_key)::float8 / 2)"
 search() { # name group word url-encoded-word
-	local f=$tmp/$2.sql d n tsq page walked
+	local f=$tmp/$2.sql d n tsq page walked est=-1 counted=1 explain count
 	tsq=$("${PSQL[@]}" -c "SELECT essdir_search_tsquery(\$q\$$3\$q\$)::text")
 	d=$(defs "$2" "q=$3" "tsq=$tsq" cap=1001 limit=21 walk=$WALK)
-	n=$("${PSQL[@]}" -c "SELECT count(*) FROM (SELECT 1 FROM structures WHERE status IN ('published') AND structures.search_vector @@ \$t\$$tsq\$t\$::tsquery AND structures.deleted_at IS NULL LIMIT 1001) m")
+	explain='EXPLAIN (FORMAT JSON) SELECT 1 FROM "structures" WHERE status IN ('"'published'"') AND structures.search_vector @@ :tsq::tsquery AND structures.deleted_at IS NULL;'
+	count="SELECT count(*) FROM (SELECT 1 FROM \"structures\" WHERE status IN ('published') AND structures.search_vector @@ :tsq::tsquery AND structures.deleted_at IS NULL LIMIT :cap) AS matches;"
+	if [[ $tsq != *"<"* ]]; then
+		est=$("${PSQL[@]}" -c "${explain//:tsq/\$t\$$tsq\$t\$}" | python3 -c 'import json, sys; print(int(json.load(sys.stdin)[0]["Plan"]["Plan Rows"]))')
+		[ "$est" -lt "$UNCOUNTED" ] || counted=0
+	fi
+	if [ "$counted" = 1 ]; then
+		n=$("${PSQL[@]}" -c "SELECT count(*) FROM (SELECT 1 FROM structures WHERE status IN ('published') AND structures.search_vector @@ \$t\$$tsq\$t\$::tsquery AND structures.deleted_at IS NULL LIMIT 1001) m")
+	else
+		n=1001
+	fi
 	if [ "$n" -gt 1000 ]; then
 		page='SELECT '"$COLS"', structures.shuffle FROM (SELECT * FROM (SELECT '"$COLS"', uuid_hash(structures.id) AS shuffle, structures.search_vector FROM "structures" WHERE status IN ('"'published'"') AND structures.deleted_at IS NULL) AS structures ORDER BY shuffle, id LIMIT :walk) AS structures WHERE structures.search_vector @@ :tsq::tsquery AND "structures"."deleted_at" IS NULL ORDER BY shuffle, id LIMIT :limit;'
+		sorted='SELECT * FROM (SELECT * FROM (SELECT '"$COLS"', uuid_hash(structures.id) AS shuffle FROM "structures" WHERE status IN ('"'published'"') AND structures.search_vector @@ :tsq::tsquery AND structures.deleted_at IS NULL) AS structures OFFSET 0) AS structures WHERE "structures"."deleted_at" IS NULL ORDER BY shuffle, id LIMIT :limit;'
 		walked=$("${PSQL[@]}" -c "SELECT count(*) FROM (SELECT structures.search_vector FROM structures WHERE status IN ('published') AND deleted_at IS NULL ORDER BY uuid_hash(id), id LIMIT $WALK) s WHERE search_vector @@ \$t\$$tsq\$t\$::tsquery")
-		if [ "$walked" -le 20 ]; then # the walk does not fill the page: the sorted matches follow
+		local how="$n+ matches"
+		[ "$counted" = 1 ] || how="estimated $est, not counted"
+		if [ "$est" -ge 0 ] && [ "$est" -le "$SORTED" ]; then # few expected: sorted without a walk
+			page=$sorted
+			SEARCH_ORDER[$2]="shuffle order ($how; sorted, no walk)"
+		elif [ "$walked" -le 20 ]; then # the walk does not fill the page: the sorted matches follow
 			printf '%s\n' "$page" > "$tmp/$2-walk.sql"
-			page='SELECT * FROM (SELECT * FROM (SELECT '"$COLS"', uuid_hash(structures.id) AS shuffle FROM "structures" WHERE status IN ('"'published'"') AND structures.search_vector @@ :tsq::tsquery AND structures.deleted_at IS NULL) AS structures OFFSET 0) AS structures WHERE "structures"."deleted_at" IS NULL ORDER BY shuffle, id LIMIT :limit;'
-			SEARCH_ORDER[$2]="shuffle order ($n+ matches; $walked in the first $WALK of the shuffle, then sorted)"
+			page=$sorted
+			SEARCH_ORDER[$2]="shuffle order ($how; $walked in the first $WALK of the shuffle, then sorted)"
 		else
-			SEARCH_ORDER[$2]="shuffle order ($n+ matches; a walk of the shuffle index)"
+			SEARCH_ORDER[$2]="shuffle order ($how; a walk of the shuffle index)"
 		fi
 	else
 		page='SELECT * FROM (SELECT '"$COLS, $RANK"' AS rank FROM "structures" WHERE status IN ('"'published'"') AND structures.search_vector @@ :tsq::tsquery AND structures.deleted_at IS NULL) AS structures WHERE "structures"."deleted_at" IS NULL ORDER BY rank DESC, id DESC LIMIT :limit;'
@@ -394,7 +413,8 @@ search() { # name group word url-encoded-word
 	fi
 	{
 		echo "SELECT essdir_search_tsquery(:q)::text;"
-		echo "SELECT count(*) FROM (SELECT 1 FROM \"structures\" WHERE status IN ('published') AND structures.search_vector @@ :tsq::tsquery AND structures.deleted_at IS NULL LIMIT :cap) AS matches;"
+		[ "$est" -lt 0 ] || echo "$explain"
+		[ "$counted" = 0 ] || echo "$count"
 		[ ! -f "$tmp/$2-walk.sql" ] || cat "$tmp/$2-walk.sql"
 		printf '%s\n' "$page"
 	} > "$f"

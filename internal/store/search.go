@@ -17,8 +17,9 @@ import (
 )
 
 // Search: how a text (q) and a place (near, bbox) select and order
-// structures. The indexes are those of migrations/00004_search.sql and
-// 00007_search_words.sql.
+// structures. The indexes are those of migrations/00004_search.sql,
+// 00007_search_words.sql and 00012_search_places.sql (the full-text index,
+// with the place columns).
 //
 // A text matches a structure when its French full text (name, summary,
 // activity names, description, city; accents and case folded, words
@@ -301,10 +302,11 @@ var sortedMax = 4000
 
 // textPageInIndexOrder is one page of a text search in an index order: the
 // first walkBudget rows of the other filters in list order, then the
-// text, which stops at a full page; when that does not fill the page, the
-// matches after the cursor, sorted (the subquery is kept whole by OFFSET 0,
-// so the planner reads the matches from the full-text index instead of
-// walking the order's index with the text as a filter).
+// text, which stops at a full page; when that does not fill the page, or
+// when PostgreSQL expects at most sortedMax matches, the matches after the
+// cursor, sorted (the subquery is kept whole by OFFSET 0, so the planner
+// reads the matches from the full-text index instead of walking the order's
+// index with the text as a filter).
 func textPageInIndexOrder(db *gorm.DB, sel selection) (*essdir.Page[essdir.Structure], error) {
 	order, err := structures.sort(sel.Sort)
 	if err != nil {
