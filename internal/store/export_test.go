@@ -75,6 +75,10 @@ var WalkBudget = &walkBudget
 // Walks is the number of index walks text searches have made so far.
 func Walks() int64 { return walks.Load() }
 
+// WholeRadius is the number of pages in distance order read over their
+// whole radius after their rings so far.
+func WholeRadius() int64 { return wholeRadius.Load() }
+
 // SortedMax lets tests choose when a text search in an index order sorts
 // its matches without walking (-1: never; a large number: always).
 var SortedMax = &sortedMax

@@ -270,8 +270,10 @@ func (s *Store) searchStructures(ctx context.Context, f essdir.StructureFilter) 
 		}
 		var err error
 		switch sel.Sort {
-		case essdir.SortRelevance, essdir.SortDistance:
-			page, err = pageOf(searchQuery(db, sel, sel.Sort == essdir.SortRelevance), structures, sel.List, false)
+		case essdir.SortRelevance:
+			page, err = pageOf(searchQuery(db, sel, true), structures, sel.List, false)
+		case essdir.SortDistance:
+			page, err = nearestPage(db, sel)
 		default:
 			page, err = textPageInIndexOrder(db, sel)
 		}
@@ -279,6 +281,56 @@ func (s *Store) searchStructures(ctx context.Context, f essdir.StructureFilter) 
 	})
 	return page, err
 }
+
+// nearestFirstRing is the share of the radius a page in distance order
+// searches first (nearestPage).
+const nearestFirstRing = 8
+
+// nearestPage is one page in distance order. It searches the ring from
+// the cursor's distance out to an eighth of the radius beyond it, then, while
+// that holds less than the page, a ring twice as wide, and the whole
+// radius last: the structures within a smaller radius come before any
+// other, so a page found there is the page. The nearest 50 of a 10 km
+// radius are usually within a kilometre or two (7,074 structures within 10
+// km of the harness's point on the 1M set, 110 within 1.25 km): the
+// distance of each structure of the box is computed and sorted, so the
+// first ring costs about a sixtieth of the whole radius, and a sparse place
+// at most four statements, each twice the one before. A total counts the
+// whole radius: such a page is read at once.
+func nearestPage(db *gorm.DB, sel selection) (*essdir.Page[essdir.Structure], error) {
+	whole := func() (*essdir.Page[essdir.Structure], error) {
+		return pageOf(searchQuery(db, sel, false), structures, sel.List, false)
+	}
+	if sel.Near == nil || sel.RadiusKM <= 0 || sel.IncludeTotal {
+		return whole()
+	}
+	from := 0.0
+	if sel.Cursor != "" {
+		order, err := structures.sort(essdir.SortDistance)
+		if err != nil {
+			return nil, err
+		}
+		keys, err := order.decode(structures.name, sel.Cursor)
+		if err != nil {
+			return nil, err
+		}
+		from = max(keys[0].(float64), 0)
+	}
+	for width := sel.RadiusKM / nearestFirstRing; from+width < sel.RadiusKM; width *= 2 {
+		ring := sel
+		ring.RadiusKM = from + width
+		page, err := pageOf(searchQuery(db, ring, false), structures, sel.List, false)
+		if err != nil || page.NextCursor != "" {
+			return page, err
+		}
+	}
+	wholeRadius.Add(1)
+	return whole()
+}
+
+// wholeRadius counts the pages in distance order read over the whole
+// radius after their rings (for tests).
+var wholeRadius atomic.Int64
 
 // walkBudget bounds the rows a text search in an index order (the shuffle
 // of a text too common to rank, name, -updated_at) reads along that index

@@ -775,3 +775,80 @@ func TestSearchInAPlaceIsOneIndexScan(t *testing.T) {
 		})
 	}
 }
+
+// TestSearchNearestPagesComeFromRings: a page in distance order is read from
+// the nearest ring that holds it (nearestPage), not from the whole radius,
+// and the pages give every structure of the radius once, in the order of
+// the whole radius: dense near the point, sparse farther out, so that the
+// later pages widen their ring, and the last reads the whole radius.
+func TestSearchNearestPagesComeFromRings(t *testing.T) {
+	st := openStore(t)
+	ctx := context.Background()
+	source := newTag("rings")
+	from := &essdir.Point{Lat: 47.3, Lon: 4.7}
+	// 24 structures within about 1 km, 6 between 3 and 9.5 km, 2 beyond 10 km.
+	for i := range 32 {
+		var dLat float64
+		switch {
+		case i < 24:
+			dLat = 0.0004 * float64(i)
+		case i < 30:
+			dLat = 0.027 + 0.01*float64(i-24)
+		default:
+			dLat = 0.1 + 0.01*float64(i-30)
+		}
+		s := boucle(source)
+		s.Name, s.Contacts = fmt.Sprintf("Anneau %02d", i), nil
+		s.Location = &essdir.Location{Lat: from.Lat + dLat, Lon: from.Lon}
+		if err := st.CreateStructure(ctx, s, essdir.Echo{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The order of the whole radius, computed apart.
+	rows, err := st.SQL().Query(`SELECT name FROM structures WHERE source = $1 AND deleted_at IS NULL
+		AND 6371.0088 * 2 * asin(least(1, sqrt(power(sin(radians(lat - $2) / 2), 2)
+			+ cos(radians($2)) * cos(radians(lat)) * power(sin(radians(lon - $3) / 2), 2)))) <= 10
+		ORDER BY 6371.0088 * 2 * asin(least(1, sqrt(power(sin(radians(lat - $2) / 2), 2)
+			+ cos(radians($2)) * cos(radians(lat)) * power(sin(radians(lon - $3) / 2), 2)))), id`, source, from.Lat, from.Lon)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, name)
+	}
+	if err := rows.Close(); err != nil || len(want) != 30 {
+		t.Fatalf("%d within 10 km (%v), want 30", len(want), err)
+	}
+	f := essdir.StructureFilter{Sources: []string{source}, Near: from, RadiusKM: 10, List: essdir.List{Sort: essdir.SortDistance, Limit: 5}}
+	var got []string
+	whole := store.WholeRadius()
+	for pageNo := 1; ; pageNo++ {
+		page, err := st.FindStructures(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range page.Items {
+			got = append(got, s.Name)
+		}
+		if pageNo <= 4 && store.WholeRadius() != whole {
+			t.Errorf("page %d read the whole radius", pageNo)
+		}
+		if f.Cursor = page.NextCursor; f.Cursor == "" {
+			break
+		}
+		if pageNo > 20 {
+			t.Fatal("the cursor never ends")
+		}
+	}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("pages:\n%v\nwant the whole radius's order:\n%v", got, want)
+	}
+	if store.WholeRadius() == whole {
+		t.Error("the last pages never read the whole radius")
+	}
+}
