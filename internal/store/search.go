@@ -515,25 +515,23 @@ func estimateMatches(db *gorm.DB, sel *selection) error {
 	if stmt.Error != nil {
 		return stmt.Error
 	}
-	explain := "EXPLAIN (FORMAT JSON) " + stmt.SQL.String()
-	var plan string
-	var err error
-	if pool, ok := stmt.ConnPool.(*sql.DB); ok {
-		ctx := stmt.Context
-		if ctx == nil {
-			ctx = context.Background()
-		}
-		err = queryNative(ctx, pool, explain, stmt.Vars, func(r pgx.Rows) error {
-			for r.Next() {
-				if err := r.Scan(&plan); err != nil {
-					return err
-				}
-			}
-			return r.Err()
-		})
-	} else {
-		err = db.Session(&gorm.Session{NewDB: true}).Raw(explain, stmt.Vars...).Row().Scan(&plan)
+	pool, ok := stmt.ConnPool.(*sql.DB)
+	if !ok { // in a transaction (no page reads there): no estimate
+		return nil
 	}
+	ctx := stmt.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	var plan string
+	err := queryNative(ctx, pool, "EXPLAIN (FORMAT JSON) "+stmt.SQL.String(), stmt.Vars, func(r pgx.Rows) error {
+		for r.Next() {
+			if err := r.Scan(&plan); err != nil {
+				return err
+			}
+		}
+		return r.Err()
+	})
 	if err != nil {
 		return err
 	}
