@@ -383,7 +383,7 @@ search() { # name group word url-encoded-word
 	explain='EXPLAIN (FORMAT JSON) SELECT 1 FROM "structures" WHERE status IN ('"'published'"') AND structures.search_vector @@ :tsq::tsquery AND structures.deleted_at IS NULL;'
 	count="SELECT count(*) FROM (SELECT 1 FROM \"structures\" WHERE status IN ('published') AND structures.search_vector @@ :tsq::tsquery AND structures.deleted_at IS NULL LIMIT :cap) AS matches;"
 	if [[ $tsq != *"<"* ]]; then
-		est=$("${PSQL[@]}" -c "${explain//:tsq/\$t\$$tsq\$t\$}" | python3 -c 'import json, sys; print(int(json.load(sys.stdin)[0]["Plan"]["Plan Rows"]))')
+		est=$("${PSQL[@]}" -c "EXPLAIN (FORMAT JSON) SELECT 1 FROM structures WHERE status IN ('published') AND structures.search_vector @@ \$t\$$tsq\$t\$::tsquery AND structures.deleted_at IS NULL" | python3 -c 'import json, sys; print(int(json.load(sys.stdin)[0]["Plan"]["Plan Rows"]))')
 		[ "$est" -lt "$UNCOUNTED" ] || counted=0
 	fi
 	if [ "$counted" = 1 ]; then
