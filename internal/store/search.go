@@ -288,15 +288,16 @@ const nearestFirstRing = 8
 
 // nearestPage is one page in distance order. It searches the ring from
 // the cursor's distance out to an eighth of the radius beyond it, then, while
-// that holds less than the page, a ring twice as wide, and the whole
-// radius last: the structures within a smaller radius come before any
+// that holds less than the page, a wider ring (twice as wide, or as wide as
+// the density of the last one says the page needs), and the whole radius
+// last: the structures within a smaller radius come before any
 // other, so a page found there is the page. The nearest 50 of a 10 km
 // radius are usually within a kilometre or two (7,074 structures within 10
 // km of the harness's point on the 1M set, 110 within 1.25 km): the
 // distance of each structure of the box is computed and sorted, so the
-// first ring costs about a sixtieth of the whole radius, and a sparse place
-// at most four statements, each twice the one before. A total counts the
-// whole radius: such a page is read at once.
+// first ring costs about a sixtieth of the whole radius, and an empty one
+// is followed by the whole radius (a sparse place: two statements, each
+// cheap). A total counts the whole radius: such a page is read at once.
 func nearestPage(db *gorm.DB, sel selection) (*essdir.Page[essdir.Structure], error) {
 	whole := func() (*essdir.Page[essdir.Structure], error) {
 		return pageOf(searchQuery(db, sel, false), structures, sel.List, false)
@@ -316,13 +317,29 @@ func nearestPage(db *gorm.DB, sel selection) (*essdir.Page[essdir.Structure], er
 		}
 		from = max(keys[0].(float64), 0)
 	}
-	for width := sel.RadiusKM / nearestFirstRing; from+width < sel.RadiusKM; width *= 2 {
+	limit := sel.Limit
+	if limit <= 0 {
+		limit = essdir.DefaultLimit
+	}
+	limit = min(limit, essdir.MaxLimit)
+	for outer := from + sel.RadiusKM/nearestFirstRing; outer < sel.RadiusKM; {
 		ring := sel
-		ring.RadiusKM = from + width
+		ring.RadiusKM = outer
 		page, err := pageOf(searchQuery(db, ring, false), structures, sel.List, false)
 		if err != nil || page.NextCursor != "" {
 			return page, err
 		}
+		// The next ring is twice as wide, or as wide as the density of
+		// this one says the page needs (with half as many again), or the
+		// whole radius when this one held nothing.
+		next := from + 2*(outer-from)
+		if k := len(page.Items); k == 0 {
+			next = sel.RadiusKM
+		} else {
+			need := 1.5 * float64(limit+1) / float64(k)
+			next = max(next, math.Sqrt(from*from+(outer*outer-from*from)*need))
+		}
+		outer = next
 	}
 	wholeRadius.Add(1)
 	return whole()
