@@ -422,10 +422,15 @@ func textPageInIndexOrder(db *gorm.DB, sel selection) (*essdir.Page[essdir.Struc
 	// set: "ressourcerie" in département 21 (1,290 matches of 19,782
 	// structures, all but a few in names under R) walked 4,000 rows in
 	// 46–100 ms for no match, then sorted the 1,290 matches in 17–25 ms.
-	if err := estimateMatches(db, &sel); err != nil {
-		return nil, err
+	// Without a text (a place in name or date order) there is nothing to
+	// walk for: the walk's condition would be an empty tsquery, which
+	// matches nothing.
+	if sel.Q != "" {
+		if err := estimateMatches(db, &sel); err != nil {
+			return nil, err
+		}
 	}
-	if !sel.estimated || sel.estimate > float64(sortedMax) {
+	if sel.Q != "" && (!sel.estimated || sel.estimate > float64(sortedMax)) {
 		walks.Add(1)
 		walk := selectColumns(db.Session(&gorm.Session{NewDB: true}).Table("(?) AS structures", rows.Limit(walkBudget)).
 			Where(searchMatch, sel.tsquery), shown)

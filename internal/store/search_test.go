@@ -852,3 +852,23 @@ func TestSearchNearestPagesComeFromRings(t *testing.T) {
 		t.Error("the last pages never read the whole radius")
 	}
 }
+
+// TestSearchNearInNameOrderDoesNotWalk: a place without a text, in name
+// order, is sorted at once (a walk would look for an empty text, which
+// matches nothing), every structure once, in name order.
+func TestSearchNearInNameOrderDoesNotWalk(t *testing.T) {
+	st := openStore(t)
+	source, _ := searchSet(t, st)
+	setIndexOrderPath(t, 4000, -1)
+	before := store.Walks()
+	var order []string
+	for _, s := range walk(t, st, essdir.StructureFilter{Sources: []string{source}, Near: &essdir.Point{Lat: 47.3, Lon: 4.7}, RadiusKM: 50, List: essdir.List{Sort: essdir.SortName}}) {
+		order = append(order, s.Name)
+	}
+	if want := "Jardins 100% Solidaires|La Boucle|Le Champ des Sourires|Maison de l'Économie Sociale"; strings.Join(order, "|") != want {
+		t.Errorf("%q, want %q", strings.Join(order, "|"), want)
+	}
+	if store.Walks() != before {
+		t.Error("a list near a point without a text walked for a text")
+	}
+}
