@@ -465,17 +465,18 @@ func keyed(db *gorm.DB, s essdir.Sort, q *gorm.DB) *gorm.DB {
 // its first page.
 //
 // The matches are counted (up to rankedMax + 1) unless PostgreSQL's
-// estimate of them is at least uncountedMin (trustedEstimate): a word that
+// estimate of them (estimateMatches) is at least uncountedMin: a word that
 // many structures hold is too common to rank without the count, which for
-// such a word cost more than the page (16–60 ms of the 1M set, against
-// 0.3 ms for the estimate). The estimate of a text alone comes from the
-// statistics of the words (pg_stats.most_common_elems of search_vector,
-// kept by ANALYZE): for a lexeme held by 10,000 of a million structures,
-// ANALYZE's sample of 30,000 rows holds about 300, so it cannot be ten
-// times too high. With other filters it assumes them independent of the
-// text: a word ten times rarer in a place than elsewhere is counted too
-// few times there to be ranked, and comes in name order; every record is
-// still walked once.
+// such a word cost more than the page (15–60 ms on the 1M set, against
+// 0.2–0.9 ms for the estimate). The estimate of a text alone comes from
+// the statistics of the words (pg_stats.most_common_elems of
+// search_vector, kept by ANALYZE): for a lexeme held by 10,000 of a
+// million structures, ANALYZE's sample of 30,000 rows holds about 300, so
+// it cannot be ten times too high. With other filters PostgreSQL takes
+// them as independent of the text: a word ten times rarer in a place than
+// elsewhere may be estimated at 10,000 there with at most 1,000 matches,
+// and then comes in name or shuffle order instead of ranked; every record
+// is still walked once.
 func relevanceOrder(db *gorm.DB, sel *selection) (essdir.Sort, error) {
 	if sel.Cursor != "" {
 		if s := cursorSort(sel.Cursor); s == sortRelevanceShuffled || s == sortRelevanceByName {
