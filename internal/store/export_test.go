@@ -79,6 +79,9 @@ func Walks() int64 { return walks.Load() }
 // whole radius after their rings so far.
 func WholeRadius() int64 { return wholeRadius.Load() }
 
+// LastWalkBudget is the budget of the last walk of a text search.
+func LastWalkBudget() int64 { return lastWalkBudget.Load() }
+
 // SortedMax lets tests choose when a text search in an index order sorts
 // its matches without walking (-1: never; a large number: always).
 var SortedMax = &sortedMax

@@ -872,3 +872,32 @@ func TestSearchNearInNameOrderDoesNotWalk(t *testing.T) {
 		t.Error("a list near a point without a text walked for a text")
 	}
 }
+
+// TestSearchWalkInAPlaceIsBoundedByDensity: in a place, in name order (a
+// text too common to rank), the walk reads at most three times the rows a
+// page would need if the matches were spread over the place, as PostgreSQL
+// estimates both, not the whole walkBudget; the pages are the same.
+func TestSearchWalkInAPlaceIsBoundedByDensity(t *testing.T) {
+	st := openStore(t)
+	source, _ := searchSet(t, st)
+	oldMax := *store.RankedMax
+	*store.RankedMax = 2 // four matches: too many to rank
+	t.Cleanup(func() { *store.RankedMax = oldMax })
+	setIndexOrderPath(t, 4000, -1) // always walk
+	before := store.Walks()
+	var order []string
+	for _, s := range walk(t, st, essdir.StructureFilter{Sources: []string{source}, Q: "sombernon", DepartmentCodes: []string{"21"}}) {
+		order = append(order, s.Name)
+	}
+	if want := "Jardins 100% Solidaires|La Boucle|Le Champ des Sourires|Maison de l'Économie Sociale"; strings.Join(order, "|") != want {
+		t.Errorf("%q, want name order %q", strings.Join(order, "|"), want)
+	}
+	if store.Walks() == before {
+		t.Fatal("no walk")
+	}
+	// Pages of 2: a page needs 3 rows; the place holds about as many
+	// structures as matches.
+	if b := store.LastWalkBudget(); b < 3 || b >= 4000 {
+		t.Errorf("walk budget %d, want the density's (3 to 3,999)", b)
+	}
+}
