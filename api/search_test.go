@@ -395,6 +395,8 @@ func TestSearchTooCommonToRankComesShuffled(t *testing.T) {
 	for _, tc := range []struct{ name, query, by string }{
 		{"Shuffled", "q=" + word, "uuid_hash(id), id"},
 		{"ByNameInADepartement", "q=" + word + "&department_code=21", "name, id"},
+		{"ByNameInARegion", "q=" + word + "&region_code=27", "name, id"},
+		{"ByNameInALegalForm", "q=" + word + "&legal_form=association", "name, id"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, want := walk(tc.query), order(tc.by)

@@ -361,32 +361,51 @@ fi
 add "list 20 by département" list "$BASE" "$tmp/depts.lua" "$tmp/depts.targets" "$tmp/list.sql" "$page20" "$peer_url" "$peer_lua"
 
 # q (internal/store/search.go): the text becomes one tsquery (the words
-# spelled near each word, from the search_words dictionary), the matches are
-# counted up to 1,001, then a page is read ranked (at most 1,000 matches)
-# or in the shuffle order (more; a hash of the id): a walk of the shuffle
-# index's first WALK rows, and, when that does not fill the page, the
-# matches sorted. The store
-# plans these statements with their values (custom plans: pgbench -M
-# extended, as the .mode file says); only the statements the store runs
-# for this word on this data set are in the script.
-WALK=4000
+# spelled near each word, from the search_words dictionary); PostgreSQL's
+# estimate of its matches (EXPLAIN; not for a phrase, whose estimate is not
+# trusted) says whether it is too common to rank (10,000 or more: UNCOUNTED),
+# else the matches are counted up to 1,001; then a page is read ranked (at
+# most 1,000 matches) or in the shuffle order (more; a hash of the id): a
+# walk of the shuffle index's first WALK rows, and, when that does not fill
+# the page, the matches sorted; an estimate of at most SORTED matches sorts
+# them without the walk. The store plans these statements with their values
+# (custom plans: pgbench -M extended, as the .mode file says); only the
+# statements the store runs for this word on this data set are in the
+# script.
+WALK=4000 SORTED=4000 UNCOUNTED=10000
 RANK="((structures.search_vector @@ websearch_to_tsquery('essdir_fr', :q))::int
 	+ ts_rank_cd(structures.search_vector, :tsq::tsquery, 1)::float8
 	+ word_similarity(essdir_fold(:q), structures.name_key)::float8 / 2)"
 search() { # name group word url-encoded-word
-	local f=$tmp/$2.sql d n tsq page walked
+	local f=$tmp/$2.sql d n tsq page walked est=-1 counted=1 explain count
 	tsq=$("${PSQL[@]}" -c "SELECT essdir_search_tsquery(\$q\$$3\$q\$)::text")
 	d=$(defs "$2" "q=$3" "tsq=$tsq" cap=1001 limit=21 walk=$WALK)
-	n=$("${PSQL[@]}" -c "SELECT count(*) FROM (SELECT 1 FROM structures WHERE status IN ('published') AND structures.search_vector @@ \$t\$$tsq\$t\$::tsquery AND structures.deleted_at IS NULL LIMIT 1001) m")
+	explain='EXPLAIN (FORMAT JSON) SELECT 1 FROM "structures" WHERE status IN ('"'published'"') AND structures.search_vector @@ :tsq::tsquery AND structures.deleted_at IS NULL;'
+	count="SELECT count(*) FROM (SELECT 1 FROM \"structures\" WHERE status IN ('published') AND structures.search_vector @@ :tsq::tsquery AND structures.deleted_at IS NULL LIMIT :cap) AS matches;"
+	if [[ $tsq != *"<"* ]]; then
+		est=$("${PSQL[@]}" -c "EXPLAIN (FORMAT JSON) SELECT 1 FROM structures WHERE status IN ('published') AND structures.search_vector @@ \$t\$$tsq\$t\$::tsquery AND structures.deleted_at IS NULL" | python3 -c 'import json, sys; print(int(json.load(sys.stdin)[0]["Plan"]["Plan Rows"]))')
+		[ "$est" -lt "$UNCOUNTED" ] || counted=0
+	fi
+	if [ "$counted" = 1 ]; then
+		n=$("${PSQL[@]}" -c "SELECT count(*) FROM (SELECT 1 FROM structures WHERE status IN ('published') AND structures.search_vector @@ \$t\$$tsq\$t\$::tsquery AND structures.deleted_at IS NULL LIMIT 1001) m")
+	else
+		n=1001
+	fi
 	if [ "$n" -gt 1000 ]; then
 		page='SELECT '"$COLS"', structures.shuffle FROM (SELECT * FROM (SELECT '"$COLS"', uuid_hash(structures.id) AS shuffle, structures.search_vector FROM "structures" WHERE status IN ('"'published'"') AND structures.deleted_at IS NULL) AS structures ORDER BY shuffle, id LIMIT :walk) AS structures WHERE structures.search_vector @@ :tsq::tsquery AND "structures"."deleted_at" IS NULL ORDER BY shuffle, id LIMIT :limit;'
+		sorted='SELECT * FROM (SELECT * FROM (SELECT '"$COLS"', uuid_hash(structures.id) AS shuffle FROM "structures" WHERE status IN ('"'published'"') AND structures.search_vector @@ :tsq::tsquery AND structures.deleted_at IS NULL) AS structures OFFSET 0) AS structures WHERE "structures"."deleted_at" IS NULL ORDER BY shuffle, id LIMIT :limit;'
 		walked=$("${PSQL[@]}" -c "SELECT count(*) FROM (SELECT structures.search_vector FROM structures WHERE status IN ('published') AND deleted_at IS NULL ORDER BY uuid_hash(id), id LIMIT $WALK) s WHERE search_vector @@ \$t\$$tsq\$t\$::tsquery")
-		if [ "$walked" -le 20 ]; then # the walk does not fill the page: the sorted matches follow
+		local how="$n+ matches"
+		[ "$counted" = 1 ] || how="estimated $est, not counted"
+		if [ "$est" -ge 0 ] && [ "$est" -le "$SORTED" ]; then # few expected: sorted without a walk
+			page=$sorted
+			SEARCH_ORDER[$2]="shuffle order ($how; sorted, no walk)"
+		elif [ "$walked" -le 20 ]; then # the walk does not fill the page: the sorted matches follow
 			printf '%s\n' "$page" > "$tmp/$2-walk.sql"
-			page='SELECT * FROM (SELECT * FROM (SELECT '"$COLS"', uuid_hash(structures.id) AS shuffle FROM "structures" WHERE status IN ('"'published'"') AND structures.search_vector @@ :tsq::tsquery AND structures.deleted_at IS NULL) AS structures OFFSET 0) AS structures WHERE "structures"."deleted_at" IS NULL ORDER BY shuffle, id LIMIT :limit;'
-			SEARCH_ORDER[$2]="shuffle order ($n+ matches; $walked in the first $WALK of the shuffle, then sorted)"
+			page=$sorted
+			SEARCH_ORDER[$2]="shuffle order ($how; $walked in the first $WALK of the shuffle, then sorted)"
 		else
-			SEARCH_ORDER[$2]="shuffle order ($n+ matches; a walk of the shuffle index)"
+			SEARCH_ORDER[$2]="shuffle order ($how; a walk of the shuffle index)"
 		fi
 	else
 		page='SELECT * FROM (SELECT '"$COLS, $RANK"' AS rank FROM "structures" WHERE status IN ('"'published'"') AND structures.search_vector @@ :tsq::tsquery AND structures.deleted_at IS NULL) AS structures WHERE "structures"."deleted_at" IS NULL ORDER BY rank DESC, id DESC LIMIT :limit;'
@@ -394,7 +413,8 @@ search() { # name group word url-encoded-word
 	fi
 	{
 		echo "SELECT essdir_search_tsquery(:q)::text;"
-		echo "SELECT count(*) FROM (SELECT 1 FROM \"structures\" WHERE status IN ('published') AND structures.search_vector @@ :tsq::tsquery AND structures.deleted_at IS NULL LIMIT :cap) AS matches;"
+		[ "$est" -lt 0 ] || echo "$explain"
+		[ "$counted" = 0 ] || echo "$count"
 		[ ! -f "$tmp/$2-walk.sql" ] || cat "$tmp/$2-walk.sql"
 		printf '%s\n' "$page"
 	} > "$f"
@@ -412,22 +432,65 @@ search "full text, a word that begins names (ressourcerie)" q-names ressourcerie
 
 # radius 10 km, top 50, nearest first: a bounding box on the (lat, lon)
 # index, then the haversine distance (the box computed as the store does).
-read -r LAT LON MINLAT MAXLAT MINLON MAXLON < <(python3 -c '
-import math
-lat, lon, r, R = 47.3, 4.7, 10.0, 6371.0088
-d = r / R * 180 / math.pi
-dlon = math.asin(min(1, math.sin(r / R) / math.cos(lat * math.pi / 180))) * 180 / math.pi
-print(lat, lon, repr(lat - d), repr(lat + d), repr(lon - dlon), repr(lon + dlon))')
+# The store reads a page from the nearest ring that holds it (nearestPage in
+# internal/store/search.go): an eighth of the radius first, then as wide as
+# the last ring's density says (at least twice), the whole radius after an
+# empty ring or last. The rings it reads here are found the same way (on L
+# the first holds the page: 154 structures within 1.25 km of the point);
+# the script runs each ring's statement, and the last one's rows are the
+# page.
+LAT=47.3 LON=4.7
+python3 - "$DB" "$LAT" "$LON" > "$tmp/rings.txt" <<'PY'
+import math, subprocess, sys
+db, lat, lon = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+R, E, page = 10.0, 6371.0088, 51  # radius_km, the store's Earth radius, limit + 1
+def box(r):
+    d = r / E * 180 / math.pi
+    dlon = math.asin(min(1, math.sin(r / E) / math.cos(lat * math.pi / 180))) * 180 / math.pi
+    return lat - d, lat + d, lon - dlon, lon + dlon
+def within(r):  # structures within r km, at most a page
+    a, b, c, e = box(r)
+    sql = (f"SELECT count(*) FROM (SELECT 1 FROM structures WHERE status = 'published' AND deleted_at IS NULL"
+           f" AND lat BETWEEN {a!r} AND {b!r} AND lon BETWEEN {c!r} AND {e!r} AND 6371.0088 * 2 * asin(least(1, sqrt("
+           f"power(sin(radians(lat - {lat!r}) / 2), 2) + cos(radians({lat!r})) * cos(radians(lat))"
+           f" * power(sin(radians(lon - {lon!r}) / 2), 2)))) <= {r!r} LIMIT {page}) s")
+    return int(subprocess.check_output(["psql", "-X", "-h", "127.0.0.1", "-U", "postgres", "-qAt", db, "-c", sql]))
+rings, frm, outer = [], 0.0, R / 8
+while outer < R:
+    rings.append(outer)
+    k = within(outer)
+    if k >= page:
+        break
+    nxt = frm + 2 * (outer - frm)
+    if k == 0:
+        nxt = R
+    else:
+        nxt = max(nxt, math.sqrt(frm * frm + (outer * outer - frm * frm) * (1.5 * page / k)))
+    outer = nxt
+else:
+    rings.append(R)
+for r in rings:
+    print(repr(r), *map(repr, box(r)))
+PY
 DIST="(6371.0088 * 2 * asin(least(1, sqrt(
 	power(sin(radians(structures.lat - :lat) / 2), 2)
 	+ cos(radians(:lat)) * cos(radians(structures.lat)) * power(sin(radians(structures.lon - :lon) / 2), 2)))))"
-cat > "$tmp/radius.sql" <<SQL
-SELECT * FROM (SELECT $COLS, near.distance_km FROM (SELECT structures.id AS near_id, $DIST AS distance_km FROM "structures" WHERE status IN ('published') AND (structures.lat BETWEEN :minlat AND :maxlat) AND (structures.lon BETWEEN :minlon AND :maxlon) AND $DIST <= :r AND structures.deleted_at IS NULL) AS near JOIN structures ON structures.id = near.near_id) AS structures WHERE "structures"."deleted_at" IS NULL ORDER BY distance_km, id LIMIT :limit;
+radius_defs=("lat=$LAT" "lon=$LON" limit=51)
+: > "$tmp/radius.sql"
+n=0
+while read -r R_ MINLAT MAXLAT MINLON MAXLON; do
+	x=$(printf "\\x$(printf %x $((97 + n)))") n=$((n + 1)) # the ring's letter: minlat_a, r_a…
+	radius_defs+=("minlat_$x=$MINLAT" "maxlat_$x=$MAXLAT" "minlon_$x=$MINLON" "maxlon_$x=$MAXLON" "r_$x=$R_")
+	cat > "$tmp/radius-page.sql" <<SQL
+SELECT * FROM (SELECT $COLS, near.distance_km FROM (SELECT structures.id AS near_id, $DIST AS distance_km FROM "structures" WHERE status IN ('published') AND (structures.lat BETWEEN :minlat_$x AND :maxlat_$x) AND (structures.lon BETWEEN :minlon_$x AND :maxlon_$x) AND $DIST <= :r_$x AND structures.deleted_at IS NULL) AS near JOIN structures ON structures.id = near.near_id) AS structures WHERE "structures"."deleted_at" IS NULL ORDER BY distance_km, id LIMIT :limit;
 SQL
+	cat "$tmp/radius-page.sql" >> "$tmp/radius.sql"
+done < "$tmp/rings.txt"
+log "radius: the store reads $n ring(s) here: $(cut -d' ' -f1 "$tmp/rings.txt" | paste -sd' ') km"
 echo extended > "$tmp/radius.sql.mode" # planned with its values, as the store does (a box's size decides the plan)
-d=$(defs radius "lat=$LAT" "lon=$LON" "minlat=$MINLAT" "maxlat=$MAXLAT" "minlon=$MINLON" "maxlon=$MAXLON" r=10 limit=51)
+d=$(defs radius "${radius_defs[@]}")
 RADIUS_PATH="/v1/structures?near=$LAT,$LON&radius_km=10&sort=distance&limit=50"
-check "radius 10 km, top 50" "$RADIUS_PATH" "$(cat "$tmp/radius.sql")" "$d"
+check "radius 10 km, top 50" "$RADIUS_PATH" "$(cat "$tmp/radius-page.sql")" "$d"
 add "radius 10 km, top 50" radius "$BASE$RADIUS_PATH" "" "$(target1 "$BASE$RADIUS_PATH" radius)" "$tmp/radius.sql" "$d"
 
 # Page 1 and the page after row DEEP_ROW (page DEEP_ROW/20 + 1) in name
@@ -561,7 +624,7 @@ else
 	list_plan="NOT the (department_code, name, id) index (see the plan)"
 	log "WARNING: the list's SQL is not served by the (department_code, name, id) index"
 fi
-plan "$tmp/radius.sql" "$tmp/radius.defs" > "$tmp/plan.sql"
+plan "$tmp/radius-page.sql" "$tmp/radius.defs" > "$tmp/plan.sql"
 explain_radius=$("${PSQL[@]}" -f "$tmp/plan.sql")
 plan "$tmp/deep.sql" "$tmp/deep.defs" > "$tmp/plan.sql"
 explain_deep=$("${PSQL[@]}" -f "$tmp/plan.sql")

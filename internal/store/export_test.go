@@ -72,5 +72,23 @@ func (s ScanNative) Scan(r pgx.Rows, row *DecodedRow) error { return s.s.scan(r,
 // walks before it sorts its matches.
 var WalkBudget = &walkBudget
 
+// Walks is the number of index walks text searches have made so far.
+func Walks() int64 { return walks.Load() }
+
+// WholeRadius is the number of pages in distance order read over their
+// whole radius after their rings so far.
+func WholeRadius() int64 { return wholeRadius.Load() }
+
+// LastWalkBudget is the budget of the last walk of a text search.
+func LastWalkBudget() int64 { return lastWalkBudget.Load() }
+
+// SortedMax lets tests choose when a text search in an index order sorts
+// its matches without walking (-1: never; a large number: always).
+var SortedMax = &sortedMax
+
+// UncountedFactor lets tests choose the estimate above which a text's
+// matches are not counted (0: every estimated text).
+var UncountedFactor = &uncountedFactor
+
 // SlugLock is the advisory lock of slug writers.
 const SlugLock = slugLock

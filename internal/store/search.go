@@ -2,18 +2,24 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
 	"github.com/essdir/essdir/internal/essdir"
 )
 
 // Search: how a text (q) and a place (near, bbox) select and order
-// structures. The indexes are those of migrations/00004_search.sql and
-// 00007_search_words.sql.
+// structures. The indexes are those of migrations/00004_search.sql,
+// 00007_search_words.sql and 00012_search_places.sql (the full-text index,
+// with the place columns).
 //
 // A text matches a structure when its French full text (name, summary,
 // activity names, description, city; accents and case folded, words
@@ -81,6 +87,11 @@ const shuffleColumn = "uuid_hash(structures.id) AS shuffle"
 type selection struct {
 	essdir.StructureFilter
 	tsquery string
+	// estimate is PostgreSQL's estimate of the matches (estimateMatches),
+	// when estimated is set: made once per request, when a choice of plan
+	// needs it.
+	estimate  float64
+	estimated bool
 }
 
 // textQuery resolves f's text, one statement, outside any transaction.
@@ -251,7 +262,7 @@ func (s *Store) searchStructures(ctx context.Context, f essdir.StructureFilter) 
 	var page *essdir.Page[essdir.Structure]
 	err := s.searching(ctx, f, false, func(db *gorm.DB, sel selection) error {
 		if sel.Sort == essdir.SortRelevance {
-			order, err := relevanceOrder(db, sel)
+			order, err := relevanceOrder(db, &sel)
 			if err != nil {
 				return err
 			}
@@ -259,8 +270,10 @@ func (s *Store) searchStructures(ctx context.Context, f essdir.StructureFilter) 
 		}
 		var err error
 		switch sel.Sort {
-		case essdir.SortRelevance, essdir.SortDistance:
-			page, err = pageOf(searchQuery(db, sel, sel.Sort == essdir.SortRelevance), structures, sel.List, false)
+		case essdir.SortRelevance:
+			page, err = pageOf(searchQuery(db, sel, true), structures, sel.List, false)
+		case essdir.SortDistance:
+			page, err = nearestPage(db, sel)
 		default:
 			page, err = textPageInIndexOrder(db, sel)
 		}
@@ -268,6 +281,73 @@ func (s *Store) searchStructures(ctx context.Context, f essdir.StructureFilter) 
 	})
 	return page, err
 }
+
+// nearestFirstRing is the share of the radius a page in distance order
+// searches first (nearestPage).
+const nearestFirstRing = 8
+
+// nearestPage is one page in distance order. It searches the ring from
+// the cursor's distance out to an eighth of the radius beyond it, then, while
+// that holds less than the page, a wider ring (twice as wide, or as wide as
+// the density of the last one says the page needs), and the whole radius
+// last: the structures within a smaller radius come before any
+// other, so a page found there is the page. The nearest 50 of a 10 km
+// radius are usually within a kilometre or two (7,074 structures within 10
+// km of the harness's point on the 1M set, 110 within 1.25 km): the
+// distance of each structure of the box is computed and sorted, so the
+// first ring costs about a sixtieth of the whole radius, and an empty one
+// is followed by the whole radius (a sparse place: two statements, each
+// cheap). A total counts the whole radius: such a page is read at once.
+func nearestPage(db *gorm.DB, sel selection) (*essdir.Page[essdir.Structure], error) {
+	whole := func() (*essdir.Page[essdir.Structure], error) {
+		return pageOf(searchQuery(db, sel, false), structures, sel.List, false)
+	}
+	if sel.Near == nil || sel.RadiusKM <= 0 || sel.IncludeTotal {
+		return whole()
+	}
+	from := 0.0
+	if sel.Cursor != "" {
+		order, err := structures.sort(essdir.SortDistance)
+		if err != nil {
+			return nil, err
+		}
+		keys, err := order.decode(structures.name, sel.Cursor)
+		if err != nil {
+			return nil, err
+		}
+		from = max(keys[0].(float64), 0)
+	}
+	limit := sel.Limit
+	if limit <= 0 {
+		limit = essdir.DefaultLimit
+	}
+	limit = min(limit, essdir.MaxLimit)
+	for outer := from + sel.RadiusKM/nearestFirstRing; outer < sel.RadiusKM; {
+		ring := sel
+		ring.RadiusKM = outer
+		page, err := pageOf(searchQuery(db, ring, false), structures, sel.List, false)
+		if err != nil || page.NextCursor != "" {
+			return page, err
+		}
+		// The next ring is twice as wide, or as wide as the density of
+		// this one says the page needs (with half as many again), or the
+		// whole radius when this one held nothing.
+		next := from + 2*(outer-from)
+		if k := len(page.Items); k == 0 {
+			next = sel.RadiusKM
+		} else {
+			need := 1.5 * float64(limit+1) / float64(k)
+			next = max(next, math.Sqrt(from*from+(outer*outer-from*from)*need))
+		}
+		outer = next
+	}
+	wholeRadius.Add(1)
+	return whole()
+}
+
+// wholeRadius counts the pages in distance order read over the whole
+// radius after their rings (for tests).
+var wholeRadius atomic.Int64
 
 // walkBudget bounds the rows a text search in an index order (the shuffle
 // of a text too common to rank, name, -updated_at) reads along that index
@@ -281,12 +361,21 @@ func (s *Store) searchStructures(ctx context.Context, f essdir.StructureFilter) 
 // √(21 N), 4,500 for a million.
 var walkBudget = 4000
 
+// walks counts the walks of textPageInIndexOrder (for tests).
+var walks atomic.Int64
+
+// sortedMax: when PostgreSQL estimates a text's matches at most this, a
+// text search in an index order sorts them without walking the index
+// first (textPageInIndexOrder).
+var sortedMax = 4000
+
 // textPageInIndexOrder is one page of a text search in an index order: the
 // first walkBudget rows of the other filters in list order, then the
-// text, which stops at a full page; when that does not fill the page, the
-// matches after the cursor, sorted (the subquery is kept whole by OFFSET 0,
-// so the planner reads the matches from the full-text index instead of
-// walking the order's index with the text as a filter).
+// text, which stops at a full page; when that does not fill the page, or
+// when PostgreSQL expects at most sortedMax matches, the matches after the
+// cursor, sorted (the subquery is kept whole by OFFSET 0, so the planner
+// reads the matches from the full-text index instead of walking the order's
+// index with the text as a filter).
 func textPageInIndexOrder(db *gorm.DB, sel selection) (*essdir.Page[essdir.Structure], error) {
 	order, err := structures.sort(sel.Sort)
 	if err != nil {
@@ -326,11 +415,34 @@ func textPageInIndexOrder(db *gorm.DB, sel selection) (*essdir.Page[essdir.Struc
 		}
 		return page, err
 	}
-	walk := selectColumns(db.Session(&gorm.Session{NewDB: true}).Table("(?) AS structures", rows.Limit(walkBudget)).
-		Where(searchMatch, sel.tsquery), shown)
-	page, err := pageOf(walk, structures, list, false)
-	if err != nil || page.NextCursor != "" {
-		return withTotal(page, err)
+	// When PostgreSQL expects at most sortedMax (walkBudget) matches, they
+	// are sorted at once: the walk would read its whole budget for a page of them
+	// unless they were all near its start (21 matches in a walk of 4,000
+	// rows need 1 match in 190), and it was its costliest part on the 1M
+	// set: "ressourcerie" in département 21 (1,290 matches of 19,782
+	// structures, all but a few in names under R) walked 4,000 rows in
+	// 46–100 ms for no match, then sorted the 1,290 matches in 17–25 ms.
+	// Without a text (a place in name or date order) there is nothing to
+	// walk for: the walk's condition would be an empty tsquery, which
+	// matches nothing.
+	if sel.Q != "" {
+		if err := estimateMatches(db, &sel); err != nil {
+			return nil, err
+		}
+	}
+	if sel.Q != "" && (!sel.estimated || sel.estimate > float64(sortedMax)) {
+		walks.Add(1)
+		budget, err := placeWalkBudget(db, sel, others)
+		if err != nil {
+			return nil, err
+		}
+		lastWalkBudget.Store(int64(budget))
+		walk := selectColumns(db.Session(&gorm.Session{NewDB: true}).Table("(?) AS structures", rows.Limit(budget)).
+			Where(searchMatch, sel.tsquery), shown)
+		page, err := pageOf(walk, structures, list, false)
+		if err != nil || page.NextCursor != "" {
+			return withTotal(page, err)
+		}
 	}
 	cols, args = searchColumns(sel, false)
 	matches := keyed(db, sel.Sort, selectColumns(structureFilterQuery(db.Session(&gorm.Session{NewDB: true}).Table("structures"), sel).
@@ -340,6 +452,36 @@ func textPageInIndexOrder(db *gorm.DB, sel selection) (*essdir.Page[essdir.Struc
 	}
 	return withTotal(pageOf(db.Session(&gorm.Session{NewDB: true}).Table("(? OFFSET 0) AS structures", matches), structures, list, false))
 }
+
+// placeWalkBudget is the walk's budget of a text too common to rank in a
+// place, in name order: three times the rows a page needs if the matches
+// were spread over the place's names (the page × the place's structures ÷
+// its matches, both as PostgreSQL estimates them), at most walkBudget. A
+// word that begins names gathers its matches under its letter, where no
+// budget finds them from the start of the place: "ressourcerie" in région
+// 27 (6,886 matches of about 99,000 structures) walked 4,000 rows for no
+// match before sorting its matches; it now gives up after about 900. A
+// word spread over the names fills its page in a third of that. Elsewhere
+// (the shuffle spreads every word) the budget is walkBudget.
+func placeWalkBudget(db *gorm.DB, sel, others selection) (int, error) {
+	if sel.Sort != sortRelevanceByName || !sel.estimated || sel.estimate < 1 {
+		return walkBudget, nil
+	}
+	place, ok, err := plannedRows(db, others)
+	if err != nil || !ok {
+		return walkBudget, err
+	}
+	limit := sel.Limit
+	if limit <= 0 {
+		limit = essdir.DefaultLimit
+	}
+	limit = min(limit, essdir.MaxLimit)
+	spread := 3 * float64(limit+1) * place / sel.estimate
+	return int(max(float64(limit+1), min(float64(walkBudget), math.Ceil(spread)))), nil
+}
+
+// lastWalkBudget is the budget of the last walk (for tests).
+var lastWalkBudget atomic.Int64
 
 // keyed is q, read through a subquery named structures when the order s
 // sorts by a computed column (the shuffle), so that the cursor's condition
@@ -356,7 +498,21 @@ func keyed(db *gorm.DB, s essdir.Sort, q *gorm.DB) *gorm.DB {
 // text matches at most rankedMax structures, else the shuffle, or the
 // names in a place whose index serves them. A cursor keeps the decision of
 // its first page.
-func relevanceOrder(db *gorm.DB, sel selection) (essdir.Sort, error) {
+//
+// The matches are counted (up to rankedMax + 1) unless PostgreSQL's
+// estimate of them (estimateMatches) is at least uncountedMin: a word that
+// many structures hold is too common to rank without the count, which for
+// such a word cost more than the page (15–60 ms on the 1M set, against
+// 0.2–0.9 ms for the estimate). The estimate of a text alone comes from
+// the statistics of the words (pg_stats.most_common_elems of
+// search_vector, kept by ANALYZE): for a lexeme held by 10,000 of a
+// million structures, ANALYZE's sample of 30,000 rows holds about 300, so
+// it cannot be ten times too high. With other filters PostgreSQL takes
+// them as independent of the text: a word ten times rarer in a place than
+// elsewhere may be estimated at 10,000 there with at most 1,000 matches,
+// and then comes in name or shuffle order instead of ranked; every record
+// is still walked once.
+func relevanceOrder(db *gorm.DB, sel *selection) (essdir.Sort, error) {
 	if sel.Cursor != "" {
 		if s := cursorSort(sel.Cursor); s == sortRelevanceShuffled || s == sortRelevanceByName {
 			return s, nil
@@ -365,7 +521,7 @@ func relevanceOrder(db *gorm.DB, sel selection) (essdir.Sort, error) {
 		// common word is what the bound is for: the matches are counted
 		// again. They may have grown since the first page, hence twice the
 		// bound; beyond it the walk must start again.
-		n, err := countMatches(db, sel, 2*rankedMax)
+		n, err := countMatches(db, *sel, 2*rankedMax)
 		switch {
 		case err != nil:
 			return "", err
@@ -375,17 +531,89 @@ func relevanceOrder(db *gorm.DB, sel selection) (essdir.Sort, error) {
 		}
 		return essdir.SortRelevance, nil
 	}
-	n, err := countMatches(db, sel, rankedMax)
-	if err != nil {
+	if err := estimateMatches(db, sel); err != nil {
 		return "", err
 	}
-	switch {
-	case n <= int64(rankedMax):
-		return essdir.SortRelevance, nil
-	case inNamedPlace(sel):
+	if !sel.estimated || sel.estimate < float64(uncountedMin()) {
+		n, err := countMatches(db, *sel, rankedMax)
+		if err != nil {
+			return "", err
+		}
+		if n <= int64(rankedMax) {
+			return essdir.SortRelevance, nil
+		}
+	}
+	if inNamedPlace(*sel) {
 		return sortRelevanceByName, nil
 	}
 	return sortRelevanceShuffled, nil
+}
+
+// uncountedFactor: a text whose matches PostgreSQL estimates at
+// uncountedFactor × rankedMax or more is not counted (relevanceOrder).
+var uncountedFactor = 10
+
+func uncountedMin() int { return uncountedFactor * rankedMax }
+
+// estimateMatches sets sel.estimate to PostgreSQL's estimate of the live
+// structures sel selects: the planned rows of the count's selection,
+// planned with its values (EXPLAIN, a fraction of a millisecond, no row
+// read). sel.estimated stays false for a text with a phrase (a hyphenated
+// word is one: "tiers-lieu" is 'tiers-lieu' <-> 'tier' <-> 'lieu'), whose
+// words PostgreSQL takes as independent although they come together: it
+// estimated 167 matches of "tiers-lieu" on the 1M set, which has 52,164.
+func estimateMatches(db *gorm.DB, sel *selection) error {
+	if sel.estimated || strings.Contains(sel.tsquery, "<") {
+		return nil
+	}
+	rows, ok, err := plannedRows(db, *sel)
+	if err != nil || !ok {
+		return err
+	}
+	sel.estimate, sel.estimated = rows, true
+	return nil
+}
+
+// plannedRows is PostgreSQL's estimate of the live structures sel selects
+// (EXPLAIN of the count's selection, planned with its values); ok is false
+// inside a transaction (no page reads there), where there is none.
+func plannedRows(db *gorm.DB, sel selection) (rows float64, ok bool, err error) {
+	q := structureFilterQuery(db.Session(&gorm.Session{NewDB: true}).Table("structures"), sel).
+		Where("structures.deleted_at IS NULL").Select("1")
+	var dest []map[string]any
+	stmt := q.Session(&gorm.Session{DryRun: true}).Find(&dest).Statement
+	if stmt.Error != nil {
+		return 0, false, stmt.Error
+	}
+	pool, ok := stmt.ConnPool.(*sql.DB)
+	if !ok {
+		return 0, false, nil
+	}
+	ctx := stmt.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	var plan string
+	err = queryNative(ctx, pool, "EXPLAIN (FORMAT JSON) "+stmt.SQL.String(), stmt.Vars, func(r pgx.Rows) error {
+		for r.Next() {
+			if err := r.Scan(&plan); err != nil {
+				return err
+			}
+		}
+		return r.Err()
+	})
+	if err != nil {
+		return 0, false, err
+	}
+	var plans []struct {
+		Plan struct {
+			Rows float64 `json:"Plan Rows"`
+		}
+	}
+	if err := json.Unmarshal([]byte(plan), &plans); err != nil || len(plans) != 1 {
+		return 0, false, fmt.Errorf("store: reading the plan of a search: %v", err)
+	}
+	return plans[0].Plan.Rows, true, nil
 }
 
 // countMatches counts sel's live structures, up to max + 1.

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -221,12 +222,26 @@ func shuffled(t *testing.T, st *store.Store, source string, names ...string) str
 	return strings.Join(out, "|")
 }
 
+// indexOrderPaths are the ways a page of a text search in an index order is
+// read: walking the order's index (the matches are spread), sorting the
+// matches after a walk that did not fill the page (a budget of one row
+// makes every page but the first few sort), and sorting them without a
+// walk (PostgreSQL expects few matches). setIndexOrderPath sets one.
+var indexOrderPaths = []struct {
+	name              string
+	budget, sortedMax int
+}{{"Walk", 4000, -1}, {"WalkThenSort", 1, -1}, {"Sort", 4000, 1 << 30}}
+
+func setIndexOrderPath(t *testing.T, budget, sortedMax int) {
+	t.Helper()
+	oldBudget, oldSorted := *store.WalkBudget, *store.SortedMax
+	t.Cleanup(func() { *store.WalkBudget, *store.SortedMax = oldBudget, oldSorted })
+	*store.WalkBudget, *store.SortedMax = budget, sortedMax
+}
+
 // TestSearchTextInIndexOrder proves that a text search in name or date
 // order, or in the shuffle of a text too common to rank, gives every match
-// once, in order, whether a page comes from walking the order's index (the
-// matches are spread) or from sorting the matches (they come after the
-// walk's budget: a budget of one row makes every page but the first few
-// sort).
+// once, in order, whichever way its pages are read (indexOrderPaths).
 func TestSearchTextInIndexOrder(t *testing.T) {
 	st := openStore(t)
 	source, _ := searchSet(t, st)
@@ -235,9 +250,10 @@ func TestSearchTextInIndexOrder(t *testing.T) {
 	*store.RankedMax = 2
 	t.Cleanup(func() { *store.RankedMax = oldMax })
 	near := &essdir.Point{Lat: 47.3, Lon: 4.7}
-	for _, budget := range []int{4000, 1} {
-		old := *store.WalkBudget
-		*store.WalkBudget = budget
+	for _, path := range indexOrderPaths {
+		budget := path.name
+		oldBudget, oldSorted := *store.WalkBudget, *store.SortedMax
+		*store.WalkBudget, *store.SortedMax = path.budget, path.sortedMax
 		for _, tc := range []struct {
 			sort   essdir.Sort
 			q      string
@@ -262,14 +278,14 @@ func TestSearchTextInIndexOrder(t *testing.T) {
 			for _, s := range got {
 				order = append(order, s.Name)
 				if (s.DistanceKM != nil) != (tc.near != nil) {
-					t.Errorf("budget %d, %s, q=%q: %s has distance %v", budget, tc.sort, tc.q, s.Name, s.DistanceKM)
+					t.Errorf("%s, %s, q=%q: %s has distance %v", budget, tc.sort, tc.q, s.Name, s.DistanceKM)
 				}
 			}
 			if strings.Join(order, "|") != tc.want {
-				t.Errorf("budget %d, %s, q=%q: %q, want %q", budget, tc.sort, tc.q, strings.Join(order, "|"), tc.want)
+				t.Errorf("%s, %s, q=%q: %q, want %q", budget, tc.sort, tc.q, strings.Join(order, "|"), tc.want)
 			}
 		}
-		*store.WalkBudget = old
+		*store.WalkBudget, *store.SortedMax = oldBudget, oldSorted
 	}
 }
 
@@ -361,11 +377,12 @@ func TestSearchRankedCursorIsCounted(t *testing.T) {
 func TestSearchTotalInIndexOrder(t *testing.T) {
 	st := openStore(t)
 	source, _ := searchSet(t, st)
-	oldMax, oldBudget := *store.RankedMax, *store.WalkBudget
-	t.Cleanup(func() { *store.RankedMax, *store.WalkBudget = oldMax, oldBudget })
+	oldMax := *store.RankedMax
+	t.Cleanup(func() { *store.RankedMax = oldMax })
 	*store.RankedMax = 2 // four matches: the shuffle
-	for _, budget := range []int{4000, 1} {
-		*store.WalkBudget = budget
+	for _, path := range indexOrderPaths {
+		budget := path.name
+		setIndexOrderPath(t, path.budget, path.sortedMax)
 		for _, sort := range []essdir.Sort{"", essdir.SortName, essdir.SortUpdatedAtDesc} {
 			f := essdir.StructureFilter{Sources: []string{source}, Q: "sombernon", List: essdir.List{Sort: sort, Limit: 1, IncludeTotal: true}}
 			for pageNo := 1; pageNo <= 4; pageNo++ {
@@ -374,7 +391,7 @@ func TestSearchTotalInIndexOrder(t *testing.T) {
 					t.Fatal(err)
 				}
 				if page.Total == nil || *page.Total != 4 || page.TotalIsLowerBound {
-					t.Errorf("budget %d, sort %q, page %d: total %v (lower bound %v), want 4", budget, sort, pageNo, page.Total, page.TotalIsLowerBound)
+					t.Errorf("%s, sort %q, page %d: total %v (lower bound %v), want 4", budget, sort, pageNo, page.Total, page.TotalIsLowerBound)
 				}
 				if f.Cursor = page.NextCursor; f.Cursor == "" {
 					break
@@ -600,5 +617,287 @@ func TestSearchTyposFollowWrites(t *testing.T) {
 	}
 	if got := find(bulkTypo); got != item.Name {
 		t.Errorf("bulk: %q finds %q, want %q", bulkTypo, got, item.Name)
+	}
+}
+
+// TestSearchFewMatchesAreSortedWithoutAWalk: when PostgreSQL expects at
+// most SortedMax matches, a text search in an index order sorts them
+// without walking the index (the walk would read its whole budget for
+// them), and gives the same pages.
+func TestSearchFewMatchesAreSortedWithoutAWalk(t *testing.T) {
+	st := openStore(t)
+	source, _ := searchSet(t, st)
+	f := essdir.StructureFilter{Sources: []string{source}, Q: "sombernon", DepartmentCodes: []string{"21"}, List: essdir.List{Sort: essdir.SortName}}
+	want := "Jardins 100% Solidaires|La Boucle|Le Champ des Sourires|Maison de l'Économie Sociale"
+	for _, tc := range []struct {
+		sortedMax int
+		walks     bool
+	}{{1 << 30, false}, {-1, true}} {
+		setIndexOrderPath(t, 4000, tc.sortedMax)
+		before := store.Walks()
+		var order []string
+		for _, s := range walk(t, st, f) {
+			order = append(order, s.Name)
+		}
+		if strings.Join(order, "|") != want {
+			t.Errorf("sorted max %d: %q, want %q", tc.sortedMax, strings.Join(order, "|"), want)
+		}
+		if walked := store.Walks() > before; walked != tc.walks {
+			t.Errorf("sorted max %d: walked %v, want %v", tc.sortedMax, walked, tc.walks)
+		}
+	}
+}
+
+// cursorOrder is the order a page's next cursor continues in.
+func cursorOrder(t *testing.T, page *essdir.Page[essdir.Structure]) string {
+	t.Helper()
+	b, err := base64.RawURLEncoding.DecodeString(page.NextCursor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c struct {
+		S string `json:"s"`
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		t.Fatal(err)
+	}
+	return c.S
+}
+
+// TestSearchCommonTextIsNotCounted: a text PostgreSQL estimates at
+// UncountedFactor × RankedMax matches or more is too common to rank without
+// counting them (the shuffle, or names in a place), unless it holds a
+// phrase (a hyphenated word), whose estimate is not trusted: that one is
+// counted, and ranked when few.
+func TestSearchCommonTextIsNotCounted(t *testing.T) {
+	st := openStore(t)
+	source, _ := searchSet(t, st)
+	ctx := context.Background()
+	for _, name := range []string{"Le Tiers-Lieu des Sources", "Tiers-Lieu du Val"} {
+		s := boucle(source)
+		s.Name, s.Contacts = name, nil
+		if err := st.CreateStructure(ctx, s, essdir.Echo{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := *store.UncountedFactor
+	t.Cleanup(func() { *store.UncountedFactor = old })
+	for _, tc := range []struct {
+		factor int
+		q      string
+		place  []string
+		want   string
+	}{
+		{old, "sombernon", nil, "relevance"}, // six matches, counted: ranked
+		{0, "sombernon", nil, "relevance:shuffle"},
+		{0, "sombernon", []string{"21"}, "relevance:name"},
+		{0, "tiers-lieu", nil, "relevance"}, // a phrase: counted (two matches)
+	} {
+		*store.UncountedFactor = tc.factor
+		page, err := st.FindStructures(ctx, essdir.StructureFilter{Sources: []string{source}, Q: tc.q, DepartmentCodes: tc.place, List: essdir.List{Limit: 1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page.NextCursor == "" {
+			t.Fatalf("factor %d, q=%q: one page", tc.factor, tc.q)
+		}
+		if got := cursorOrder(t, page); got != tc.want {
+			t.Errorf("factor %d, q=%q, place %v: order %q, want %q", tc.factor, tc.q, tc.place, got, tc.want)
+		}
+	}
+}
+
+// TestSearchInAPlaceIsOneIndexScan proves that a text inside a place
+// (département, région, commune, legal form) is one scan of the full-text
+// index, whose condition holds both the text and the place
+// (migrations/00012_search_places.sql): PostgreSQL could not intersect the
+// former full-text index with the place's btree, and read every structure
+// of the place to check the text. As in TestFilteredListsReadAnIndexInOrder,
+// sequential scans are off, on a few thousand rows rolled back.
+func TestSearchInAPlaceIsOneIndexScan(t *testing.T) {
+	st := openStore(t)
+	for _, tc := range []struct{ name, where string }{
+		{"Department", "department_code IN ('21')"},
+		{"Region", "region_code IN ('17')"},
+		{"Insee", "insee_code IN ('21042')"},
+		{"LegalForm", "legal_form IN ('scic')"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tx, err := st.SQL().Begin()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Rollback()
+			if _, err := tx.Exec("SET LOCAL enable_seqscan = off"); err != nil {
+				t.Fatal(err)
+			}
+			// One structure in 97 is a ressourcerie; each place holds about
+			// one in ten.
+			if _, err := tx.Exec(`INSERT INTO structures (id, slug, name, status, department_code, region_code, insee_code, legal_form, created_at, updated_at)
+				SELECT gen_random_uuid(), 'plan-' || n || '-' || md5(random()::text),
+				       CASE WHEN n % 97 = 0 THEN 'Ressourcerie ' ELSE 'Atelier ' END || n, 'published',
+				       lpad((n % 11 + 15)::text, 2, '0'), (n % 9 + 11)::text, lpad((n % 11 + 15)::text, 2, '0') || lpad((n % 7 + 40)::text, 3, '0'),
+				       (ARRAY['association','scop','scic','mutual','foundation','sa','sarl','sas','ei','other'])[n % 13 % 10 + 1], now(), now()
+				  FROM generate_series(1, 20000) AS n`); err != nil {
+				t.Fatal(err)
+			}
+			// The rows wait in the index's pending list, which the planner
+			// rightly costs as a scan of them all; a built index has none.
+			if _, err := tx.Exec("SELECT gin_clean_pending_list('structures_search_place_idx'::regclass)"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := tx.Exec("ANALYZE structures"); err != nil {
+				t.Fatal(err)
+			}
+			rows, err := tx.Query(`EXPLAIN SELECT count(*) FROM (SELECT 1 FROM structures WHERE status IN ('published') AND deleted_at IS NULL AND ` +
+				tc.where + ` AND search_vector @@ 'ressourcer'::tsquery LIMIT 1001) AS matches`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var plan []string
+			for rows.Next() {
+				var line string
+				if err := rows.Scan(&line); err != nil {
+					t.Fatal(err)
+				}
+				plan = append(plan, line)
+			}
+			text := strings.Join(plan, "\n")
+			column := strings.Fields(tc.where)[0]
+			var both bool
+			for _, line := range plan {
+				both = both || strings.Contains(line, "Index Cond") && strings.Contains(line, "search_vector") && strings.Contains(line, column)
+			}
+			if !strings.Contains(text, "structures_search_place_idx") || !both {
+				t.Errorf("the text and %s are not one index condition:\n%s", column, text)
+			}
+		})
+	}
+}
+
+// TestSearchNearestPagesComeFromRings: a page in distance order is read from
+// the nearest ring that holds it (nearestPage), not from the whole radius,
+// and the pages give every structure of the radius once, in the order of
+// the whole radius: dense near the point, sparse farther out, so that the
+// later pages widen their ring, and the last reads the whole radius.
+func TestSearchNearestPagesComeFromRings(t *testing.T) {
+	st := openStore(t)
+	ctx := context.Background()
+	source := newTag("rings")
+	from := &essdir.Point{Lat: 47.3, Lon: 4.7}
+	// 24 structures within about 1 km, 6 between 3 and 9.5 km, 2 beyond 10 km.
+	for i := range 32 {
+		var dLat float64
+		switch {
+		case i < 24:
+			dLat = 0.0004 * float64(i)
+		case i < 30:
+			dLat = 0.027 + 0.01*float64(i-24)
+		default:
+			dLat = 0.1 + 0.01*float64(i-30)
+		}
+		s := boucle(source)
+		s.Name, s.Contacts = fmt.Sprintf("Anneau %02d", i), nil
+		s.Location = &essdir.Location{Lat: from.Lat + dLat, Lon: from.Lon}
+		if err := st.CreateStructure(ctx, s, essdir.Echo{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The order of the whole radius, computed apart.
+	rows, err := st.SQL().Query(`SELECT name FROM structures WHERE source = $1 AND deleted_at IS NULL
+		AND 6371.0088 * 2 * asin(least(1, sqrt(power(sin(radians(lat - $2) / 2), 2)
+			+ cos(radians($2)) * cos(radians(lat)) * power(sin(radians(lon - $3) / 2), 2)))) <= 10
+		ORDER BY 6371.0088 * 2 * asin(least(1, sqrt(power(sin(radians(lat - $2) / 2), 2)
+			+ cos(radians($2)) * cos(radians(lat)) * power(sin(radians(lon - $3) / 2), 2)))), id`, source, from.Lat, from.Lon)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, name)
+	}
+	if err := rows.Close(); err != nil || len(want) != 30 {
+		t.Fatalf("%d within 10 km (%v), want 30", len(want), err)
+	}
+	f := essdir.StructureFilter{Sources: []string{source}, Near: from, RadiusKM: 10, List: essdir.List{Sort: essdir.SortDistance, Limit: 5}}
+	var got []string
+	whole := store.WholeRadius()
+	for pageNo := 1; ; pageNo++ {
+		page, err := st.FindStructures(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range page.Items {
+			got = append(got, s.Name)
+		}
+		if pageNo <= 4 && store.WholeRadius() != whole {
+			t.Errorf("page %d read the whole radius", pageNo)
+		}
+		if f.Cursor = page.NextCursor; f.Cursor == "" {
+			break
+		}
+		if pageNo > 20 {
+			t.Fatal("the cursor never ends")
+		}
+	}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("pages:\n%v\nwant the whole radius's order:\n%v", got, want)
+	}
+	if store.WholeRadius() == whole {
+		t.Error("the last pages never read the whole radius")
+	}
+}
+
+// TestSearchNearInNameOrderDoesNotWalk: a place without a text, in name
+// order, is sorted at once (a walk would look for an empty text, which
+// matches nothing), every structure once, in name order.
+func TestSearchNearInNameOrderDoesNotWalk(t *testing.T) {
+	st := openStore(t)
+	source, _ := searchSet(t, st)
+	setIndexOrderPath(t, 4000, -1)
+	before := store.Walks()
+	var order []string
+	for _, s := range walk(t, st, essdir.StructureFilter{Sources: []string{source}, Near: &essdir.Point{Lat: 47.3, Lon: 4.7}, RadiusKM: 50, List: essdir.List{Sort: essdir.SortName}}) {
+		order = append(order, s.Name)
+	}
+	if want := "Jardins 100% Solidaires|La Boucle|Le Champ des Sourires|Maison de l'Économie Sociale"; strings.Join(order, "|") != want {
+		t.Errorf("%q, want %q", strings.Join(order, "|"), want)
+	}
+	if store.Walks() != before {
+		t.Error("a list near a point without a text walked for a text")
+	}
+}
+
+// TestSearchWalkInAPlaceIsBoundedByDensity: in a place, in name order (a
+// text too common to rank), the walk reads at most three times the rows a
+// page would need if the matches were spread over the place, as PostgreSQL
+// estimates both, not the whole walkBudget; the pages are the same.
+func TestSearchWalkInAPlaceIsBoundedByDensity(t *testing.T) {
+	st := openStore(t)
+	source, _ := searchSet(t, st)
+	oldMax := *store.RankedMax
+	*store.RankedMax = 2 // four matches: too many to rank
+	t.Cleanup(func() { *store.RankedMax = oldMax })
+	setIndexOrderPath(t, 4000, -1) // always walk
+	before := store.Walks()
+	var order []string
+	for _, s := range walk(t, st, essdir.StructureFilter{Sources: []string{source}, Q: "sombernon", DepartmentCodes: []string{"21"}}) {
+		order = append(order, s.Name)
+	}
+	if want := "Jardins 100% Solidaires|La Boucle|Le Champ des Sourires|Maison de l'Économie Sociale"; strings.Join(order, "|") != want {
+		t.Errorf("%q, want name order %q", strings.Join(order, "|"), want)
+	}
+	if store.Walks() == before {
+		t.Fatal("no walk")
+	}
+	// Pages of 2: a page needs 3 rows; the place holds about as many
+	// structures as matches.
+	if b := store.LastWalkBudget(); b < 3 || b >= 4000 {
+		t.Errorf("walk budget %d, want the density's (3 to 3,999)", b)
 	}
 }
