@@ -135,7 +135,7 @@ type Server struct {
 
 	supportSchemes    essdir.SupportSchemeService
 	collectivityLinks essdir.CollectivityLinkService
-	views             *viewCache // encoded structures of recent lists
+	views             *viewCache // encoded structures of recent anonymous lists
 }
 
 // New builds the server and its route table.
@@ -166,7 +166,7 @@ func New(o Options) *Server {
 		db: o.DB, log: o.Logger, metrics: newMetrics(o.Registry), anonLimit: newLimiter(o.RateLimitAnon),
 		geography: o.Geography, supportSchemes: o.SupportSchemes, collectivityLinks: o.CollectivityLinks,
 		clients: o.Clients, refreshTokens: o.RefreshTokens, idempotent: o.Idempotency, refreshTTL: o.RefreshTTL,
-		exportLimit: newLimiter(o.RateLimitExport), exportTimeout: o.ExportTimeout, views: newViewCache(),
+		exportLimit: newLimiter(o.RateLimitExport), exportTimeout: o.ExportTimeout, views: newViewCache(viewCacheBytes, viewCacheEntry),
 		feed: o.Feed, sync: o.Sync, exporter: o.Exporter,
 	}
 	e := s.echo

@@ -25,7 +25,7 @@ const (
 //
 // Known, when set, is asked about the rows of the page before they are read
 // in full, with the row's id and a digest of its stored columns (the same
-// digest for the same stored values, read by the same statement): a row it
+// digest for the same stored values read as the same columns): a row it
 // recognises comes back as a head holding its ID only, the caller having
 // what it derives from that row already (api's cache of encoded views).
 // The page's last row is always read in full (its keys make the cursor).

@@ -93,16 +93,18 @@ type rowMarks struct {
 // offer computes the digest of the current row of r and offers the row to
 // known: a row it knows gets its id (the caller decides whether to read the
 // rest). A result whose id is not a binary uuid is never offered. The
-// digest covers the statement, the columns' types and formats, and every
-// value with its length (NULL apart), so that different rows or different
-// reads never share one; the row is laid out in one buffer and hashed at
-// once (a hash call per column cost four times as much).
+// digest covers the columns' names, types and formats, and every value with
+// its length (NULL apart): the same for the same row read by any statement
+// of the same columns (whatever its filters, limit or cursor), another for
+// any other row or columns. The row is laid out in one buffer and hashed
+// at once (a hash call per column cost four times as much).
 func (s *nativeScanner[R]) offer(r pgx.Rows, row *R, known func(uuid.UUID, uint64) bool) (uint64, bool) {
 	fds := r.FieldDescriptions()
 	if s.scratch == nil {
 		s.idColumn = -1
-		head := []byte(s.query)
+		var head []byte
 		for i := range fds {
+			head = append(append(head, fds[i].Name...), 0)
 			head = binary.BigEndian.AppendUint32(head, fds[i].DataTypeOID)
 			head = binary.BigEndian.AppendUint16(head, uint16(fds[i].Format))
 			if fds[i].Name == "id" && fds[i].DataTypeOID == pgtype.UUIDOID && fds[i].Format == pgtype.BinaryFormatCode {
@@ -112,7 +114,7 @@ func (s *nativeScanner[R]) offer(r pgx.Rows, row *R, known func(uuid.UUID, uint6
 		s.scratch = binary.BigEndian.AppendUint64(make([]byte, 0, 2048), xxhash.Sum64(head))
 	}
 	raw := r.RawValues()
-	buf := s.scratch[:8] // the seed: the statement and its columns
+	buf := s.scratch[:8] // the seed: the columns
 	for _, v := range raw {
 		n := uint32(len(v))
 		if v == nil {
@@ -149,7 +151,7 @@ type nativeScanner[R any] struct {
 	plans []columnPlan // the result's, looked up at its first row
 	fds   []pgconn.FieldDescription
 	// offer's: the index of the id column, and the row's bytes as hashed,
-	// after the hash of the statement and its columns.
+	// after the hash of its columns.
 	idColumn int
 	scratch  []byte
 }

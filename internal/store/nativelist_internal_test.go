@@ -38,4 +38,8 @@ func TestNativeSelectSpreadsAsGORMDoes(t *testing.T) {
 	if (&nativeSelect{}).where() != "" {
 		t.Error("no condition, yet a WHERE")
 	}
+	var bad nativeSelect
+	if bad.add("a = ? AND b = ?", []any{1}); bad.err == nil {
+		t.Error("a condition short of a value is written")
+	}
 }

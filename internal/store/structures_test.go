@@ -453,6 +453,24 @@ func TestFindStructuresOffersRowsToKnown(t *testing.T) {
 	if all.NextCursor != first.NextCursor {
 		t.Fatalf("cursor %q, want %q", all.NextCursor, first.NextCursor)
 	}
+	// The digest is the row's, not the statement's: another page size, a
+	// filter with more values or a cursor reads the same rows alike.
+	for _, f := range []essdir.StructureFilter{
+		{Sources: []string{source}, List: essdir.List{Sort: essdir.SortName, Limit: 10}},
+		{Sources: []string{source, "another"}, Cities: []string{"sombernon"}, List: essdir.List{Sort: essdir.SortName, Limit: 1, Cursor: first.NextCursor}},
+	} {
+		seen := 0
+		f.Known = func(id uuid.UUID, digest uint64) bool {
+			if digest != offered[id] {
+				t.Errorf("%v: another digest for the same row", f.List)
+			}
+			seen++
+			return false
+		}
+		if _, err := st.FindStructures(ctx, f); err != nil || seen == 0 {
+			t.Fatalf("%v: %v, %d offered", f.List, err, seen)
+		}
+	}
 	// A change makes another digest: the row is not known any more.
 	bravo := first.Items[1].ID
 	if _, err := st.UpdateStructure(ctx, bravo, edit(func(s *essdir.Structure) error { s.Summary = "Autre"; return nil })); err != nil {
