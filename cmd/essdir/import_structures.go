@@ -374,4 +374,3 @@ func decodedBatches(records recordReader, source string) func(func(lineBatch) bo
 		}
 	}
 }
-
