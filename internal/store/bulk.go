@@ -229,7 +229,11 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 	var streamErr error // reported after the items' own errors
 	if streamed {
 		geo.geo = offlineGeography{}
-		streamErr = streamCreated[D, P](ctx, tx, conn, t, items, fresh, givenSlug, prepare, failed, bases, now)
+		check := prepare
+		if s.streamCheck != nil { // a test's
+			check = func(i int) { s.streamCheck(i); prepare(i) }
+		}
+		streamErr = streamCreated[D, P](ctx, tx, conn, t, items, fresh, givenSlug, check, failed, bases, now)
 		if errors.Is(streamErr, errStreamStopped) {
 			streamErr = nil
 		}
