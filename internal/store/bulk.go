@@ -89,6 +89,7 @@ func upsertMany[D any, P essdir.Writable[D], R any](ctx context.Context, s *Stor
 	}
 	var out []essdir.Upserted
 	slugConflict, stream := false, true
+	transient := 0 // attempts ended by a deadlock
 	for attempt := 0; ; attempt++ {
 		err := s.inCopyTx(ctx, func(tx *gorm.DB, conn *sql.Conn) error {
 			// Before any other lock (slugLockSQL); alone after a slug
@@ -118,9 +119,22 @@ func upsertMany[D any, P essdir.Writable[D], R any](ctx context.Context, s *Stor
 			slugConflict = slugConflict || isConflictOn(err, "slug")
 			continue
 		}
+		// PostgreSQL broke a deadlock by ending this transaction: the whole
+		// batch again, holding the slug lock alone, so that no other writer
+		// of slugs (every structure batch and creation) runs beside it.
+		if transient < maxTransientRetries && isTransient(err) {
+			transient++
+			slugConflict = givenSlug != nil
+			attempt--
+			continue
+		}
 		return out, err
 	}
 }
+
+// maxTransientRetries bounds how many times a write runs its transaction
+// again after PostgreSQL ended it to break a deadlock (isTransient).
+const maxTransientRetries = 3
 
 // freshStatistics ANALYZEs table, outside any transaction, when its
 // statistics describe it as empty (taken when it was, or never) while it
