@@ -82,6 +82,7 @@ func importStructures(ctx context.Context, args []string, getenv func(string) st
 	if *timeout <= 0 {
 		return fmt.Errorf("--statement-timeout must be positive; %s", importStructuresUsage)
 	}
+	defer tuneImportGC(getenv)()
 	start := time.Now()
 	// The file is read as it is written to the database, a record at a
 	// time (import_read.go); --strict reads it twice, hence a regular file.
