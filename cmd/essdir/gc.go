@@ -24,3 +24,20 @@ func tuneGC(getenv func(string) string) {
 		debug.SetMemoryLimit(defaultMemoryLimit)
 	}
 }
+
+// importGCPercent is the collector's setting during an import of
+// structures when the operator sets no GOGC: Go's own default. An import's
+// live heap is a few batches and the commune cache (~26 MB, whatever the
+// file's size), so the server's headroom of 400 % made its peak RSS
+// ~200 MB, against ~93 MB at 100 (100,000 rows), for a collector that
+// takes ~6 % of its CPU, most of which waits for PostgreSQL anyway.
+const importGCPercent = 100
+
+// tuneImportGC applies importGCPercent where GOGC is unset, until restore.
+func tuneImportGC(getenv func(string) string) (restore func()) {
+	if getenv("GOGC") != "" {
+		return func() {}
+	}
+	before := debug.SetGCPercent(importGCPercent)
+	return func() { debug.SetGCPercent(before) }
+}

@@ -28,3 +28,24 @@ func TestTuneGC(t *testing.T) {
 		t.Errorf("GOMEMLIMIT set: memory limit changed to %d", got)
 	}
 }
+
+func TestTuneImportGC(t *testing.T) {
+	gc := debug.SetGCPercent(defaultGCPercent)
+	t.Cleanup(func() { debug.SetGCPercent(gc) })
+
+	restore := tuneImportGC(func(string) string { return "" })
+	if got := debug.SetGCPercent(importGCPercent); got != importGCPercent {
+		t.Errorf("GOGC unset: GC percent %d during the import, want %d", got, importGCPercent)
+	}
+	restore()
+	if got := debug.SetGCPercent(defaultGCPercent); got != defaultGCPercent {
+		t.Errorf("GC percent %d after the import, want %d back", got, defaultGCPercent)
+	}
+
+	// The operator's own setting wins.
+	restore = tuneImportGC(func(name string) string { return map[string]string{"GOGC": "300"}[name] })
+	if got := debug.SetGCPercent(defaultGCPercent); got != defaultGCPercent {
+		t.Errorf("GOGC set: GC percent changed to %d", got)
+	}
+	restore()
+}

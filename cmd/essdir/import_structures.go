@@ -1,16 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -83,14 +79,18 @@ func importStructures(ctx context.Context, args []string, getenv func(string) st
 	if file == "" || src == "" {
 		return errors.New(importStructuresUsage)
 	}
-	start := time.Now()
-	raws, err := rawLines(file)
-	if err != nil {
-		return err
-	}
 	if *timeout <= 0 {
 		return fmt.Errorf("--statement-timeout must be positive; %s", importStructuresUsage)
 	}
+	defer tuneImportGC(getenv)()
+	start := time.Now()
+	// The file is read as it is written to the database, a record at a
+	// time (import_read.go); --strict reads it twice, hence a regular file.
+	in, err := openImport(file, *strict)
+	if err != nil {
+		return err
+	}
+	defer func() { in.Close() }()
 	// The pool keeps ESSDIR_STATEMENT_TIMEOUT, a request's bound; the
 	// batches get a batch job's, with SET LOCAL in their transactions.
 	_, st, err := open(ctx, getenv, func(o *store.Options) { o.BulkStatementTimeout = *timeout })
@@ -101,73 +101,144 @@ func importStructures(ctx context.Context, args []string, getenv func(string) st
 	if err := store.Migrate(ctx, st.SQL(), "up", io.Discard); err != nil {
 		return err
 	}
-	var bar *progressbar.ProgressBar
+	imp := importer{out: stdout, file: file, source: src}
 	if f, ok := stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		bar = progressbar.NewOptions(len(raws), progressbar.OptionSetWriter(f), progressbar.OptionShowCount(),
-			progressbar.OptionSetDescription("importing"), progressbar.OptionClearOnFinish())
-	}
-	var bad []rejected
-	var counts [3]int // created, updated, unchanged
-	upsert := func(ctx context.Context, items []essdir.BulkItem[essdir.Structure]) ([]essdir.Upserted, error) {
-		return st.UpsertStructures(ctx, items, nil)
+		imp.term = f
 	}
 	if *strict {
-		// Judge the whole file first (every batch written and rolled back),
-		// so that one bad line anywhere writes nothing.
-		var all []lineBatch
-		for b := range decodedBatches(raws, src) {
-			all = append(all, b)
-			bad = append(bad, b.bad...)
-			_, more, err := upsertValid(ctx, b.lines, st.CheckStructures)
-			if err != nil {
-				return cliError(err)
-			}
-			bad = append(bad, more...)
+		// A first pass judges every line (each batch written and rolled
+		// back), so that one bad line anywhere writes nothing; the second
+		// reads the file again and writes it.
+		if err := imp.pass(ctx, in, "checking", st.CheckStructures); err != nil {
+			return err
 		}
-		if len(bad) > 0 {
-			report(stdout, file, bad)
-			return fmt.Errorf("%d bad lines: nothing written (--strict)", len(bad))
+		if imp.rejected > 0 {
+			return fmt.Errorf("%d bad lines: nothing written (--strict)", imp.rejected)
 		}
-		for _, b := range all {
-			if err := importBatch(ctx, b, upsert, &counts, &bad, bar); err != nil {
-				return err
-			}
+		in.Close()
+		if in, err = openImport(file, true); err != nil {
+			return err
 		}
-	} else {
-		// The next batch is read and decoded while this one is written.
-		rctx, stop := context.WithCancel(ctx)
-		defer stop() // on an error, the reader stops too
-		next := make(chan lineBatch, 1)
-		go func() {
-			defer close(next)
-			for b := range decodedBatches(raws, src) {
-				select {
-				case next <- b:
-				case <-rctx.Done():
-					return
-				}
-			}
-		}()
-		for b := range next {
-			if err := importBatch(ctx, b, upsert, &counts, &bad, bar); err != nil {
-				return err
-			}
-		}
+		imp.lines, imp.counts = 0, [3]int{}
 	}
-	if bar != nil {
-		_ = bar.Finish()
+	err = imp.pass(ctx, in, "importing", func(ctx context.Context, items []essdir.BulkItem[essdir.Structure]) ([]essdir.Upserted, error) {
+		return st.UpsertStructures(ctx, items, nil)
+	})
+	if err != nil {
+		return err
 	}
 	elapsed := time.Since(start)
 	fmt.Fprintf(stdout, "imported %s (source %s): %d created, %d updated, %d unchanged, %d rejected (%s, %.0f lines/s)\n",
-		file, src, counts[0], counts[1], counts[2], len(bad), elapsed.Round(time.Millisecond),
-		float64(len(raws))/elapsed.Seconds())
-	report(stdout, file, bad)
-	if len(bad) > 0 {
+		file, src, imp.counts[0], imp.counts[1], imp.counts[2], imp.rejected, elapsed.Round(time.Millisecond),
+		float64(imp.lines)/elapsed.Seconds())
+	if imp.rejected > 0 {
 		// The valid lines are written; a non-zero exit status still tells a
 		// script that some were not.
-		return fmt.Errorf("%w: %d of %d lines (listed above); the others were written", errLinesRejected, len(bad), len(raws))
+		return fmt.Errorf("%w: %d of %d lines (listed above); the others were written", errLinesRejected, imp.rejected, imp.lines)
 	}
 	return nil
+}
+
+// importFile is an import's open file and its records.
+type importFile struct {
+	*os.File
+	size    int64 // -1 when unknown (a pipe)
+	records recordReader
+}
+
+// openImport opens the file and reads its header (CSV): a missing file or
+// an unknown column fails before the database is touched.
+func openImport(file string, twice bool) (*importFile, error) {
+	info, err := os.Stat(file) // before opening: opening a pipe waits for its writer
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() && twice {
+		return nil, fmt.Errorf("%s: --strict reads the file twice (checked, then written): it must be a regular file, not a pipe", file)
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	in := &importFile{File: f, size: info.Size()}
+	if !info.Mode().IsRegular() {
+		in.size = -1 // a spinner rather than a bar
+	}
+	if in.records, err = newRecordReader(file, f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return in, nil
+}
+
+// importer is what an import has done so far.
+type importer struct {
+	out      io.Writer
+	term     *os.File // the terminal of the progress bar, if any
+	file     string
+	source   string
+	lines    int    // records read
+	counts   [3]int // created, updated, unchanged
+	rejected int
+}
+
+// pass reads the file's records in batches and upserts each (or checks
+// it), the next batch read and decoded while this one is written, and
+// reports each rejected line as soon as its batch is done. Only the
+// batch being written, the one decoded next and the one being read are
+// in memory.
+func (imp *importer) pass(ctx context.Context, in *importFile, what string,
+	upsert func(context.Context, []essdir.BulkItem[essdir.Structure]) ([]essdir.Upserted, error)) error {
+	var bar *progressbar.ProgressBar
+	if imp.term != nil {
+		bar = progressbar.NewOptions64(in.size, progressbar.OptionSetWriter(imp.term), progressbar.OptionShowBytes(true),
+			progressbar.OptionSetDescription(what), progressbar.OptionClearOnFinish())
+		defer bar.Finish()
+	}
+	rctx, stop := context.WithCancel(ctx)
+	defer stop() // on an error, the reader stops too
+	next := make(chan lineBatch, 1)
+	go func() {
+		defer close(next)
+		for b := range decodedBatches(in.records, imp.source) {
+			select {
+			case next <- b:
+			case <-rctx.Done():
+				return
+			}
+		}
+	}()
+	for b := range next {
+		done, more, err := upsertValid(ctx, b.lines, upsert)
+		if err != nil {
+			return cliError(err)
+		}
+		imp.lines += b.read
+		for _, d := range done {
+			switch d.Result {
+			case essdir.UpsertCreated:
+				imp.counts[0]++
+			case essdir.UpsertUpdated:
+				imp.counts[1]++
+			default:
+				imp.counts[2]++
+			}
+		}
+		if bad := append(b.bad, more...); len(bad) > 0 {
+			if bar != nil {
+				_ = bar.Clear()
+			}
+			imp.rejected += len(bad)
+			report(imp.out, imp.file, bad) // a batch's lines follow the previous batch's
+		}
+		if b.err != nil {
+			return fmt.Errorf("%s: %w", imp.file, b.err)
+		}
+		if bar != nil {
+			_ = bar.Set64(b.offset)
+		}
+	}
+	return ctx.Err()
 }
 
 // errLinesRejected is the error of an import that wrote its valid lines but
@@ -177,35 +248,11 @@ var errLinesRejected = errors.New("lines rejected")
 // lineBatch is one batch of the file: its lines that read as structures,
 // and those that did not.
 type lineBatch struct {
-	lines []importLine
-	bad   []rejected
-	read  int // lines of the file the batch covers
-}
-
-// importBatch upserts the valid lines of a batch and counts what became of
-// them.
-func importBatch(ctx context.Context, b lineBatch, upsert func(context.Context, []essdir.BulkItem[essdir.Structure]) ([]essdir.Upserted, error),
-	counts *[3]int, bad *[]rejected, bar *progressbar.ProgressBar) error {
-	*bad = append(*bad, b.bad...)
-	done, more, err := upsertValid(ctx, b.lines, upsert)
-	if err != nil {
-		return cliError(err)
-	}
-	*bad = append(*bad, more...)
-	for _, d := range done {
-		switch d.Result {
-		case essdir.UpsertCreated:
-			counts[0]++
-		case essdir.UpsertUpdated:
-			counts[1]++
-		default:
-			counts[2]++
-		}
-	}
-	if bar != nil {
-		_ = bar.Add(b.read)
-	}
-	return nil
+	lines  []importLine
+	bad    []rejected
+	read   int   // records of the file the batch covers
+	offset int64 // bytes of the file read up to the batch's end
+	err    error // reading the file failed after the batch
 }
 
 var itemField = regexp.MustCompile(`^items\[(\d+)\]\.?`)
@@ -263,34 +310,27 @@ func report(w io.Writer, file string, bad []rejected) {
 	}
 }
 
-// rawLines reads every record of the file as a JSON object (CSV or
-// NDJSON, by extension, else by the first character).
-func rawLines(file string) ([]rawLine, error) {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return nil, err
-	}
-	switch ext := strings.ToLower(filepath.Ext(file)); {
-	case ext == ".ndjson" || ext == ".jsonl" ||
-		(ext != ".csv" && bytes.HasPrefix(bytes.TrimSpace(data), []byte("{"))):
-		return ndjsonLines(data), nil
-	default:
-		raws, err := csvLines(data)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", file, err)
-		}
-		return raws, nil
-	}
-}
-
 // decodedBatches reads the records as bulk items of source, a batch of
 // essdir.MaxBulkItems records at a time. Records that cannot be read as a
 // structure, or repeat an earlier record's external_id, are rejected here.
-func decodedBatches(raws []rawLine, source string) func(func(lineBatch) bool) {
+func decodedBatches(records recordReader, source string) func(func(lineBatch) bool) {
 	return func(yield func(lineBatch) bool) {
-		first := map[string]int{}
-		for from := 0; from < len(raws); from += essdir.MaxBulkItems {
-			chunk := raws[from:min(from+essdir.MaxBulkItems, len(raws))]
+		first := newFirstLines()
+		for {
+			chunk := make([]rawLine, 0, essdir.MaxBulkItems)
+			var end bool
+			var readErr error
+			for len(chunk) < essdir.MaxBulkItems {
+				r, ok, err := records.next()
+				if err != nil || !ok {
+					end, readErr = true, err
+					break
+				}
+				chunk = append(chunk, r)
+			}
+			if len(chunk) == 0 && readErr == nil {
+				return
+			}
 			// Decoded on every core; judged in order.
 			items := make([]essdir.BulkItem[essdir.Structure], len(chunk))
 			failed := make([]error, len(chunk))
@@ -299,7 +339,7 @@ func decodedBatches(raws []rawLine, source string) func(func(lineBatch) bool) {
 					items[i], failed[i] = api.DecodeStructure(chunk[i].json)
 				}
 			})
-			b := lineBatch{read: len(chunk)}
+			b := lineBatch{read: len(chunk), offset: records.offset(), err: readErr}
 			for i, r := range chunk {
 				if err := failed[i]; err != nil {
 					var e *essdir.Error
@@ -321,124 +361,17 @@ func decodedBatches(raws []rawLine, source string) func(func(lineBatch) bool) {
 				}
 				it.Record.Source = source
 				_, ext := essdir.SyncKey(source, it.Record.ExternalID)
-				if l, dup := first[ext]; dup && ext != "" {
-					b.bad = append(b.bad, rejected{r.line, []string{fmt.Sprintf("external_id: repeats line %d", l)}})
-					continue
+				if ext != "" {
+					if l, repeat := first.add(ext, r.line); repeat {
+						b.bad = append(b.bad, rejected{r.line, []string{fmt.Sprintf("external_id: repeats line %d", l)}})
+						continue
+					}
 				}
-				first[ext] = r.line
 				b.lines = append(b.lines, importLine{r.line, it})
 			}
-			if !yield(b) {
+			if !yield(b) || end {
 				return
 			}
 		}
 	}
-}
-
-// rawLine is one record of the file as a JSON object, or why it is not one.
-type rawLine struct {
-	line int
-	json []byte
-	err  error
-}
-
-// maxLineBytes bounds one NDJSON line (a structure is a few kB): a longer
-// one is rejected, and the lines after it are still read.
-const maxLineBytes = 16 << 20
-
-func ndjsonLines(data []byte) []rawLine {
-	var out []rawLine
-	for n := 1; len(data) > 0; n++ {
-		line, rest, _ := bytes.Cut(data, []byte("\n"))
-		data = rest
-		switch line = bytes.TrimSpace(line); {
-		case len(line) > maxLineBytes:
-			out = append(out, rawLine{line: n, err: fmt.Errorf("the line is longer than %d MiB", maxLineBytes>>20)})
-		case len(line) > 0:
-			out = append(out, rawLine{line: n, json: line})
-		}
-	}
-	return out
-}
-
-// csvLines turns each CSV record into the JSON object of a structure.
-func csvLines(data []byte) ([]rawLine, error) {
-	data = bytes.TrimPrefix(data, []byte("\uFEFF")) // a spreadsheet's BOM
-	header, _, _ := bytes.Cut(data, []byte("\n"))
-	r := csv.NewReader(bytes.NewReader(data))
-	if bytes.Count(header, []byte(";")) > bytes.Count(header, []byte(",")) {
-		r.Comma = ';'
-	}
-	r.FieldsPerRecord = -1
-	cols, err := r.Read()
-	if err != nil {
-		return nil, fmt.Errorf("no CSV header: %w", err)
-	}
-	for i, c := range cols {
-		cols[i] = strings.ToLower(strings.TrimSpace(c))
-		if !csvColumns[cols[i]] {
-			return nil, fmt.Errorf("unknown column %q (columns: the structure's fields, see essdir import structures --help)", c)
-		}
-	}
-	var out []rawLine
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			return out, nil
-		}
-		line, _ := r.FieldPos(0)
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) && pe.Err == csv.ErrFieldCount {
-				out = append(out, rawLine{line: line, err: pe.Err})
-				continue
-			}
-			return nil, err
-		}
-		obj, err := csvObject(cols, rec)
-		out = append(out, rawLine{line: line, json: obj, err: err})
-	}
-}
-
-// csvObject maps one CSV record to a structure's JSON object.
-func csvObject(cols, rec []string) ([]byte, error) {
-	if len(rec) != len(cols) {
-		return nil, fmt.Errorf("has %d cells, the header %d", len(rec), len(cols))
-	}
-	obj := map[string]any{}
-	address := map[string]any{}
-	location := map[string]any{}
-	for i, c := range cols {
-		v := strings.TrimSpace(rec[i])
-		if v == "" {
-			continue
-		}
-		switch c {
-		case "sectors", "labels", "networks":
-			var list []string
-			for _, x := range strings.Split(v, "|") {
-				if x = strings.TrimSpace(x); x != "" {
-					list = append(list, x)
-				}
-			}
-			obj[c] = list
-		case "street", "postal_code", "city", "insee_code":
-			address[c] = v
-		case "lat", "lon":
-			f, err := strconv.ParseFloat(strings.Replace(v, ",", ".", 1), 64)
-			if err != nil {
-				return nil, fmt.Errorf("location.%s: must be a number", c)
-			}
-			location[c] = f
-		default:
-			obj[c] = v
-		}
-	}
-	if len(address) > 0 {
-		obj["address"] = address
-	}
-	if len(location) > 0 {
-		obj["location"] = location
-	}
-	return json.Marshal(obj)
 }

@@ -1,13 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -167,5 +171,119 @@ func TestImportRejectsAnOverlongLine(t *testing.T) {
 	}
 	if n, _ := countSource(t, source); n != 2 {
 		t.Errorf("%d structures written, want 2", n)
+	}
+}
+
+// TestImportReadsAsItWrites: the import reads its file a batch at a time
+// and writes each batch before it reads the rest, so that its memory is a
+// few batches whatever the file's size. The file is a named pipe whose
+// writer sends a batch and a half, then waits for the first batch to reach
+// the database before it sends the rest: an import that read the whole
+// file first would wait for the end of input forever (here, until the
+// test's deadline).
+func TestImportReadsAsItWrites(t *testing.T) {
+	for _, format := range []string{"ndjson", "csv"} {
+		t.Run(format, func(t *testing.T) {
+			getenv := testEnv(nil)
+			source := "pipe-" + uuid.NewString()[:8]
+			fifo := filepath.Join(t.TempDir(), "feed."+format)
+			if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			line := func(i int) string {
+				if format == "csv" {
+					return fmt.Sprintf("Structure %d;e%d\n", i%40, i)
+				}
+				return fmt.Sprintf("{\"name\": \"Structure %d\", \"external_id\": \"e%d\"}\n", i%40, i)
+			}
+			type result struct {
+				out string
+				err error
+			}
+			done := make(chan result, 1)
+			go func() {
+				var out bytes.Buffer
+				err := run(context.Background(), []string{"import", "structures", fifo, "--source", source}, getenv, strings.NewReader(""), &out, &out)
+				done <- result{out.String(), err}
+			}()
+			w, err := os.OpenFile(fifo, os.O_WRONLY, 0) // waits for the import to open it
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w.Close()
+			var head strings.Builder
+			if format == "csv" {
+				head.WriteString("name;external_id\n")
+			}
+			for i := 1; i <= 1500; i++ {
+				head.WriteString(line(i))
+			}
+			if _, err := io.WriteString(w, head.String()); err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(2 * time.Minute)
+			for {
+				n, _ := countSource(t, source)
+				if n == 1000 {
+					break
+				}
+				select {
+				case r := <-done:
+					t.Fatalf("the import ended before the end of its input: %v\n%s", r.err, r.out)
+				default:
+				}
+				if n != 0 || time.Now().After(deadline) {
+					t.Fatalf("%d structures written from the first 1,500 lines (want the first batch, 1,000): the import did not write as it read", n)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			var tail strings.Builder
+			for i := 1501; i <= 2500; i++ {
+				tail.WriteString(line(i))
+			}
+			if _, err := io.WriteString(w, tail.String()); err != nil {
+				t.Fatal(err)
+			}
+			w.Close()
+			r := <-done
+			if r.err != nil || !strings.Contains(r.out, "2500 created, 0 updated, 0 unchanged, 0 rejected") {
+				t.Fatalf("import from a pipe: %v\n%s", r.err, r.out)
+			}
+			if n, changes := countSource(t, source); n != 2500 || changes != 2500 {
+				t.Fatalf("%d structures and %d changes, want 2500", n, changes)
+			}
+			// --strict reads the file twice: a pipe is refused, before it is opened.
+			if out, err := runCLI(t, getenv, "", "import", "structures", fifo, "--source", source, "--strict"); err == nil ||
+				!strings.Contains(err.Error(), "must be a regular file") {
+				t.Fatalf("--strict on a pipe: %v\n%s", err, out)
+			}
+		})
+	}
+}
+
+// TestImportRejectsMalformedCSVRecords: a record that is not well-formed
+// CSV is a rejected line, and the records after it are read (the file is
+// read as it is written, so a stray quote at the end must not undo or
+// stop what came before); an open quote that runs to the end of the file
+// names the lines it swallowed. --strict writes nothing.
+func TestImportRejectsMalformedCSVRecords(t *testing.T) {
+	getenv := testEnv(nil)
+	source := "csvq-" + uuid.NewString()[:8]
+	file := writeFile(t, "quotes.csv", "name;external_id\nAvant;a\nLa \"Boucle\";b\nApr\u00e8s;c\n\"Ouverte;d\nJamais lue;e\n")
+	out, err := runCLI(t, getenv, "", "import", "structures", file, "--source", source, "--strict")
+	if err == nil || !strings.Contains(out, "quotes.csv:3: rejected: bare \" in non-quoted-field") {
+		t.Fatalf("--strict with malformed records: %v\n%s", err, out)
+	}
+	if n, _ := countSource(t, source); n != 0 {
+		t.Fatalf("--strict wrote %d structures", n)
+	}
+	out, err = runCLI(t, getenv, "", "import", "structures", file, "--source", source)
+	if !errors.Is(err, errLinesRejected) || !strings.Contains(out, "2 created, 0 updated, 0 unchanged, 2 rejected") ||
+		!strings.Contains(out, "quotes.csv:3: rejected: bare \" in non-quoted-field") ||
+		!strings.Contains(out, "quotes.csv:5: rejected: extraneous or missing \" in quoted-field (the record runs from line 5 to line 6)") {
+		t.Fatalf("import with malformed records: %v\n%s", err, out)
+	}
+	if n, _ := countSource(t, source); n != 2 {
+		t.Fatalf("%d structures written, want 2", n)
 	}
 }

@@ -89,6 +89,7 @@ func upsertMany[D any, P essdir.Writable[D], R any](ctx context.Context, s *Stor
 	}
 	var out []essdir.Upserted
 	slugConflict, stream := false, true
+	transient := 0 // attempts ended by a deadlock
 	for attempt := 0; ; attempt++ {
 		err := s.inCopyTx(ctx, func(tx *gorm.DB, conn *sql.Conn) error {
 			// Before any other lock (slugLockSQL); alone after a slug
@@ -118,9 +119,22 @@ func upsertMany[D any, P essdir.Writable[D], R any](ctx context.Context, s *Stor
 			slugConflict = slugConflict || isConflictOn(err, "slug")
 			continue
 		}
+		// PostgreSQL broke a deadlock by ending this transaction: the whole
+		// batch again, holding the slug lock alone, so that no other writer
+		// of slugs (every structure batch and creation) runs beside it.
+		if transient < maxTransientRetries && isTransient(err) {
+			transient++
+			slugConflict = givenSlug != nil
+			attempt--
+			continue
+		}
 		return out, err
 	}
 }
+
+// maxTransientRetries bounds how many times a write runs its transaction
+// again after PostgreSQL ended it to break a deadlock (isTransient).
+const maxTransientRetries = 3
 
 // freshStatistics ANALYZEs table, outside any transaction, when its
 // statistics describe it as empty (taken when it was, or never) while it
@@ -133,15 +147,33 @@ func upsertMany[D any, P essdir.Writable[D], R any](ctx context.Context, s *Stor
 // autovacuum keeps them. So this costs a look at pg_class per batch and,
 // after the table was emptied or created, one ANALYZE of a small table
 // (ANALYZE each time the table doubled cost 8 % of a 100,000-row import).
+//
+// Pages of no rows are the worst statistics (relpages > 0, reltuples 0):
+// what an ANALYZE or a VACUUM leaves on a table of dead rows only, as an
+// import's --strict leaves it (every batch written and rolled back). The
+// planner then reads every page as empty, and looked each stored key up
+// by a whole scan of the shuffle index: a 20,000-line --strict import
+// took 10 minutes. Such a table is ANALYZEd once it holds a live row, and
+// VACUUMed before (the dead rows gone and the pages given back, the
+// planner reads its real size again).
 func (s *Store) freshStatistics(ctx context.Context, table string) error {
-	var stale bool
-	err := s.sql.QueryRowContext(ctx, `SELECT c.relpages = 0
-		AND pg_relation_size(c.oid) > 8 * current_setting('block_size')::bigint
-		FROM pg_class c WHERE c.oid = $1::regclass`, table).Scan(&stale)
+	var stale, pagesOfNoRows bool
+	err := s.sql.QueryRowContext(ctx, `SELECT (c.relpages = 0 OR c.reltuples = 0)
+		AND pg_relation_size(c.oid) > 8 * current_setting('block_size')::bigint, c.relpages > 0
+		FROM pg_class c WHERE c.oid = $1::regclass`, table).Scan(&stale, &pagesOfNoRows)
 	if err != nil || !stale {
 		return err
 	}
-	_, err = s.sql.ExecContext(ctx, "ANALYZE "+table)
+	var live bool
+	if err := s.sql.QueryRowContext(ctx, "SELECT EXISTS (SELECT FROM "+table+")").Scan(&live); err != nil {
+		return err
+	}
+	switch {
+	case live:
+		_, err = s.sql.ExecContext(ctx, "ANALYZE "+table)
+	case pagesOfNoRows:
+		_, err = s.sql.ExecContext(ctx, "VACUUM "+table)
+	}
 	return err
 }
 
@@ -229,7 +261,11 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 	var streamErr error // reported after the items' own errors
 	if streamed {
 		geo.geo = offlineGeography{}
-		streamErr = streamCreated[D, P](ctx, tx, conn, t, items, fresh, givenSlug, prepare, failed, bases, now)
+		check := prepare
+		if s.streamCheck != nil { // a test's
+			check = func(i int) { s.streamCheck(i); prepare(i) }
+		}
+		streamErr = streamCreated[D, P](ctx, tx, conn, t, items, fresh, givenSlug, check, failed, bases, now)
 		if errors.Is(streamErr, errStreamStopped) {
 			streamErr = nil
 		}

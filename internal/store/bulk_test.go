@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -297,5 +298,90 @@ func TestBulkRefreshesStatisticsOfAGrowingTable(t *testing.T) {
 	}
 	if n := reltuples(); n < 300 {
 		t.Errorf("reltuples = %v after a batch on a table of 300 rows analyzed empty, want them counted", n)
+	}
+}
+
+// TestBulkStatisticsAfterDryRuns: dry runs on an empty table (an import's
+// --strict: every batch written and rolled back) leave only dead rows, and
+// an ANALYZE (autovacuum's, or a batch's) then records pages of no rows:
+// the planner looked each stored key up by a whole scan of another index
+// (a 20,000-line --strict import took 10 minutes). The next batch puts
+// statistics back that plan the key lookup on the key's index.
+func TestBulkStatisticsAfterDryRuns(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.Fresh(t)
+	st, err := store.Open(ctx, dsn, store.Options{MaxOpenConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	items := realistic(t, "dry", 3000)
+	for from := 0; from < 2000; from += 1000 {
+		if _, err := st.CheckStructures(ctx, items[from:from+1000]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := conn.Exec(ctx, "ANALYZE structures"); err != nil {
+		t.Fatal(err)
+	}
+	pagesOfNoRows := func() bool {
+		var yes bool
+		err := conn.QueryRow(ctx, "SELECT relpages > 0 AND reltuples = 0 FROM pg_class WHERE oid = 'structures'::regclass").Scan(&yes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return yes
+	}
+	if !pagesOfNoRows() {
+		t.Fatal("the dry runs and ANALYZE did not leave pages of no rows: the test proves nothing")
+	}
+	// The lookup a batch makes, planned as a batch plans it.
+	keyLookupIndex := func() string {
+		tx, err := conn.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback(ctx)
+		if _, err := tx.Exec(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
+			t.Fatal(err)
+		}
+		rows, _ := tx.Query(ctx, `EXPLAIN SELECT r.* FROM unnest($1::text[], $2::text[]) AS k(source, external_id),
+			LATERAL (SELECT * FROM structures WHERE source = k.source AND external_id = k.external_id
+				AND external_id IS NOT NULL AND deleted_at IS NULL FOR UPDATE) r`, []string{"dry"}, []string{"x"})
+		plan, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range plan {
+			if _, index, ok := strings.Cut(line, "Index Scan using "); ok {
+				return strings.Fields(index)[0]
+			}
+		}
+		return strings.Join(plan, "\n")
+	}
+	if _, err := st.CheckStructures(ctx, items[2000:]); err != nil {
+		t.Fatal(err)
+	}
+	if pagesOfNoRows() {
+		t.Error("a batch on a table of pages of no rows left its statistics as they were")
+	}
+	if got := keyLookupIndex(); got != "structures_source_external_id_key" {
+		t.Errorf("stored keys are looked up with %s, want structures_source_external_id_key", got)
+	}
+	for from := 0; from < 3000; from += 1000 {
+		if _, err := st.UpsertStructures(ctx, items[from:from+1000], nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if pagesOfNoRows() {
+		t.Error("pages of no rows after the batches were written")
+	}
+	if got := keyLookupIndex(); got != "structures_source_external_id_key" {
+		t.Errorf("after the writes, stored keys are looked up with %s, want structures_source_external_id_key", got)
 	}
 }

@@ -3,7 +3,9 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -114,4 +116,51 @@ func TestBulkStreamedBatchIsAllOrNothing(t *testing.T) {
 			t.Errorf("%d structures, %d feed entries", n, feed)
 		}
 	})
+}
+
+// A panic in a streamed batch's checks (they run in goroutines of their
+// own while the COPY waits for them) reaches the caller's goroutine, where
+// the server's recovery answers it, rather than ending the process or
+// leaving the COPY waiting for items that will never be checked: nothing
+// is written, the connection goes back to the pool, and the same batch is
+// written whole afterwards.
+func TestBulkStreamedBatchRaisesAPanicInTheCaller(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	tag := newTag("panic")
+	for _, at := range []int{0, 300, 450, 599} { // as many as the pool's connections (4)
+		var checked atomic.Int32
+		st.SetStreamCheck(func(i int) {
+			checked.Add(1)
+			if i == at {
+				panic(fmt.Sprintf("check of item %d", i))
+			}
+		})
+		func() {
+			defer func() {
+				if p := recover(); p != fmt.Sprintf("check of item %d", at) {
+					t.Errorf("panic at item %d: recovered %v", at, p)
+				}
+			}()
+			_, err := st.UpsertStructures(ctx, realistic(t, tag, 600), nil)
+			t.Errorf("panic at item %d: UpsertStructures returned (%v)", at, err)
+		}()
+		if checked.Load() == 0 {
+			t.Fatal("the batch was not streamed: the hook never ran")
+		}
+		if n := countOf(t, tag); n != 0 {
+			t.Fatalf("panic at item %d: %d structures written", at, n)
+		}
+	}
+	st.SetStreamCheck(nil)
+	// Had each panic kept its connection, the pool would be empty, and this
+	// batch would wait for one until its deadline.
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	if _, err := st.UpsertStructures(ctx, realistic(t, tag, 600), nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := countOf(t, tag); n != 600 {
+		t.Fatalf("%d structures written, want 600", n)
+	}
 }

@@ -42,6 +42,17 @@ var constraints = map[string]struct{ code, field, message string }{
 	"support_scheme_beneficiaries_pkey":           {essdir.EINVALID, "beneficiary_structure_ids", "a structure is listed twice"},
 }
 
+// isTransient says whether PostgreSQL ended the transaction for a
+// condition of the moment rather than of the request, so that running the
+// whole transaction again may succeed: a deadlock it broke (40P01: bulk
+// writers whose counter upserts, key locks and unique-index waits met in a
+// circle) or a serialization failure (40001: not met at READ COMMITTED,
+// the level every write runs at, but the same answer would hold).
+func isTransient(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001")
+}
+
 // translate turns a database error into an *essdir.Error. Unknown failures
 // become EINTERNAL, wrapping the cause for the logs.
 func translate(err error) error {
@@ -66,6 +77,10 @@ func translate(err error) error {
 			return &essdir.Error{Code: essdir.ECONFLICT, Message: "the record conflicts with an existing one", Err: err}
 		case pgErr.Code == "23503", pgErr.Code == "23514", strings.HasPrefix(pgErr.Code, "22"):
 			return &essdir.Error{Code: essdir.EINVALID, Message: "the record breaks a rule of the database", Err: err}
+		case isTransient(pgErr):
+			// Retried by the writes that may meet it; still there after
+			// the retries, it is the database's condition of the moment.
+			return &essdir.Error{Code: essdir.EUNAVAILABLE, Message: "the database ended the transaction to break a deadlock; try again", Err: err}
 		case pgErr.Code == "57014": // query_canceled: the statement timeout, or a cancel request
 			return &essdir.Error{Code: essdir.EUNAVAILABLE, Message: "the database did not answer in time", Err: err}
 		case strings.HasPrefix(pgErr.Code, "08"), strings.HasPrefix(pgErr.Code, "53"),

@@ -14,6 +14,10 @@ var RankedMax = &rankedMax
 // change-feed insert and its commit.
 func (s *Store) SetBeforeCommit(f func()) { s.beforeCommit = f }
 
+// SetStreamCheck makes a streamed bulk batch of s run f(i) before the
+// checks of its item i (in the checks' goroutines).
+func (s *Store) SetStreamCheck(f func(i int)) { s.streamCheck = f }
+
 // DecodedRow has one destination of each kind decodeRow reads itself, for
 // the tests that compare decodeRow with pgx.
 type DecodedRow struct {

@@ -171,11 +171,13 @@ func create[D any, P essdir.Writable[D], R any](ctx context.Context, s *Store, t
 		}
 	}
 	// A derived slug can lose a race with a concurrent insert of the same
-	// name: try again with the next free suffix.
+	// name: try again with the next free suffix. A deadlock broken by
+	// PostgreSQL (the counter upsert among bulk writers) is tried again too.
+	transient := 0
 	for attempt := 0; ; attempt++ {
 		err := s.inTx(ctx, func(tx *gorm.DB) error {
 			if slug != nil {
-				if err := lockSlugs(tx, attempt > 0); err != nil {
+				if err := lockSlugs(tx, attempt > 0 || transient > 0); err != nil {
 					return err
 				}
 				free, err := freeSlug(tx, t.name, essdir.Slugify(base))
@@ -191,6 +193,11 @@ func create[D any, P essdir.Writable[D], R any](ctx context.Context, s *Store, t
 			return s.logChanges(tx, []pendingChange{{t.feedType(), head.ID, essdir.ChangeUpsert, head.UpdatedAt}})
 		})
 		if slug != nil && attempt < 5 && isConflictOn(err, "slug") {
+			continue
+		}
+		if transient < maxTransientRetries && isTransient(err) {
+			transient++
+			attempt--
 			continue
 		}
 		return err

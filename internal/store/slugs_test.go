@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -255,4 +256,210 @@ func TestBulkWaitsForTheSlugLockUnderItsOwnTimeout(t *testing.T) {
 	if _, err := st.UpsertStructures(ctx, items, nil); err != nil {
 		t.Fatalf("a batch that waited 1 s for the slug lock: %v", err)
 	}
+}
+
+// TestWritesRetryADeadlock: PostgreSQL ends a write's transaction to
+// break a deadlock on the slug counters (SQLSTATE 40P01); the write, a
+// batch or a single creation, is run again and succeeds, with the slugs the
+// rule gives. The circle is made with a session of the test's own, so that
+// it happens every time: it locks the counter of a name the write gives,
+// waits until the write waits for it (holding, by then, the slug lock
+// shared and, a batch, the counter of its other name), then asks for the
+// slug lock alone. The write's session finds the deadlock (its
+// deadlock_timeout is the shorter) and is the one PostgreSQL ends.
+func TestWritesRetryADeadlock(t *testing.T) {
+	ctx := context.Background()
+	tag := newTag("deadlock")
+	// The writes' sessions look for a deadlock after 2 s of waiting, ours
+	// after a minute: time enough for the circle to close first.
+	st, err := store.Open(ctx, testDSN+"&deadlock_timeout=2000", store.Options{MaxOpenConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	first, second := "Alpha "+tag, "Omega "+tag // a batch upserts their counters in this order
+	bulkSlugs(t, st, tag, 0, first, first, second, second)
+	base1, base2 := essdir.Slugify(first), essdir.Slugify(second)
+
+	for _, tc := range []struct {
+		name  string
+		write func() ([]string, error)
+		want  []string
+	}{
+		{"Batch", func() ([]string, error) {
+			items := make([]essdir.BulkItem[essdir.Structure], 4)
+			for i, name := range []string{first, second, first, second} {
+				items[i].Record = named(tag, name, 10+i)
+			}
+			out, err := st.UpsertStructures(ctx, items, nil)
+			var slugs []string
+			for _, d := range out {
+				got, err := st.FindStructureByID(ctx, d.ID)
+				if err != nil {
+					return nil, err
+				}
+				slugs = append(slugs, got.Slug)
+			}
+			return slugs, err
+		}, []string{base1 + "-3", base2 + "-3", base1 + "-4", base2 + "-4"}},
+		{"SingleCreate", func() ([]string, error) {
+			s := named(tag, second, 20)
+			err := st.CreateStructure(ctx, s, essdir.Echo{})
+			return []string{s.Slug}, err
+		}, []string{base2 + "-5"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			conn, err := pgx.Connect(ctx, testDSN)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close(ctx)
+			var ours int
+			if _, err := conn.Exec(ctx, "SET deadlock_timeout = '60s'"); err != nil {
+				t.Fatal(err)
+			}
+			if err := conn.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&ours); err != nil {
+				t.Fatal(err)
+			}
+			tx, err := conn.Begin(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Rollback(ctx)
+			if _, err := tx.Exec(ctx, `SELECT 1 FROM slug_counters WHERE tbl = 'structures' AND base = $1 FOR UPDATE`, base2); err != nil {
+				t.Fatal(err)
+			}
+			type result struct {
+				slugs []string
+				err   error
+			}
+			done := make(chan result, 1)
+			go func() {
+				slugs, err := tc.write()
+				done <- result{slugs, err}
+			}()
+			// The write waits for our counter.
+			deadline := time.Now().Add(time.Minute)
+			for {
+				var waiting int
+				err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+					WHERE datname = current_database() AND pid <> $1 AND wait_event_type = 'Lock'`, ours).Scan(&waiting)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if waiting > 0 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("the write never waited for the counter")
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			// We wait for the slug lock it holds: a circle, broken by ending
+			// the write's transaction, after which ours goes on and ends.
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(0x65737364_736c7567)); err != nil {
+				t.Fatalf("our session was ended, not the write's: %v", err)
+			}
+			if err := tx.Rollback(ctx); err != nil {
+				t.Fatal(err)
+			}
+			r := <-done
+			if r.err != nil {
+				var e *essdir.Error
+				if errors.As(r.err, &e) && e.Err != nil {
+					t.Fatalf("the write was not run again after the deadlock: %v (%v)", r.err, e.Err)
+				}
+				t.Fatalf("the write was not run again after the deadlock: %v", r.err)
+			}
+			if !slices.Equal(r.slugs, tc.want) {
+				t.Errorf("slugs %v, want %v", r.slugs, tc.want)
+			}
+		})
+	}
+}
+
+// TestConcurrentBatchesOfNewNames: bulk writers deriving the same names at
+// once, round after round (names new in each round, so that their counters
+// are created concurrently, and names of every round), all succeed, and
+// every name's slugs are name, name-2… without a gap or a duplicate.
+func TestConcurrentBatchesOfNewNames(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	tag := newTag("newnames")
+	const writers, rounds, each = 3, 30, 4 // each name 4 times a batch
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var failures []error
+	written := map[string]int{} // name → structures
+	for r := range rounds {
+		var names []string
+		for k := range 6 {
+			names = append(names, fmt.Sprintf("Nouveau %d %s %d", k, tag, r), fmt.Sprintf("Ancien %d %s", k, tag))
+		}
+		for w := range writers {
+			wg.Go(func() {
+				items := make([]essdir.BulkItem[essdir.Structure], 0, len(names)*each)
+				for k := range len(names) * each {
+					name := names[(k*(w+1)+w)%len(names)] // another order for each writer
+					if w == 1 {
+						name = names[len(names)-1-k%len(names)]
+					}
+					items = append(items, essdir.BulkItem[essdir.Structure]{Record: named(tag, name, (r*writers+w)*1000+k)})
+				}
+				if _, err := st.UpsertStructures(ctx, items, nil); err != nil {
+					mu.Lock()
+					failures = append(failures, fmt.Errorf("round %d, writer %d: %w", r, w, err))
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		for w := range writers {
+			for k := range len(names) * each {
+				name := names[(k*(w+1)+w)%len(names)]
+				if w == 1 {
+					name = names[len(names)-1-k%len(names)]
+				}
+				written[name]++
+			}
+		}
+	}
+	for _, err := range failures {
+		t.Error(err)
+	}
+	conn, err := pgx.Connect(ctx, testDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	rows, _ := conn.Query(ctx, `SELECT slug FROM structures WHERE source = $1`, tag)
+	slugs, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, s := range slugs {
+		got[s]++
+	}
+	want := 0
+	for name, n := range written {
+		want += n
+		base := essdir.Slugify(name)
+		for k := 1; k <= n; k++ {
+			if c := slugCandidateOf(base, k); got[c] != 1 {
+				t.Errorf("%s given %d times (%d structures named %q)", c, got[c], n, name)
+			}
+		}
+	}
+	if len(slugs) != want || len(got) != want {
+		t.Errorf("%d structures, %d distinct slugs, want %d", len(slugs), len(got), want)
+	}
+}
+
+// slugCandidateOf is the n-th candidate of base (short bases: no trimming).
+func slugCandidateOf(base string, n int) string {
+	if n == 1 {
+		return base
+	}
+	return fmt.Sprintf("%s-%d", base, n)
 }

@@ -42,6 +42,9 @@ type Store struct {
 	// transaction after its change-feed entries and before its commit: a
 	// slow commit, to prove that pollers still miss nothing.
 	beforeCommit func()
+	// streamCheck, when set (by tests only), runs before each item's checks
+	// in a streamed bulk batch (bulkstream.go), in the checks' goroutines.
+	streamCheck func(i int)
 	// communes caches the loaded geography's communes for bulk writes
 	// (geocache.go); shared by every copy of the store (within).
 	communes *communeCache
