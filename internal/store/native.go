@@ -244,8 +244,16 @@ func withCustomPlans(ctx context.Context) context.Context {
 	return context.WithValue(ctx, customPlansKey{}, true)
 }
 
-// execArgs are args, preceded by the execution mode of ctx's reads.
+// execArgs are args, preceded by the execution mode of ctx's reads. A
+// uuid.UUID goes as the [16]byte it is: pgx encodes that directly, while
+// it finds the plan of a named array type by reflection at every
+// execution (5 µs of a page after a cursor, whose last key is an id).
 func execArgs(ctx context.Context, args []any) []any {
+	for i, a := range args {
+		if id, ok := a.(uuid.UUID); ok {
+			args[i] = [16]byte(id)
+		}
+	}
 	if ctx.Value(customPlansKey{}) == nil {
 		return args
 	}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"reflect"
 	"testing"
 	"time"
@@ -41,5 +42,15 @@ func TestNativeSelectSpreadsAsGORMDoes(t *testing.T) {
 	var bad nativeSelect
 	if bad.add("a = ? AND b = ?", []any{1}); bad.err == nil {
 		t.Error("a condition short of a value is written")
+	}
+}
+
+// TestExecArgsSendIDsAsBytes: an id bound natively goes as its 16 bytes
+// (pgx's direct plan), everything else as it is.
+func TestExecArgsSendIDsAsBytes(t *testing.T) {
+	id := uuid.New()
+	got := execArgs(context.Background(), []any{"Alpha", id, 3})
+	if got[0] != "Alpha" || got[1] != [16]byte(id) || got[2] != 3 {
+		t.Fatalf("args = %#v", got)
 	}
 }
