@@ -173,6 +173,11 @@ func (o *sortSpec[R]) apply(q *gorm.DB, list, token string) (*gorm.DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	return q.Order(o.orderBy()), nil
+}
+
+// orderBy is the ORDER BY list of the order's keys.
+func (o *sortSpec[R]) orderBy() string {
 	order := make([]string, len(o.keys))
 	for i, k := range o.keys {
 		order[i] = k.column
@@ -180,7 +185,7 @@ func (o *sortSpec[R]) apply(q *gorm.DB, list, token string) (*gorm.DB, error) {
 			order[i] += " DESC"
 		}
 	}
-	return q.Order(strings.Join(order, ", ")), nil
+	return strings.Join(order, ", ")
 }
 
 // startAfter is apply without the order: the rows strictly after the
@@ -189,16 +194,26 @@ func (o *sortSpec[R]) startAfter(q *gorm.DB, list, token string) (*gorm.DB, erro
 	if token == "" {
 		return q, nil
 	}
+	sql, args, err := o.afterCursor(list, token)
+	if err != nil {
+		return nil, err
+	}
+	return q.Where(sql, args...), nil
+}
+
+// afterCursor is the condition "strictly after the cursor's row" (after),
+// from the cursor of a list of this order.
+func (o *sortSpec[R]) afterCursor(list, token string) (string, []any, error) {
 	sameDir := true
 	for _, k := range o.keys {
 		sameDir = sameDir && k.desc == o.keys[0].desc
 	}
 	vals, err := o.decode(list, token)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	sql, args := o.after(vals, sameDir)
-	return q.Where(sql, args...), nil
+	return sql, args, nil
 }
 
 // after is the condition "strictly after the row with these key values".

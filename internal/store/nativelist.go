@@ -25,11 +25,7 @@ func findPageWhere[D, R any](ctx context.Context, s *Store, t *table[D, R], w *f
 	if err != nil {
 		return nil, err
 	}
-	limit := l.Limit
-	if limit <= 0 {
-		limit = essdir.DefaultLimit
-	}
-	limit = min(limit, essdir.MaxLimit)
+	limit := pageLimit(l)
 	from := nativeSelect{}
 	from.add(t.name+".deleted_at IS NULL", nil)
 	for _, c := range w.conds {
@@ -45,50 +41,22 @@ func findPageWhere[D, R any](ctx context.Context, s *Store, t *table[D, R], w *f
 		}
 	}
 	if l.Cursor != "" {
-		vals, err := order.decode(t.name, l.Cursor)
+		sql, args, err := order.afterCursor(t.name, l.Cursor)
 		if err != nil {
 			return nil, err
 		}
-		sameDir := true
-		for _, k := range order.keys {
-			sameDir = sameDir && k.desc == order.keys[0].desc
-		}
-		sql, args := order.after(vals, sameDir)
 		if from.add(sql, args); from.err != nil {
 			return nil, from.err
 		}
 	}
-	keys := make([]string, len(order.keys))
-	for i, k := range order.keys {
-		keys[i] = k.column
-		if k.desc {
-			keys[i] += " DESC"
-		}
-	}
-	query := "SELECT " + t.readColumns + " FROM " + t.name + from.where() + " ORDER BY " + strings.Join(keys, ", ") +
+	query := "SELECT " + t.readColumns + " FROM " + t.name + from.where() + " ORDER BY " + order.orderBy() +
 		" LIMIT " + strconv.Itoa(limit+1) // written out: see findPage
 	s.statements.Add(1)
 	rows, marks, err := readRows(ctx, s.sql, query, from.args, t.field, limit+1, l.Known)
 	if err != nil {
 		return nil, translate(err)
 	}
-	if len(rows) > limit {
-		rows = rows[:limit]
-		page.NextCursor = order.encode(t.name, &rows[len(rows)-1])
-	}
-	if marks != nil {
-		page.Digests, page.Known = marks.digests[:len(rows)], marks.known[:len(rows)]
-	}
-	page.Items = make([]*D, len(rows))
-	for i := range rows {
-		page.Items[i] = t.toDomain(&rows[i])
-	}
-	if t.loadChildren != nil && len(rows) > 0 {
-		if err := t.loadChildren(s.db.WithContext(ctx), page.Items); err != nil {
-			return nil, translate(err)
-		}
-	}
-	return page, nil
+	return fillPage(page, t, order, rows, marks, limit, s.db.WithContext(ctx))
 }
 
 // nativeSelect is the WHERE clause of a statement written out: conditions

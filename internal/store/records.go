@@ -340,11 +340,7 @@ func pageOf[D, R any](q *gorm.DB, t *table[D, R], l essdir.List, literalLimit bo
 	if err != nil {
 		return nil, err
 	}
-	limit := l.Limit
-	if limit <= 0 {
-		limit = essdir.DefaultLimit
-	}
-	limit = min(limit, essdir.MaxLimit)
+	limit := pageLimit(l)
 	page := &essdir.Page[D]{}
 	if l.IncludeTotal {
 		if page.Total, page.TotalIsLowerBound, err = cappedCount(q); err != nil {
@@ -363,6 +359,21 @@ func pageOf[D, R any](q *gorm.DB, t *table[D, R], l essdir.List, literalLimit bo
 	if err != nil {
 		return nil, translate(err)
 	}
+	return fillPage(page, t, order, rows, marks, limit, q.Session(&gorm.Session{NewDB: true}))
+}
+
+// pageLimit is l's page size, brought within 1..MaxLimit.
+func pageLimit(l essdir.List) int {
+	if l.Limit <= 0 {
+		return essdir.DefaultLimit
+	}
+	return min(l.Limit, essdir.MaxLimit)
+}
+
+// fillPage completes page with the rows read for it (up to limit+1, the
+// extra one saying a next page exists): the next cursor, the marks of
+// List.Known, the records and their children (loaded through db).
+func fillPage[D, R any](page *essdir.Page[D], t *table[D, R], order *sortSpec[R], rows []R, marks *rowMarks, limit int, db *gorm.DB) (*essdir.Page[D], error) {
 	if len(rows) > limit {
 		rows = rows[:limit]
 		page.NextCursor = order.encode(t.name, &rows[len(rows)-1])
@@ -375,7 +386,7 @@ func pageOf[D, R any](q *gorm.DB, t *table[D, R], l essdir.List, literalLimit bo
 		page.Items[i] = t.toDomain(&rows[i])
 	}
 	if t.loadChildren != nil && len(rows) > 0 {
-		if err := t.loadChildren(q.Session(&gorm.Session{NewDB: true}), page.Items); err != nil {
+		if err := t.loadChildren(db, page.Items); err != nil {
 			return nil, translate(err)
 		}
 	}
