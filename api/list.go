@@ -1,6 +1,9 @@
 package api
 
 import (
+	"net/url"
+	"strings"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/essdir/essdir/internal/essdir"
@@ -69,10 +72,38 @@ func writePage[D, V any](c echo.Context, page *essdir.Page[D], data []V, envelop
 // the next page.
 func pageMeta[D any](c echo.Context, page *essdir.Page[D]) ListMeta {
 	if next := page.NextCursor; next != "" {
-		u := *c.Request().URL
-		q := u.Query()
-		q.Set("cursor", next)
-		c.Response().Header().Set("Link", "<"+u.Path+"?"+q.Encode()+`>; rel="next"`)
+		u := c.Request().URL
+		c.Response().Header()["Link"] = []string{"<" + u.EscapedPath() + "?" + withCursor(u.RawQuery, next) + `>; rel="next"`}
 	}
 	return ListMeta{NextCursor: page.NextCursor, Total: page.Total, TotalIsLowerBound: page.TotalIsLowerBound}
+}
+
+// withCursor is the query string of the next page: the request's own
+// parameters as the client wrote them, in its order and escaping, any
+// cursor left out, then the next cursor (base64url: nothing to escape, but
+// escaped all the same should that change). A pair the handler did not
+// read (net/url skips one with a semicolon or a bad escape) is left out
+// too, as it was when the query was parsed and encoded again.
+func withCursor(rawQuery, cursor string) string {
+	var b strings.Builder
+	b.Grow(len(rawQuery) + len(cursor) + len("&cursor="))
+	for pair := range strings.SplitSeq(rawQuery, "&") {
+		key, value, _ := strings.Cut(pair, "=")
+		if strings.ContainsAny(pair, "%+;") {
+			var err1, err2 error
+			key, err1 = url.QueryUnescape(key) // curs%6Fr is a cursor too
+			_, err2 = url.QueryUnescape(value)
+			if err1 != nil || err2 != nil || strings.Contains(pair, ";") {
+				continue
+			}
+		}
+		if pair == "" || key == "cursor" {
+			continue
+		}
+		b.WriteString(pair)
+		b.WriteByte('&')
+	}
+	b.WriteString("cursor=")
+	b.WriteString(url.QueryEscape(cursor))
+	return b.String()
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -409,6 +410,10 @@ func TestListStructures(t *testing.T) {
 				t.Fatalf("Link %q without next_cursor", link)
 			}
 			path = strings.TrimSuffix(strings.TrimPrefix(strings.Split(link, ";")[0], "<"), ">")
+			// The client's own query, the cursor replaced.
+			if want := "/v1/structures?source=" + source + "&limit=2&include_total=true&cursor=" + url.QueryEscape(meta["next_cursor"].(string)); path != want {
+				t.Fatalf("Link to %q, want %q", path, want)
+			}
 		} else if meta["next_cursor"] != nil {
 			t.Fatal("next_cursor without a Link header")
 		}

@@ -105,8 +105,8 @@ func (s *Server) writeStructurePage(c echo.Context, page *essdir.Page[essdir.Str
 		if i > 0 {
 			body.WriteByte(',')
 		}
-		key := viewKey{st.ID, page.Digests[i]}
-		if page.Known[i] { // the item may be a head only
+		key := viewKey{page.IDs[i], page.Digests[i]}
+		if page.Known[i] { // no item: the view is in hits
 			b, ok := hits[key]
 			if !ok {
 				return fmt.Errorf("api: the store knew structure %s, the cache did not", st.ID)

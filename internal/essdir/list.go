@@ -26,9 +26,9 @@ const (
 // Known, when set, is asked about the rows of the page before they are read
 // in full, with the row's id and a digest of its stored columns (the same
 // digest for the same stored values read as the same columns): a row it
-// recognises comes back as a head holding its ID only, the caller having
-// what it derives from that row already (api's cache of encoded views).
-// The page's last row is always read in full (its keys make the cursor).
+// recognises is not made into an item (its Items entry is nil, its id in
+// Page.IDs), the caller having what it derives from that row already
+// (api's cache of encoded views).
 type List struct {
 	Sort         Sort
 	Limit        int
@@ -44,8 +44,9 @@ type Page[T any] struct {
 	NextCursor        string // "" on the last page
 	Total             *int
 	TotalIsLowerBound bool
-	// With List.Known: each item's row digest, and whether Known
-	// recognised it (the item is then a head: its ID only).
+	// With List.Known: each item's id and row digest, and whether Known
+	// recognised it (its Items entry is then nil).
+	IDs     []uuid.UUID
 	Digests []uint64
 	Known   []bool
 }

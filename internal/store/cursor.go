@@ -3,10 +3,12 @@ package store
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	gojson "github.com/goccy/go-json"
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
@@ -76,13 +78,34 @@ type cursor struct {
 	Keys []json.RawMessage `json:"k"`
 }
 
+// encode is the cursor after last: the JSON of a cursor, as encoding/json
+// writes it (TestCursorEncodingIsEncodingJSONs), written out with
+// goccy/go-json's encoder of each value, for this runs on every page.
 func (o *sortSpec[R]) encode(list string, last *R) string {
-	c := cursor{List: list, Sort: o.name, Keys: make([]json.RawMessage, len(o.keys))}
+	b := make([]byte, 0, 160)
+	b = append(b, `{"l":`...)
+	b = appendJSON(b, list)
+	b = append(b, `,"s":`...)
+	b = appendJSON(b, o.name)
+	b = append(b, `,"k":[`...)
 	for i, k := range o.keys {
-		c.Keys[i], _ = json.Marshal(k.value(last))
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSON(b, k.value(last))
 	}
-	b, _ := json.Marshal(c)
+	b = append(b, "]}"...)
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// appendJSON appends the JSON of v. The values of cursors (strings, times,
+// numbers, ids) always encode.
+func appendJSON(b []byte, v any) []byte {
+	j, err := gojson.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("store: a cursor value of type %T does not encode: %v", v, err))
+	}
+	return append(b, j...)
 }
 
 // cursorSort is the sort a cursor was made for ("" when it is unreadable:

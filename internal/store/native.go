@@ -60,7 +60,7 @@ func readRows[R any](ctx context.Context, pool *sql.DB, query string, args []any
 	rows := make([]R, 0, max)
 	var marks *rowMarks
 	if known != nil {
-		marks = &rowMarks{digests: make([]uint64, 0, max), known: make([]bool, 0, max)}
+		marks = &rowMarks{ids: make([]uuid.UUID, 0, max), digests: make([]uint64, 0, max), known: make([]bool, 0, max)}
 	}
 	err := queryNative(ctx, pool, query, args, func(r pgx.Rows) error {
 		scanner := newNativeScanner(query, field)
@@ -68,8 +68,8 @@ func readRows[R any](ctx context.Context, pool *sql.DB, query string, args []any
 			rows = append(rows, *new(R))
 			row := &rows[len(rows)-1]
 			if marks != nil {
-				digest, knew := scanner.offer(r, row, known)
-				marks.digests, marks.known = append(marks.digests, digest), append(marks.known, knew)
+				id, digest, knew := scanner.offer(r, row, known)
+				marks.ids, marks.digests, marks.known = append(marks.ids, id), append(marks.digests, digest), append(marks.known, knew)
 				if knew && len(rows) != max-1 { // a page's last row is read: its keys make the cursor
 					continue
 				}
@@ -83,9 +83,10 @@ func readRows[R any](ctx context.Context, pool *sql.DB, query string, args []any
 	return rows, marks, err
 }
 
-// rowMarks are findRows' answers about each row: its digest, and whether
-// known recognised it.
+// rowMarks are findRows' answers about each row: its id (uuid.Nil when
+// the row was not offered), its digest, and whether known recognised it.
 type rowMarks struct {
+	ids     []uuid.UUID
 	digests []uint64
 	known   []bool
 }
@@ -98,7 +99,7 @@ type rowMarks struct {
 // of the same columns (whatever its filters, limit or cursor), another for
 // any other row or columns. The row is laid out in one buffer and hashed
 // at once (a hash call per column cost four times as much).
-func (s *nativeScanner[R]) offer(r pgx.Rows, row *R, known func(uuid.UUID, uint64) bool) (uint64, bool) {
+func (s *nativeScanner[R]) offer(r pgx.Rows, row *R, known func(uuid.UUID, uint64) bool) (uuid.UUID, uint64, bool) {
 	fds := r.FieldDescriptions()
 	if s.scratch == nil {
 		s.idColumn = -1
@@ -125,14 +126,14 @@ func (s *nativeScanner[R]) offer(r pgx.Rows, row *R, known func(uuid.UUID, uint6
 	s.scratch = buf
 	digest := xxhash.Sum64(buf)
 	if s.idColumn < 0 || len(raw[s.idColumn]) != 16 {
-		return digest, false
+		return uuid.Nil, digest, false
 	}
 	id := uuid.UUID(raw[s.idColumn])
 	if !known(id, digest) {
-		return digest, false
+		return id, digest, false
 	}
 	*s.field(row, "id").(*[16]byte) = id
-	return digest, true
+	return id, digest, true
 }
 
 // nativeScanner reads the rows of one query into R. pgx plans the decoding

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"gorm.io/gorm"
 
 	"github.com/essdir/essdir/internal/essdir"
 )
@@ -56,7 +57,11 @@ func findPageWhere[D, R any](ctx context.Context, s *Store, t *table[D, R], w *f
 	if err != nil {
 		return nil, translate(err)
 	}
-	return fillPage(page, t, order, rows, marks, limit, s.db.WithContext(ctx))
+	var children *gorm.DB // a session of its own costs allocations: only for children
+	if t.loadChildren != nil {
+		children = s.db.WithContext(ctx)
+	}
+	return fillPage(page, t, order, rows, marks, limit, children)
 }
 
 // nativeSelect is the WHERE clause of a statement written out: conditions

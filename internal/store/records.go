@@ -378,11 +378,17 @@ func fillPage[D, R any](page *essdir.Page[D], t *table[D, R], order *sortSpec[R]
 		rows = rows[:limit]
 		page.NextCursor = order.encode(t.name, &rows[len(rows)-1])
 	}
-	if marks != nil {
-		page.Digests, page.Known = marks.digests[:len(rows)], marks.known[:len(rows)]
-	}
 	page.Items = make([]*D, len(rows))
+	if marks != nil {
+		if t.loadChildren != nil {
+			return nil, fmt.Errorf("store: %s loads children: its rows cannot be offered to List.Known", t.name)
+		}
+		page.IDs, page.Digests, page.Known = marks.ids[:len(rows)], marks.digests[:len(rows)], marks.known[:len(rows)]
+	}
 	for i := range rows {
+		if marks != nil && marks.known[i] {
+			continue // the caller has it: no item is made
+		}
 		page.Items[i] = t.toDomain(&rows[i])
 	}
 	if t.loadChildren != nil && len(rows) > 0 {

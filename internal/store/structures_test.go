@@ -406,8 +406,8 @@ func TestDeleteErasesContacts(t *testing.T) {
 
 // TestFindStructuresOffersRowsToKnown: with List.Known, each row is offered
 // with its id and a digest that is the same while the row is, and another
-// once it changes; a known row comes back as its id alone, except the last
-// of a full page, read in full for the cursor.
+// once it changes; a known row is no item (nil, its id in IDs), and the
+// cursor is still made from the page's last row.
 func TestFindStructuresOffersRowsToKnown(t *testing.T) {
 	ctx := context.Background()
 	st := openStore(t)
@@ -428,7 +428,7 @@ func TestFindStructuresOffersRowsToKnown(t *testing.T) {
 		}
 		return page
 	}
-	if page := read(nil); page.Digests != nil || page.Known != nil {
+	if page := read(nil); page.Digests != nil || page.Known != nil || page.IDs != nil {
 		t.Fatal("a read without Known marks its rows")
 	}
 	offered := map[uuid.UUID]uint64{}
@@ -437,17 +437,17 @@ func TestFindStructuresOffersRowsToKnown(t *testing.T) {
 		t.Fatalf("offered %d rows, page of %d with %d digests", len(offered), len(first.Items), len(first.Digests))
 	}
 	for i, s := range first.Items {
-		if first.Known[i] || s.Name == "" || first.Digests[i] != offered[s.ID] {
+		if first.Known[i] || s.Name == "" || first.Digests[i] != offered[s.ID] || first.IDs[i] != s.ID {
 			t.Fatalf("item %d: %+v known=%v digest %x, offered %x", i, s, first.Known[i], first.Digests[i], offered[s.ID])
 		}
 	}
 	all := read(func(id uuid.UUID, digest uint64) bool { return offered[id] == digest })
 	for i, s := range all.Items {
-		if !all.Known[i] || s.ID != first.Items[i].ID || all.Digests[i] != first.Digests[i] {
+		if !all.Known[i] || all.IDs[i] != first.Items[i].ID || all.Digests[i] != first.Digests[i] {
 			t.Fatalf("item %d not known as the same row", i)
 		}
-		if last := i == len(all.Items)-1; (s.Name != "") != last {
-			t.Fatalf("item %d (last %v) read in full: %v", i, last, s.Name != "")
+		if s != nil {
+			t.Fatalf("known item %d was made: %+v", i, s)
 		}
 	}
 	if all.NextCursor != first.NextCursor {
@@ -477,7 +477,7 @@ func TestFindStructuresOffersRowsToKnown(t *testing.T) {
 		t.Fatal(err)
 	}
 	again := read(func(id uuid.UUID, digest uint64) bool { return offered[id] == digest })
-	if again.Known[1] || again.Items[1].Summary != "Autre" || again.Digests[1] == first.Digests[1] || !again.Known[0] {
+	if again.Known[1] || again.Items[1].Summary != "Autre" || again.Digests[1] == first.Digests[1] || !again.Known[0] || again.Items[0] != nil {
 		t.Fatalf("after a change: known %v, summary %q", again.Known, again.Items[1].Summary)
 	}
 }
