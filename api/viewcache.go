@@ -3,11 +3,11 @@ package api
 import (
 	"bytes"
 	"fmt"
+	"sync"
 	"sync/atomic"
 
 	gojson "github.com/goccy/go-json"
 	"github.com/google/uuid"
-	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/labstack/echo/v4"
 
 	"github.com/essdir/essdir/internal/essdir"
@@ -22,12 +22,22 @@ import (
 // value the view is made of, so any change (through the API or not) misses
 // the cache. Only the anonymous view is kept: it holds no personal data
 // (contacts are for editors), so nothing a delete or an edit erases
-// lingers here, and editors' lists are few. Entries are immutable; the
-// least recently used go past maxBytes, and a view larger than maxEntry
-// (validation allows a structure of a few hundred KB) is never kept.
+// lingers here, and editors' lists are few. Entries are immutable; past
+// maxBytes the oldest not read since they were last passed over go (the
+// "second chance" approximation of least recently used), and a view larger
+// than maxEntry (validation allows a structure of a few hundred KB) is
+// never kept.
+//
+// A lookup is on every row of every anonymous list, so it only reads a
+// map under its shard's read lock and sets a bit: golang-lru's, which took
+// its one lock and moved the entry in a list, was 4 % of the CPU of a list
+// of 20. Adds and evictions take the cache's lock.
 type viewCache struct {
-	lru      *lru.Cache[viewKey, []byte]
-	size     atomic.Int64 // bytes held, entries' overhead included
+	shards [viewShards]viewShard
+	mu     sync.Mutex // adds and evictions: queue and size
+	queue  []viewKey  // in the order the views came, the next to pass over first
+	size   atomic.Int64
+	// bounds: bytes held (entries' overhead included), bytes of one view
 	maxBytes int64
 	maxEntry int
 }
@@ -37,25 +47,48 @@ type viewKey struct {
 	digest uint64
 }
 
+type viewShard struct {
+	sync.RWMutex
+	views map[viewKey]*cachedView
+}
+
+type cachedView struct {
+	json []byte
+	read atomic.Bool // since the eviction last passed over it
+}
+
 // The cache's bounds: 8 MiB, about 8,000 structures of the usual 1 KB, and
 // no view above 32 KB.
 const (
 	viewCacheBytes = 8 << 20
 	viewCacheEntry = 32 << 10
-	viewOverhead   = 128 // a key and its list element, roughly
+	viewOverhead   = 128 // a key, its map slot and its place in the queue, roughly
+	viewShards     = 16  // the digest picks the shard
 )
 
 func newViewCache(maxBytes int64, maxEntry int) *viewCache {
 	vc := &viewCache{maxBytes: maxBytes, maxEntry: maxEntry}
-	// The entry count is no bound of its own: the bytes are.
-	c, err := lru.NewWithEvict(int(maxBytes/viewOverhead)+1, func(_ viewKey, b []byte) {
-		vc.size.Add(-int64(len(b) + viewOverhead))
-	})
-	if err != nil { // only for a size below 1
-		panic(err)
+	for i := range vc.shards {
+		vc.shards[i].views = map[viewKey]*cachedView{}
 	}
-	vc.lru = c
 	return vc
+}
+
+func (vc *viewCache) shard(key viewKey) *viewShard { return &vc.shards[key.digest%viewShards] }
+
+// get is the view of key, if held, marked read.
+func (vc *viewCache) get(key viewKey) ([]byte, bool) {
+	sh := vc.shard(key)
+	sh.RLock()
+	v := sh.views[key]
+	sh.RUnlock()
+	if v == nil {
+		return nil, false
+	}
+	if !v.read.Load() { // a write only when it changes: the line stays shared
+		v.read.Store(true)
+	}
+	return v.json, true
 }
 
 // knownTo returns the List.Known of one request: it looks each offered row
@@ -64,7 +97,7 @@ func newViewCache(maxBytes int64, maxEntry int) *viewCache {
 func (vc *viewCache) knownTo(hits map[viewKey][]byte) func(uuid.UUID, uint64) bool {
 	return func(id uuid.UUID, digest uint64) bool {
 		key := viewKey{id, digest}
-		b, ok := vc.lru.Get(key)
+		b, ok := vc.get(key)
 		if ok {
 			hits[key] = b
 		}
@@ -72,20 +105,54 @@ func (vc *viewCache) knownTo(hits map[viewKey][]byte) func(uuid.UUID, uint64) bo
 	}
 }
 
-// add keeps one view, then drops the least recently used past maxBytes.
+// add keeps one view, then passes over the oldest past maxBytes: one read
+// since is kept (and queued again, unread), another dropped.
 func (vc *viewCache) add(key viewKey, b []byte) {
 	if len(b) > vc.maxEntry {
 		return
 	}
-	if found, _ := vc.lru.ContainsOrAdd(key, b); found {
+	vc.mu.Lock()
+	defer vc.mu.Unlock()
+	sh := vc.shard(key)
+	sh.Lock()
+	_, found := sh.views[key]
+	if !found {
+		sh.views[key] = &cachedView{json: b}
+	}
+	sh.Unlock()
+	if found {
 		return // the same row's view: the same bytes
 	}
+	vc.queue = append(vc.queue, key)
 	vc.size.Add(int64(len(b) + viewOverhead))
-	for vc.size.Load() > vc.maxBytes {
-		if _, _, ok := vc.lru.RemoveOldest(); !ok {
-			return
+	// Each view is passed over at most twice (read, then not): this ends.
+	for vc.size.Load() > vc.maxBytes && len(vc.queue) > 0 {
+		oldest := vc.queue[0]
+		vc.queue = vc.queue[1:]
+		sh := vc.shard(oldest)
+		sh.Lock()
+		v := sh.views[oldest]
+		if v.read.Load() {
+			v.read.Store(false)
+			vc.queue = append(vc.queue, oldest)
+		} else {
+			delete(sh.views, oldest)
+			vc.size.Add(-int64(len(v.json) + viewOverhead))
 		}
+		sh.Unlock()
 	}
+}
+
+// len is the number of views held.
+func (vc *viewCache) len() int {
+	n := 0
+	for i := range vc.shards {
+		sh := &vc.shards[i]
+		sh.RLock()
+		n += len(sh.views)
+		sh.RUnlock()
+	}
+	return n
 }
 
 // writeStructurePage answers an anonymous page read with the cache's help: the

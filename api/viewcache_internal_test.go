@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"sync"
 	"testing"
 
 	"github.com/google/uuid"
@@ -9,12 +10,13 @@ import (
 
 // TestViewCacheIsBoundedInBytes: the cache holds at most its bytes, however
 // large the views (validation allows a structure of a few hundred KB), never
-// keeps one above its entry bound, and drops the least recently used first.
+// keeps one above its entry bound, and drops a view read since it was last
+// passed over after those that were not.
 func TestViewCacheIsBoundedInBytes(t *testing.T) {
 	vc := newViewCache(64<<10, 8<<10)
 	big := viewKey{uuid.New(), 1}
 	vc.add(big, bytes.Repeat([]byte("x"), 8<<10+1))
-	if vc.lru.Contains(big) || vc.size.Load() != 0 {
+	if _, ok := vc.get(big); ok || vc.size.Load() != 0 {
 		t.Fatal("a view above the entry bound is kept")
 	}
 	var keys []viewKey
@@ -26,19 +28,56 @@ func TestViewCacheIsBoundedInBytes(t *testing.T) {
 		if got := vc.size.Load(); got > 64<<10 {
 			t.Fatalf("after %d views the cache holds %d bytes", i+1, got)
 		}
-		if i == 50 {
-			vc.lru.Get(keys[0]) // the first one, used: kept
-		}
+		vc.get(keys[0]) // the first one, read all along: kept
 	}
 	var held int64
-	for _, k := range vc.lru.Keys() {
-		b, _ := vc.lru.Peek(k)
-		held += int64(len(b) + viewOverhead)
+	for i := range vc.shards {
+		for _, v := range vc.shards[i].views {
+			held += int64(len(v.json) + viewOverhead)
+		}
 	}
-	if held != vc.size.Load() || vc.lru.Len() < 10 {
-		t.Fatalf("counted %d bytes, holds %d in %d views", vc.size.Load(), held, vc.lru.Len())
+	if held != vc.size.Load() || vc.len() < 10 || len(vc.queue) != vc.len() {
+		t.Fatalf("counted %d bytes, holds %d in %d views, %d queued", vc.size.Load(), held, vc.len(), len(vc.queue))
 	}
-	if !vc.lru.Contains(keys[99]) || vc.lru.Contains(keys[1]) {
-		t.Fatal("not the least recently used dropped first")
+	if _, ok := vc.get(keys[99]); !ok {
+		t.Fatal("the newest view is dropped")
+	}
+	if _, ok := vc.get(keys[0]); !ok {
+		t.Fatal("a view read all along is dropped")
+	}
+	if _, ok := vc.get(keys[1]); ok {
+		t.Fatal("an old view never read is kept")
+	}
+}
+
+// TestViewCacheConcurrently: readers and writers at once (run with -race)
+// leave the cache within its bounds and its count exact.
+func TestViewCacheConcurrently(t *testing.T) {
+	vc := newViewCache(32<<10, 4<<10)
+	keys := make([]viewKey, 200)
+	for i := range keys {
+		keys[i] = viewKey{uuid.New(), uint64(i) * 7}
+	}
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Go(func() {
+			for i := range 2000 {
+				k := keys[(i*(w+1))%len(keys)]
+				if b, ok := vc.get(k); ok && len(b) != 1000+int(k.digest%7) {
+					t.Errorf("another view under %v", k)
+				}
+				vc.add(k, bytes.Repeat([]byte("z"), 1000+int(k.digest%7)))
+			}
+		})
+	}
+	wg.Wait()
+	var held int64
+	for i := range vc.shards {
+		for _, v := range vc.shards[i].views {
+			held += int64(len(v.json) + viewOverhead)
+		}
+	}
+	if held != vc.size.Load() || held > 32<<10 || len(vc.queue) != vc.len() {
+		t.Fatalf("holds %d bytes, counted %d, %d views, %d queued", held, vc.size.Load(), vc.len(), len(vc.queue))
 	}
 }
