@@ -93,17 +93,17 @@ func (s *Server) listStructures(c echo.Context) error {
 		return err
 	}
 	editor := canSeeUnpublished(c)
-	var hits map[viewKey][]byte
+	var hits viewHits
 	if !editor && len(include) == 0 { // embedded relations are not in the row
-		hits = make(map[viewKey][]byte, essdir.DefaultLimit)
-		f.Known = s.views.knownTo(hits)
+		hits.views = make([]viewHit, 0, f.List.Limit+1)
+		f.Known = s.views.knownTo(&hits)
 	}
 	page, err := s.structures.FindStructures(c.Request().Context(), f)
 	if err != nil {
 		return err
 	}
 	if page.Known != nil {
-		return s.writeStructurePage(c, page, hits)
+		return s.writeStructurePage(c, page, &hits)
 	}
 	views := mapAll(page.Items, func(st *essdir.Structure) Structure { return toStructure(st, editor) })
 	if err := s.embed(c.Request().Context(), include, views, editor); err != nil {

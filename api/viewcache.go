@@ -94,15 +94,40 @@ func (vc *viewCache) get(key viewKey) ([]byte, bool) {
 // knownTo returns the List.Known of one request: it looks each offered row
 // up and keeps the views it finds for the request (a search may read more
 // than once before it answers; the cache may drop them meanwhile).
-func (vc *viewCache) knownTo(hits map[viewKey][]byte) func(uuid.UUID, uint64) bool {
+func (vc *viewCache) knownTo(hits *viewHits) func(uuid.UUID, uint64) bool {
 	return func(id uuid.UUID, digest uint64) bool {
 		key := viewKey{id, digest}
 		b, ok := vc.get(key)
 		if ok {
-			hits[key] = b
+			hits.views = append(hits.views, viewHit{key, b})
 		}
 		return ok
 	}
+}
+
+// viewHits are the views one request found, in the order it found them.
+// A page's rows are offered in its order (a plain list offers each once),
+// so each is looked for from where the last was found: a map cost more
+// than the whole search.
+type viewHits struct {
+	views []viewHit
+	next  int
+}
+
+type viewHit struct {
+	key  viewKey
+	json []byte
+}
+
+func (h *viewHits) find(key viewKey) ([]byte, bool) {
+	for n, i := len(h.views), 0; i < n; i++ {
+		j := (h.next + i) % n
+		if h.views[j].key == key {
+			h.next = j + 1
+			return h.views[j].json, true
+		}
+	}
+	return nil, false
 }
 
 // add keeps one view, then passes over the oldest past maxBytes: one read
@@ -159,7 +184,7 @@ func (vc *viewCache) len() int {
 // envelope {data, meta} written around each item's JSON, the cached ones
 // as they are, the others encoded and kept. The body is byte for byte the
 // one writePage would encode (TestListFromViewCache).
-func (s *Server) writeStructurePage(c echo.Context, page *essdir.Page[essdir.Structure], hits map[viewKey][]byte) error {
+func (s *Server) writeStructurePage(c echo.Context, page *essdir.Page[essdir.Structure], hits *viewHits) error {
 	body := bodyBuffers.Get().(*bytes.Buffer)
 	defer func() {
 		if body.Cap() <= maxPooledBody {
@@ -174,7 +199,7 @@ func (s *Server) writeStructurePage(c echo.Context, page *essdir.Page[essdir.Str
 		}
 		key := viewKey{page.IDs[i], page.Digests[i]}
 		if page.Known[i] { // no item: the view is in hits
-			b, ok := hits[key]
+			b, ok := hits.find(key)
 			if !ok {
 				return fmt.Errorf("api: the store knew structure %s, the cache did not", st.ID)
 			}

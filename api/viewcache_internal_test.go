@@ -81,3 +81,28 @@ func TestViewCacheConcurrently(t *testing.T) {
 		t.Fatalf("holds %d bytes, counted %d, %d views, %d queued", held, vc.size.Load(), vc.len(), len(vc.queue))
 	}
 }
+
+// TestViewHitsFind: a request's views are found whatever the order they
+// are asked for in (a search may offer rows more than once, or in another
+// order than the page's), and a view not found is not made up.
+func TestViewHitsFind(t *testing.T) {
+	var h viewHits
+	keys := []viewKey{{uuid.New(), 1}, {uuid.New(), 2}, {uuid.New(), 3}}
+	for i, k := range keys {
+		h.views = append(h.views, viewHit{k, []byte{byte('a' + i)}})
+	}
+	h.views = append(h.views, viewHit{keys[0], []byte{'a'}}) // offered twice
+	for _, order := range [][]int{{0, 1, 2}, {2, 1, 0}, {1, 0, 2, 0, 1}} {
+		for _, i := range order {
+			if b, ok := h.find(keys[i]); !ok || string(b) != string(rune('a'+i)) {
+				t.Fatalf("order %v: key %d found %q, %v", order, i, b, ok)
+			}
+		}
+	}
+	if _, ok := h.find(viewKey{keys[0].id, 9}); ok {
+		t.Fatal("another digest of a row found")
+	}
+	if _, ok := (&viewHits{}).find(keys[0]); ok {
+		t.Fatal("found in nothing")
+	}
+}
