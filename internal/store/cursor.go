@@ -179,13 +179,40 @@ func (k keyKind) parse(raw json.RawMessage) (any, bool) {
 		var t time.Time
 		return t, json.Unmarshal(raw, &t) == nil
 	case keyUUID:
+		if s, ok := plainJSONString(raw); ok {
+			id, err := uuid.Parse(s)
+			return id, err == nil && id != uuid.Nil
+		}
 		var id uuid.UUID
 		return id, json.Unmarshal(raw, &id) == nil && id != uuid.Nil
 	default:
+		if s, ok := plainJSONString(raw); ok {
+			return s, true
+		}
 		var s string
 		ok := json.Unmarshal(raw, &s) == nil && utf8.ValidString(s) && !strings.ContainsRune(s, 0)
 		return s, ok
 	}
+}
+
+// plainJSONString reads a JSON string with nothing to unescape (no
+// backslash, no control character, valid UTF-8): what json.Unmarshal would
+// read, without its reflection, for the text and id keys of nearly every
+// cursor. Anything else is json.Unmarshal's (ok false).
+func plainJSONString(raw json.RawMessage) (string, bool) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return "", false
+	}
+	body := raw[1 : len(raw)-1]
+	for _, b := range body {
+		if b < 0x20 || b == '"' || b == '\\' {
+			return "", false
+		}
+	}
+	if !utf8.Valid(body) {
+		return "", false
+	}
+	return string(body), true
 }
 
 // apply orders q and, with a cursor, starts it after the cursor's row. Keys

@@ -4,8 +4,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"math"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 )
@@ -55,6 +57,37 @@ func TestCursorEncodingIsEncodingJSONs(t *testing.T) {
 		// no stored row's: decode refuses them, as it always did.
 		if _, err := order.decode("structures", base64.RawURLEncoding.EncodeToString(got)); (err != nil) != (i == 1) {
 			t.Errorf("cursor of %+v decodes: %v", r, err)
+		}
+	}
+}
+
+// A cursor's text and id keys read as json.Unmarshal read them, with or
+// without the fast path.
+func TestCursorKeysReadAsEncodingJSON(t *testing.T) {
+	old := func(k keyKind, raw json.RawMessage) (any, bool) {
+		if string(raw) == "null" {
+			return nil, false
+		}
+		if k == keyUUID {
+			var id uuid.UUID
+			return id, json.Unmarshal(raw, &id) == nil && id != uuid.Nil
+		}
+		var s string
+		ok := json.Unmarshal(raw, &s) == nil && utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+		return s, ok
+	}
+	for _, raw := range []string{
+		`"La Bouscule"`, `""`, `"Économie"`, `"a\"b"`, `"a\\b"`, `"\u00e9"`, `"tab	here"`, "\"nul\x00\"", `"\u0000"`,
+		"\"bad \xff utf8\"", `"<&>"`, `"💚"`, `"unterminated`, `unquoted`, `123`, `null`, `"a"b"`, `"`, `"x" `,
+		`"3f93cdaf-1dda-5927-b69c-a9a1c6513dec"`, `"00000000-0000-0000-0000-000000000000"`, `"urn:uuid:3f93cdaf-1dda-5927-b69c-a9a1c6513dec"`,
+		`"{3f93cdaf-1dda-5927-b69c-a9a1c6513dec}"`, `"3f93cdaf1dda5927b69ca9a1c6513dec"`, `"3f93cdaf-1dda-5927-b69c-a9a1c6513de"`, `"3F93CDAF-1DDA-5927-B69C-A9A1C6513DEC"`,
+	} {
+		for _, k := range []keyKind{keyText, keyUUID} {
+			got, gotOK := k.parse(json.RawMessage(raw))
+			want, wantOK := old(k, json.RawMessage(raw))
+			if gotOK != wantOK || (wantOK && got != want) {
+				t.Errorf("kind %d, %q: got %#v %v, want %#v %v", k, raw, got, gotOK, want, wantOK)
+			}
 		}
 	}
 }
