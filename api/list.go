@@ -79,11 +79,14 @@ func pageMeta[D any](c echo.Context, page *essdir.Page[D]) ListMeta {
 }
 
 // withCursor is the query string of the next page: the request's own
-// parameters as the client wrote them, in its order and escaping, any
-// cursor left out, then the next cursor (base64url: nothing to escape, but
-// escaped all the same should that change). A pair the handler did not
-// read (net/url skips one with a semicolon or a bad escape) is left out
-// too, as it was when the query was parsed and encoded again.
+// parameters in its order, any cursor left out, then the next cursor
+// (base64url: nothing to escape, but escaped all the same should that
+// change). A pair written only with what a URI's query may hold is kept as
+// the client wrote it; any other (raw UTF-8, '>', '#', '"'… which net/http
+// lets through) is escaped again, so that the Link stays one URI that ends
+// where it should. A pair the handler did not read (net/url skips one with
+// a semicolon or a bad escape) is left out too, as it was when the query
+// was parsed and encoded again.
 func withCursor(rawQuery, cursor string) string {
 	var b strings.Builder
 	b.Grow(len(rawQuery) + len(cursor) + len("&cursor="))
@@ -100,10 +103,42 @@ func withCursor(rawQuery, cursor string) string {
 		if pair == "" || key == "cursor" {
 			continue
 		}
-		b.WriteString(pair)
+		if uriQuerySafe(pair) {
+			b.WriteString(pair)
+		} else {
+			k, v, hasValue := strings.Cut(pair, "=")
+			k, _ = url.QueryUnescape(k) // checked above when it had a '%' or '+'
+			b.WriteString(url.QueryEscape(k))
+			if hasValue {
+				v, _ = url.QueryUnescape(v)
+				b.WriteByte('=')
+				b.WriteString(url.QueryEscape(v))
+			}
+		}
 		b.WriteByte('&')
 	}
 	b.WriteString("cursor=")
 	b.WriteString(url.QueryEscape(cursor))
 	return b.String()
+}
+
+// uriQuerySafe reports whether a query pair holds only what RFC 3986 allows
+// in a query, minus the separators of pairs ('&', ';'), and '%' only
+// before two hex digits.
+func uriQuerySafe(pair string) bool {
+	for i := 0; i < len(pair); i++ {
+		switch c := pair[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("-._~!$'()*+,=:@/?", c) >= 0:
+		case c == '%' && i+2 < len(pair) && isHex(pair[i+1]) && isHex(pair[i+2]):
+			i += 2
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }

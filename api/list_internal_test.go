@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -17,6 +18,15 @@ func TestWithCursor(t *testing.T) {
 		{"limit=5&&city=Dijon&", "limit=5&city=Dijon&cursor=N"},           // empty pairs
 		{"limit=5&%zz=1&a=%zz&b;c=1", "limit=5&cursor=N"},                 // what net/url does not read
 		{"network=RTES&network=Gen", "network=RTES&network=Gen&cursor=N"}, // repeats kept
+		// What net/http lets through but a URI may not hold is escaped:
+		// raw UTF-8, and what would end the URI, start a fragment or
+		// inject another link.
+		{"limit=2&q=\xc3\xa9conomie", "limit=2&q=%C3%A9conomie&cursor=N"},
+		{"q=solidaire+or+x>,<https://evil.example/steal?", "q=solidaire+or+x%3E%2C%3Chttps%3A%2F%2Fevil.example%2Fsteal%3F&cursor=N"},
+		{"q=x#y&limit=2", "q=x%23y&limit=2&cursor=N"},
+		{`q="a b"&city=Dijon`, "q=%22a+b%22&city=Dijon&cursor=N"},
+		{"q=a%20b+c&x=%3E", "q=a%20b+c&x=%3E&cursor=N"}, // already escaped: kept as written
+		{"flag&q=\\", "flag&q=%5C&cursor=N"},
 	} {
 		if got := withCursor(c.raw, "N"); got != c.want {
 			t.Errorf("withCursor(%q) = %q, want %q", c.raw, got, c.want)
@@ -32,5 +42,14 @@ func TestWithCursor(t *testing.T) {
 	}
 	if got := withCursor("limit=1", "a+b/c="); got != "limit=1&cursor=a%2Bb%2Fc%3D" {
 		t.Errorf("the cursor is not escaped: %q", got)
+	}
+	// Whatever the query, the link is one URI reference of visible ASCII
+	// with no fragment, no space and nothing that ends it.
+	for _, raw := range []string{"q=é>,<x#\"y\"{}|^`\\ z", "a=\x00\x7f\xff"} {
+		for _, c := range withCursor(raw, "N") {
+			if c <= ' ' || c >= 0x7f || strings.ContainsRune("<>#\"{}|^`\\", c) {
+				t.Errorf("withCursor(%q) = %q holds %q", raw, withCursor(raw, "N"), c)
+			}
+		}
 	}
 }

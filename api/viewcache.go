@@ -201,7 +201,7 @@ func (s *Server) writeStructurePage(c echo.Context, page *essdir.Page[essdir.Str
 		if page.Known[i] { // no item: the view is in hits
 			b, ok := hits.find(key)
 			if !ok {
-				return fmt.Errorf("api: the store knew structure %s, the cache did not", st.ID)
+				return fmt.Errorf("api: the store knew structure %s, the cache did not", page.IDs[i])
 			}
 			body.Write(b)
 			continue

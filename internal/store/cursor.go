@@ -3,7 +3,6 @@ package store
 import (
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -98,12 +97,14 @@ func (o *sortSpec[R]) encode(list string, last *R) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// appendJSON appends the JSON of v. The values of cursors (strings, times,
-// numbers, ids) always encode.
+// appendJSON appends the JSON of v. A value that does not encode (a NaN
+// rank, were there one) is written null, which decode refuses: the next
+// page is a 400, as it was when encoding/json's error was ignored, not a
+// panic.
 func appendJSON(b []byte, v any) []byte {
 	j, err := gojson.Marshal(v)
 	if err != nil {
-		panic(fmt.Sprintf("store: a cursor value of type %T does not encode: %v", v, err))
+		return append(b, "null"...)
 	}
 	return append(b, j...)
 }
