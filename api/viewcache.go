@@ -150,14 +150,16 @@ func (vc *viewCache) add(key viewKey, b []byte) {
 	}
 	vc.queue = append(vc.queue, key)
 	vc.size.Add(int64(len(b) + viewOverhead))
-	// Each view is passed over at most twice (read, then not): this ends.
-	for vc.size.Load() > vc.maxBytes && len(vc.queue) > 0 {
+	// A view is passed over twice (read, then not) unless readers mark it
+	// again meanwhile: past a second round, the oldest goes whatever its
+	// mark, so that this ends under any reads.
+	for passes := 2 * len(vc.queue); vc.size.Load() > vc.maxBytes && len(vc.queue) > 0; passes-- {
 		oldest := vc.queue[0]
 		vc.queue = vc.queue[1:]
 		sh := vc.shard(oldest)
 		sh.Lock()
 		v := sh.views[oldest]
-		if v.read.Load() {
+		if v.read.Load() && passes > 0 {
 			v.read.Store(false)
 			vc.queue = append(vc.queue, oldest)
 		} else {
