@@ -94,7 +94,7 @@ func itemAuthorizer[D any, P interface {
 //	@Failure		400		{object}	Problem	"malformed JSON"
 //	@Failure		401		{object}	Problem
 //	@Failure		403		{object}	Problem	"the caller may not write some items (errors[] names them)"
-//	@Failure		409		{object}	Problem	"an item conflicts with another record (SIRET, slug)"
+//	@Failure		409		{object}	Problem	"items hold a SIRET or slug another record (or an earlier item) holds, errors[] names each items[i].field; nothing written"
 //	@Failure		413		{object}	Problem	"body over ESSDIR_BULK_BODY_LIMIT"
 //	@Failure		415		{object}	Problem
 //	@Failure		422		{object}	Problem	"bad items, each field named items[i].field; nothing written"
@@ -166,7 +166,7 @@ func bulkUpsert[D, In any, PI interface {
 	}
 	out := BulkResult{Items: make([]BulkItemResult, len(done))}
 	for i, d := range done {
-		out.Items[i] = BulkItemResult(d)
+		out.Items[i] = BulkItemResult{ExternalID: d.ExternalID, ID: d.ID, Result: d.Result}
 		switch d.Result {
 		case essdir.UpsertCreated:
 			out.Created++

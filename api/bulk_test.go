@@ -4,13 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/essdir/essdir/api"
+	"github.com/essdir/essdir/internal/benchdata"
 	"github.com/essdir/essdir/internal/essdir"
 )
 
@@ -122,6 +125,35 @@ func TestBulkUpsertStructures(t *testing.T) {
 			body: map[string]any{"items": []any{bulkStructure(source, "new-1", "Nouveau"), bad, bulkStructure(source, "a", "Renamed")}}})
 		wantStatus(t, r, http.StatusUnprocessableEntity)
 		wantFields(t, r, "items[1].siret")
+		if e.countStructures() != n || e.feedEnd() != before {
+			t.Error("a refused batch wrote something")
+		}
+	})
+
+	// An item whose SIRET or chosen slug another record holds, or an
+	// earlier item of the batch, is named: the partner knows what to mend.
+	t.Run("ErrTakenValuesNameTheirItems", func(t *testing.T) {
+		siret := benchdata.SIRET(rand.Uint64(), 1)
+		slug := "pris-" + strings.ToLower(uuid.NewString()[:8])
+		holder := bulkStructure(source, "holder", "Détenteur")
+		holder["siret"], holder["slug"] = siret, slug
+		wantCounts(t, e.do(req{method: http.MethodPost, path: "/v1/structures/bulk", token: editor,
+			body: map[string]any{"items": []any{holder}}}), 1, 0, 0)
+		n, before := e.countStructures(), e.feedEnd()
+		sameSIRET := bulkStructure(source, "same-siret", "Même SIRET")
+		sameSIRET["siret"] = siret[:3] + " " + siret[3:] // as stored: without spaces
+		sameSlug := bulkStructure(source, "same-slug", "Même slug")
+		sameSlug["slug"] = slug
+		twiceA, twiceB := bulkStructure(source, "twice-a", "Deux fois A"), bulkStructure(source, "twice-b", "Deux fois B")
+		twiceA["slug"], twiceB["slug"] = slug+"-bis", slug+"-bis"
+		holder["name"] = "Détenteur renommé" // its own SIRET and slug: no conflict
+		r := e.do(req{method: http.MethodPost, path: "/v1/structures/bulk", token: editor,
+			body: map[string]any{"items": []any{bulkStructure(source, "fine", "Sans souci"), sameSIRET, holder, sameSlug, twiceA, twiceB}}})
+		wantStatus(t, r, http.StatusConflict)
+		wantFields(t, r, "items[1].siret", "items[3].slug", "items[5].slug")
+		if !strings.Contains(string(r.body), "repeats the slug of items[4]") {
+			t.Errorf("the repeat is not said: %s", r.body)
+		}
 		if e.countStructures() != n || e.feedEnd() != before {
 			t.Error("a refused batch wrote something")
 		}

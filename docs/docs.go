@@ -4816,7 +4816,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "an item conflicts with another record (SIRET, slug)",
+                        "description": "items hold a SIRET or slug another record (or an earlier item) holds, errors[] names each items[i].field; nothing written",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }

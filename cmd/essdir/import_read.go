@@ -277,6 +277,12 @@ func newFirstLines() *firstLines {
 	return &firstLines{seed: maphash.MakeSeed(), lines: map[uint64]uint32{}}
 }
 
+// first gives the line that had key first, if any.
+func (f *firstLines) first(key string) (int, bool) {
+	l, ok := f.lines[maphash.String(f.seed, key)]
+	return int(l), ok
+}
+
 // add records key at line, or gives the line that had it first.
 func (f *firstLines) add(key string, line int) (first int, repeat bool) {
 	h := maphash.String(f.seed, key)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -109,9 +110,11 @@ func importStructures(ctx context.Context, args []string, getenv func(string) st
 		// A first pass judges every line (each batch written and rolled
 		// back), so that one bad line anywhere writes nothing; the second
 		// reads the file again and writes it.
+		imp.claims = newClaims()
 		if err := imp.pass(ctx, in, "checking", st.CheckStructures); err != nil {
 			return err
 		}
+		imp.claims = nil
 		if imp.rejected > 0 {
 			return fmt.Errorf("%d bad lines: nothing written (--strict)", imp.rejected)
 		}
@@ -180,6 +183,7 @@ type importer struct {
 	lines    int    // records read
 	counts   [3]int // created, updated, unchanged
 	rejected int
+	claims   *claims // --strict's check: what the lines judged so far take
 }
 
 // pass reads the file's records in batches and upserts each (or checks
@@ -209,7 +213,7 @@ func (imp *importer) pass(ctx context.Context, in *importFile, what string,
 		}
 	}()
 	for b := range next {
-		done, more, err := upsertValid(ctx, b.lines, upsert)
+		done, more, err := upsertValid(ctx, b.lines, upsert, imp.claims)
 		if err != nil {
 			return cliError(err)
 		}
@@ -257,12 +261,26 @@ type lineBatch struct {
 
 var itemField = regexp.MustCompile(`^items\[(\d+)\]\.?`)
 
-// upsertValid upserts a batch; when items are invalid it sets them aside
-// as rejected lines and upserts the others, so that a bad line costs only
-// itself.
+// upsertValid upserts a batch; when items are invalid, or hold a SIRET or
+// slug another record holds (each named items[i]), it sets them aside as
+// rejected lines and upserts the others, so that a bad line costs only
+// itself. With claims (--strict's check, whose batches are rolled back),
+// a line is also judged against what the lines before it took, and what
+// it takes is added once its batch is judged.
 func upsertValid(ctx context.Context, batch []importLine,
-	upsert func(context.Context, []essdir.BulkItem[essdir.Structure]) ([]essdir.Upserted, error)) ([]essdir.Upserted, []rejected, error) {
+	upsert func(context.Context, []essdir.BulkItem[essdir.Structure]) ([]essdir.Upserted, error), cl *claims) ([]essdir.Upserted, []rejected, error) {
 	var bad []rejected
+	if cl != nil {
+		kept := batch[:0:0]
+		for _, l := range batch {
+			if reasons := cl.taken(l); reasons != nil {
+				bad = append(bad, rejected{l.line, reasons})
+			} else {
+				kept = append(kept, l)
+			}
+		}
+		batch = kept
+	}
 	for len(batch) > 0 {
 		items := make([]essdir.BulkItem[essdir.Structure], len(batch))
 		for i, l := range batch {
@@ -270,7 +288,12 @@ func upsertValid(ctx context.Context, batch []importLine,
 		}
 		done, err := upsert(ctx, items)
 		var e *essdir.Error
-		if err == nil || !errors.As(err, &e) || e.Code != essdir.EINVALID {
+		if err == nil || !errors.As(err, &e) || (e.Code != essdir.EINVALID && e.Code != essdir.ECONFLICT) || len(e.Fields) == 0 {
+			if err == nil && cl != nil {
+				for i, l := range batch {
+					cl.take(l, done[i])
+				}
+			}
 			return done, bad, err
 		}
 		reasons := map[int][]string{}
@@ -293,6 +316,45 @@ func upsertValid(ctx context.Context, batch []importLine,
 		batch = keep
 	}
 	return nil, bad, nil
+}
+
+// claims are the slugs and SIRETs the lines judged so far by --strict's
+// check take, each with the first line that takes it. The check's batches
+// are rolled back, so the database does not show a batch the lines before
+// it; the writing will, and a line choosing a slug or SIRET an earlier
+// line took would fail there, after the batches before it were written.
+// Kept as 64-bit hashes, as the external ids are (firstLines).
+type claims struct{ slugs, sirets *firstLines }
+
+func newClaims() *claims { return &claims{newFirstLines(), newFirstLines()} }
+
+// taken gives why l may not take what it asks for, or nil.
+func (cl *claims) taken(l importLine) []string {
+	var reasons []string
+	slug, siret := l.item.Record.UniqueValues()
+	if slug != "" {
+		if first, ok := cl.slugs.first(slug); ok {
+			reasons = append(reasons, fmt.Sprintf("slug: line %d takes this slug", first))
+		}
+	}
+	if siret != "" {
+		if first, ok := cl.sirets.first(siret); ok {
+			reasons = append(reasons, fmt.Sprintf("siret: line %d has this SIRET", first))
+		}
+	}
+	return reasons
+}
+
+// take records what l takes once written: its slug (chosen, or the one a
+// new record was given) and its SIRET.
+func (cl *claims) take(l importLine, done essdir.Upserted) {
+	slug, siret := l.item.Record.UniqueValues()
+	if slug = cmp.Or(slug, done.Slug); slug != "" {
+		cl.slugs.add(slug, l.line)
+	}
+	if siret != "" {
+		cl.sirets.add(siret, l.line)
+	}
 }
 
 func describe(field, message string) string {

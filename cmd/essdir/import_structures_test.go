@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/essdir/essdir/internal/benchdata"
 )
 
 func writeFile(t *testing.T, name, body string) string {
@@ -285,5 +288,57 @@ func TestImportRejectsMalformedCSVRecords(t *testing.T) {
 	}
 	if n, _ := countSource(t, source); n != 2 {
 		t.Fatalf("%d structures written, want 2", n)
+	}
+}
+
+// TestImportStrictSeesEarlierBatches: --strict judges each line against
+// the lines before it in the file, as the writing will: a slug chosen by a
+// line of a later batch, already chosen or derived by a line of an earlier
+// one, is a bad line, and nothing is written.
+func TestImportStrictSeesEarlierBatches(t *testing.T) {
+	getenv := testEnv(nil)
+	source := "strict-" + uuid.NewString()[:8]
+	tag := strings.ToLower(uuid.NewString()[:8])
+	siret := benchdata.SIRET(rand.Uint64(), rand.IntN(10_000)) // another test's SIRET would be taken
+	spaced := siret[:3] + " " + siret[3:6] + " " + siret[6:9] + " " + siret[9:]
+	var b strings.Builder
+	const n = 2200
+	for i := 1; i <= n; i++ {
+		switch i {
+		case 5:
+			fmt.Fprintf(&b, "{\"name\": \"Choisi\", \"slug\": \"choisi-%s\", \"external_id\": \"e%d\"}\n", tag, i)
+		case 10:
+			fmt.Fprintf(&b, "{\"name\": \"Derive %s\", \"external_id\": \"e%d\"}\n", tag, i)
+		case 1500:
+			fmt.Fprintf(&b, "{\"name\": \"Choisi aussi\", \"slug\": \"choisi-%s\", \"external_id\": \"e%d\"}\n", tag, i)
+		case 1600:
+			fmt.Fprintf(&b, "{\"name\": \"Autre\", \"slug\": \"derive-%s\", \"external_id\": \"e%d\"}\n", tag, i)
+		case 20, 1700: // one SIRET, written two ways
+			fmt.Fprintf(&b, "{\"name\": \"Siret %d\", \"siret\": \"%s\", \"external_id\": \"e%d\"}\n", i, map[int]string{20: siret, 1700: spaced}[i], i)
+		default:
+			fmt.Fprintf(&b, "{\"name\": \"Structure %d\", \"external_id\": \"e%d\"}\n", i%40, i)
+		}
+	}
+	file := writeFile(t, "strict.ndjson", b.String())
+	out, err := runCLI(t, getenv, "", "import", "structures", file, "--source", source, "--strict")
+	if err == nil || !strings.Contains(out, "strict.ndjson:1500: rejected: slug: line 5 takes this slug") ||
+		!strings.Contains(out, "strict.ndjson:1600: rejected: slug: line 10 takes this slug") ||
+		!strings.Contains(out, "strict.ndjson:1700: rejected: siret: line 20 has this SIRET") {
+		t.Fatalf("strict import: %v\n%s", err, out)
+	}
+	if got, changes := countSource(t, source); got != 0 || changes != 0 {
+		t.Fatalf("--strict wrote %d structures and %d changes", got, changes)
+	}
+	// Without --strict, the same three lines are the ones refused, as the
+	// database shows them taken when their batch is written.
+	out, err = runCLI(t, getenv, "", "import", "structures", file, "--source", source)
+	if !errors.Is(err, errLinesRejected) || !strings.Contains(out, fmt.Sprintf("%d created, 0 updated, 0 unchanged, 3 rejected", n-3)) ||
+		!strings.Contains(out, "strict.ndjson:1500: rejected: slug: this slug is already taken") ||
+		!strings.Contains(out, "strict.ndjson:1600: rejected: slug: this slug is already taken") ||
+		!strings.Contains(out, "strict.ndjson:1700: rejected: siret: a structure with this SIRET already exists") {
+		t.Fatalf("import: %v\n%s", err, out)
+	}
+	if got, changes := countSource(t, source); got != n-3 || changes != n-3 {
+		t.Fatalf("%d structures and %d changes, want %d", got, changes, n-3)
 	}
 }

@@ -128,11 +128,15 @@ func (g *Structures) Territory(i int) (department, region string) {
 	return p.department, p.region
 }
 
-// siret is a valid, unique SIRET for i: a Luhn-valid SIREN (never La
-// Poste's) and an establishment number completed by the SIRET's own key.
-func (g *Structures) siret(i int) string {
-	siren := withKey(fmt.Sprintf("4%07d", (g.seed*7_919+uint64(i))%10_000_000))
-	return withKey(siren + fmt.Sprintf("%04d", i%10_000))
+// siret is a valid, unique SIRET for i.
+func (g *Structures) siret(i int) string { return SIRET(g.seed*7_919+uint64(i), i) }
+
+// SIRET is a valid SIRET: the Luhn-valid SIREN of n (never La Poste's,
+// the same for the same n modulo 10^7) and establishment number
+// establishment (modulo 10^4), completed by the SIRET's own key.
+func SIRET(n uint64, establishment int) string {
+	siren := withKey(fmt.Sprintf("4%07d", n%10_000_000))
+	return withKey(siren + fmt.Sprintf("%04d", establishment%10_000))
 }
 
 // withKey appends the digit that makes digits pass the Luhn check.

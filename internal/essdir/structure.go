@@ -145,9 +145,8 @@ func Territory(ctx context.Context, geo Geography, field, insee, postal, city st
 // normalize puts the fields a client writes in their stored form. It never
 // fails: Validate judges the result.
 func (s *Structure) normalize() {
-	s.Slug = strings.ToLower(CleanText(s.Slug))
+	s.Slug, s.SIRET = s.UniqueValues()
 	s.Name = CleanText(s.Name)
-	s.SIRET = stripSpaces(s.SIRET)
 	s.SIREN = stripSpaces(s.SIREN)
 	s.RNA = strings.ToUpper(stripSpaces(s.RNA))
 	s.Summary = CleanText(s.Summary)
@@ -198,6 +197,13 @@ var (
 	slugPattern   = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
 	sourcePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]*$`)
 )
+
+// UniqueValues are s's slug and SIRET in their stored form: no two live
+// structures share a SIRET, nor any two a slug. An import's --strict check
+// judges its lines by them before they are written.
+func (s *Structure) UniqueValues() (slug, siret string) {
+	return strings.ToLower(CleanText(s.Slug)), stripSpaces(s.SIRET)
+}
 
 // Validate checks every rule and reports all broken ones at once.
 func (s *Structure) Validate() error {

@@ -59,11 +59,15 @@ const (
 	UpsertUnchanged UpsertResult = "unchanged"
 )
 
-// Upserted is the outcome of one item of a bulk upsert.
+// Upserted is the outcome of one item of a bulk upsert. Slug is the slug
+// a created record was given (its own or derived), for resources with
+// slugs: an import's --strict check keeps those of the lines it judged
+// (their batches rolled back) to judge the lines after them.
 type Upserted struct {
 	ExternalID string
 	ID         uuid.UUID
 	Result     UpsertResult
+	Slug       string
 }
 
 // Authorize judges one item of a bulk upsert before anything is written:

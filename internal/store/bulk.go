@@ -100,6 +100,13 @@ func upsertMany[D any, P essdir.Writable[D], R any](ctx context.Context, s *Stor
 			}
 			var err error
 			out, err = upsertBatch[D, P](ctx, s, tx, conn, t, items, keys, sources, externalIDs, origin, authorize, bad, givenSlug, slugLocking, stream)
+			if err == nil && t.slug != nil { // before the derived slugs leave the items
+				for i, it := range items {
+					if slug, _ := t.slug(it.Record); out[i].Result == essdir.UpsertCreated {
+						out[i].Slug = *slug
+					}
+				}
+			}
 			if err == nil && !commit {
 				return errDryRun
 			}
@@ -127,6 +134,15 @@ func upsertMany[D any, P essdir.Writable[D], R any](ctx context.Context, s *Stor
 			slugConflict = givenSlug != nil
 			attempt--
 			continue
+		}
+		if isConflictOn(err, "slug") || isConflictOn(err, "siret") {
+			named, lookupErr := itemConflicts(ctx, s, t, items, keys, givenSlug)
+			if lookupErr != nil {
+				return nil, lookupErr
+			}
+			if named != nil {
+				return nil, named
+			}
 		}
 		return out, err
 	}

@@ -41,6 +41,9 @@ type table[D any, R any] struct {
 	slug func(*D) (slug *string, base string)
 	// erase lists the columns a delete clears at once (personal data).
 	erase map[string]any
+	// unique lists the values a unique index keeps to one record, besides
+	// source and external_id (bulkconflicts.go).
+	unique []uniqueValue[D]
 
 	// Hooks, each optional, run inside the write's transaction:
 	// checkRefs verifies that the records rec references exist and are live

@@ -249,7 +249,11 @@ var structures = &table[essdir.Structure, structureRow]{
 			idKey(false, func(r *structureRow) uuid.UUID { return r.ID }),
 		}},
 	},
-	slug:        func(s *essdir.Structure) (*string, string) { return &s.Slug, s.Name },
+	slug: func(s *essdir.Structure) (*string, string) { return &s.Slug, s.Name },
+	unique: []uniqueValue[essdir.Structure]{
+		{constraint: "structures_slug_key", column: "slug", given: true, value: func(s *essdir.Structure) string { return s.Slug }},
+		{constraint: "structures_siret_key", column: "siret", live: true, value: func(s *essdir.Structure) string { return s.SIRET }},
+	},
 	erase:       map[string]any{"contacts": "[]"},
 	onDelete:    deleteStructureRecords,
 	afterChange: structurePublicationChanged,

@@ -1,0 +1,91 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/essdir/essdir/internal/essdir"
+)
+
+// uniqueValue is a value of a record that a unique index keeps to one
+// record, besides its source and external_id (a slug, a SIRET): a bulk
+// batch that fails on one names the items that hold it (itemConflicts).
+type uniqueValue[D any] struct {
+	constraint string // the index, whose field and message the error takes (errors.go)
+	column     string // SQL of this package's
+	live       bool   // the index holds live records only (deleted_at IS NULL)
+	given      bool   // only a value the client gave (a slug: a derived one is derived again)
+	value      func(*D) string
+}
+
+// itemConflicts turns a batch's failure on a unique value into the items
+// that cause it: each whose value another record holds (not the record the
+// item replaces), or an earlier item of the batch. A partner learns which
+// item to mend, and an import rejects those lines and writes the others,
+// as it does for invalid items. Nil when no item holds a taken value (a
+// derived slug another writer took meanwhile): the failure stands.
+func itemConflicts[D any, R any](ctx context.Context, s *Store, t *table[D, R], items []essdir.BulkItem[D], keys []syncKey, givenSlug []bool) (*essdir.Error, error) {
+	var fields []essdir.FieldError
+	var at []int // the item of each field, to sort them
+	for _, u := range t.unique {
+		c := constraints[u.constraint]
+		byValue := map[string][]int{}
+		var values []string
+		for i, it := range items {
+			if u.given && (givenSlug == nil || !givenSlug[i]) {
+				continue
+			}
+			if v := u.value(it.Record); v != "" {
+				if byValue[v] == nil {
+					values = append(values, v)
+				}
+				byValue[v] = append(byValue[v], i)
+			}
+		}
+		if len(values) == 0 {
+			continue
+		}
+		var holders []struct{ Value, Source, ExternalID string }
+		q := "SELECT " + u.column + " AS value, coalesce(source, '') AS source, coalesce(external_id, '') AS external_id FROM " + t.name + " WHERE " + u.column + " IN ?"
+		if u.live {
+			q += " AND deleted_at IS NULL"
+		}
+		if err := s.db.WithContext(ctx).Raw(q, values).Scan(&holders).Error; err != nil {
+			return nil, translate(err)
+		}
+		heldBy := map[string][]syncKey{}
+		for _, h := range holders {
+			k := syncKey{}
+			k.source, k.externalID = essdir.SyncKey(h.Source, h.ExternalID)
+			heldBy[h.Value] = append(heldBy[h.Value], k)
+		}
+		for _, v := range values {
+			first := -1
+			for _, i := range byValue[v] {
+				switch {
+				case slices.ContainsFunc(heldBy[v], func(k syncKey) bool { return k != keys[i] }):
+					fields, at = append(fields, essdir.FieldError{Field: fmt.Sprintf("items[%d].%s", i, c.field), Message: c.message}), append(at, i)
+				case first >= 0:
+					fields, at = append(fields, essdir.FieldError{Field: fmt.Sprintf("items[%d].%s", i, c.field),
+						Message: fmt.Sprintf("repeats the %s of items[%d]", c.field, first)}), append(at, i)
+				default:
+					first = i
+				}
+			}
+		}
+	}
+	if len(fields) == 0 {
+		return nil, nil
+	}
+	order := make([]int, len(fields))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return at[a] - at[b] })
+	sorted := make([]essdir.FieldError, len(fields))
+	for i, j := range order {
+		sorted[i] = fields[j]
+	}
+	return &essdir.Error{Code: essdir.ECONFLICT, Message: fmt.Sprintf("%d items hold values other records hold", len(fields)), Fields: sorted}, nil
+}
