@@ -227,6 +227,23 @@ func (o *sortSpec[R]) apply(q *gorm.DB, list, token string) (*gorm.DB, error) {
 	return q.Order(o.orderBy()), nil
 }
 
+// resultColumns are the columns of a read's result that hold the order's
+// keys, the ones a cursor is made of: each key's column when it is a plain
+// name (a result without one is read whole: scanColumns), none when a key
+// is an expression.
+func (o *sortSpec[R]) resultColumns() []string {
+	names := make([]string, len(o.keys))
+	for i, k := range o.keys {
+		for _, c := range k.column {
+			if !(c == '_' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9') {
+				return nil
+			}
+		}
+		names[i] = k.column
+	}
+	return names
+}
+
 // orderBy is the ORDER BY list of the order's keys.
 func (o *sortSpec[R]) orderBy() string {
 	order := make([]string, len(o.keys))

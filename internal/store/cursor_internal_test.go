@@ -102,3 +102,18 @@ func TestCursorOfAValueThatDoesNotEncode(t *testing.T) {
 		t.Fatal("a cursor of NaN decodes")
 	}
 }
+
+// The columns a known page's last row is read for are its order's keys,
+// or the whole row when a key is not a plain column.
+func TestSortResultColumns(t *testing.T) {
+	for _, o := range structures.sorts {
+		got := o.resultColumns()
+		if len(got) != len(o.keys) || got[len(got)-1] != "id" {
+			t.Errorf("%s: %v", o.name, got)
+		}
+	}
+	expr := &sortSpec[structureRow]{name: "x", keys: []sortKey[structureRow]{textKey[structureRow]("lower(name)", false, func(r *structureRow) string { return r.Name })}}
+	if got := expr.resultColumns(); got != nil {
+		t.Errorf("an expression key reads %v", got)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 
 	"github.com/cespare/xxhash/v2"
@@ -33,11 +34,11 @@ type fieldFunc[R any] func(r *R, column string) any
 // dry run goes through the same callbacks as a real one). max is the number
 // of rows q can return at most (its LIMIT), room made at once.
 //
-// With known (see essdir.List.Known), each row is offered to it first, and
-// marks says which it knew: those rows hold their id only, except the last
-// row of a full page, read in full for its cursor. Rows read through GORM
-// are offered nothing.
-func findRows[R any](q *gorm.DB, field fieldFunc[R], max int, known func(uuid.UUID, uint64) bool) ([]R, *rowMarks, error) {
+// With offer (see essdir.List.Known), each row is offered first, and marks
+// says which were known: those rows hold their id only, except the last
+// row of a full page, whose cursor columns are read. Rows read through
+// GORM are offered nothing.
+func findRows[R any](q *gorm.DB, field fieldFunc[R], max int, offer *rowOffer) ([]R, *rowMarks, error) {
 	rows := make([]R, 0, max)
 	pool, ok := q.Statement.ConnPool.(*sql.DB)
 	if field == nil || !ok {
@@ -52,14 +53,29 @@ func findRows[R any](q *gorm.DB, field fieldFunc[R], max int, known func(uuid.UU
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	return readRows(ctx, pool, stmt.SQL.String(), stmt.Vars, field, max, known)
+	return readRows(ctx, pool, stmt.SQL.String(), stmt.Vars, field, max, offer)
+}
+
+// rowOffer is what a page's rows are offered to (essdir.List.Known), and
+// the result columns its cursor is made of (nil: the whole row is read).
+type rowOffer struct {
+	known  func(uuid.UUID, uint64) bool
+	cursor []string
+}
+
+// offerRows is the offer of a page read in order, nil without known.
+func offerRows[R any](known func(uuid.UUID, uint64) bool, order *sortSpec[R]) *rowOffer {
+	if known == nil {
+		return nil
+	}
+	return &rowOffer{known, order.resultColumns()}
 }
 
 // readRows is findRows' native read of a statement written out.
-func readRows[R any](ctx context.Context, pool *sql.DB, query string, args []any, field fieldFunc[R], max int, known func(uuid.UUID, uint64) bool) ([]R, *rowMarks, error) {
+func readRows[R any](ctx context.Context, pool *sql.DB, query string, args []any, field fieldFunc[R], max int, offer *rowOffer) ([]R, *rowMarks, error) {
 	rows := make([]R, 0, max)
 	var marks *rowMarks
-	if known != nil {
+	if offer != nil {
 		marks = &rowMarks{ids: make([]uuid.UUID, 0, max), digests: make([]uint64, 0, max), known: make([]bool, 0, max)}
 	}
 	err := queryNative(ctx, pool, query, args, func(r pgx.Rows) error {
@@ -68,9 +84,15 @@ func readRows[R any](ctx context.Context, pool *sql.DB, query string, args []any
 			rows = append(rows, *new(R))
 			row := &rows[len(rows)-1]
 			if marks != nil {
-				id, digest, knew := scanner.offer(r, row, known)
+				id, digest, knew := scanner.offer(r, row, offer.known)
 				marks.ids, marks.digests, marks.known = append(marks.ids, id), append(marks.digests, digest), append(marks.known, knew)
-				if knew && len(rows) != max-1 { // a page's last row is read: its keys make the cursor
+				if knew && len(rows) != max-1 {
+					continue
+				}
+				if knew { // a page's last row: its keys make the cursor
+					if err := scanner.scanColumns(r, row, offer.cursor); err != nil {
+						return err
+					}
 					continue
 				}
 			}
@@ -161,8 +183,57 @@ func newNativeScanner[R any](query string, field fieldFunc[R]) *nativeScanner[R]
 	return &nativeScanner[R]{query: query, field: field, dest: make([]any, 0, 40)}
 }
 
+// scanColumns reads the named columns of the current row of r into row,
+// or the whole row when one of them is not a column of the result (or
+// none is named).
+func (s *nativeScanner[R]) scanColumns(r pgx.Rows, row *R, names []string) error {
+	if len(names) == 0 {
+		return s.scan(r, row)
+	}
+	fds := r.FieldDescriptions()
+	if err := s.destinations(r, row); err != nil {
+		return err
+	}
+	var plans [4]columnPlan
+	var raw [4][]byte
+	var dest [4]any
+	n, all := 0, r.RawValues()
+	for i := range fds {
+		if slices.Contains(names, fds[i].Name) {
+			if n == len(plans) {
+				return s.scan(r, row)
+			}
+			plans[n], raw[n], dest[n] = s.plans[i], all[i], s.dest[i]
+			n++
+		}
+	}
+	if n != len(names) {
+		return s.scan(r, row)
+	}
+	var err error
+	s.spans, err = decodeRow(plans[:n], raw[:n], dest[:n], s.spans[:0])
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	return nil
+}
+
 // scan reads the current row of r into row.
 func (s *nativeScanner[R]) scan(r pgx.Rows, row *R) error {
+	if err := s.destinations(r, row); err != nil {
+		return err
+	}
+	var err error
+	s.spans, err = decodeRow(s.plans, r.RawValues(), s.dest, s.spans[:0])
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	return nil
+}
+
+// destinations points s.dest at row's field of each column of r, and looks
+// the result's scan plans up (at its first row).
+func (s *nativeScanner[R]) destinations(r pgx.Rows, row *R) error {
 	fds := r.FieldDescriptions()
 	s.dest = s.dest[:0]
 	for i := range fds {
@@ -176,11 +247,6 @@ func (s *nativeScanner[R]) scan(r pgx.Rows, row *R) error {
 	// (the cache's key is the whole statement, hashed at each lookup).
 	if s.plans == nil || len(fds) != len(s.fds) || (len(fds) > 0 && &fds[0] != &s.fds[0]) {
 		s.plans, s.fds = cachedPlans(r, s.query, s.dest), fds
-	}
-	var err error
-	s.spans, err = decodeRow(s.plans, r.RawValues(), s.dest, s.spans[:0])
-	if err != nil {
-		return fmt.Errorf("store: %w", err)
 	}
 	return nil
 }

@@ -53,7 +53,7 @@ func findPageWhere[D, R any](ctx context.Context, s *Store, t *table[D, R], w *f
 	query := "SELECT " + t.readColumns + " FROM " + t.name + from.where() + " ORDER BY " + order.orderBy() +
 		" LIMIT " + strconv.Itoa(limit+1) // written out: see findPage
 	s.statements.Add(1)
-	rows, marks, err := readRows(ctx, s.sql, query, from.args, t.field, limit+1, l.Known)
+	rows, marks, err := readRows(ctx, s.sql, query, from.args, t.field, limit+1, offerRows(l.Known, order))
 	if err != nil {
 		return nil, translate(err)
 	}

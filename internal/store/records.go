@@ -358,7 +358,7 @@ func pageOf[D, R any](q *gorm.DB, t *table[D, R], l essdir.List, literalLimit bo
 	} else {
 		q = q.Limit(limit + 1)
 	}
-	rows, marks, err := findRows(q, t.field, limit+1, l.Known)
+	rows, marks, err := findRows(q, t.field, limit+1, offerRows(l.Known, order))
 	if err != nil {
 		return nil, translate(err)
 	}

@@ -453,6 +453,21 @@ func TestFindStructuresOffersRowsToKnown(t *testing.T) {
 	if all.NextCursor != first.NextCursor {
 		t.Fatalf("cursor %q, want %q", all.NextCursor, first.NextCursor)
 	}
+	// A known last row gives the cursor its keys alone, in any order.
+	for _, sort := range []essdir.Sort{essdir.SortName, essdir.SortUpdatedAtDesc} {
+		var cursors [2]string
+		for i, known := range []func(uuid.UUID, uint64) bool{nil, func(uuid.UUID, uint64) bool { return true }} {
+			page, err := st.FindStructures(ctx, essdir.StructureFilter{Sources: []string{source},
+				List: essdir.List{Sort: sort, Limit: 2, Known: known}})
+			if err != nil || page.NextCursor == "" {
+				t.Fatalf("%s: %v, cursor %q", sort, err, page.NextCursor)
+			}
+			cursors[i] = page.NextCursor
+		}
+		if cursors[0] != cursors[1] {
+			t.Fatalf("%s: cursor of a known page %q, of a read one %q", sort, cursors[1], cursors[0])
+		}
+	}
 	// The digest is the row's, not the statement's: another page size, a
 	// filter with more values or a cursor reads the same rows alike.
 	for _, f := range []essdir.StructureFilter{
