@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"strings"
@@ -134,8 +135,13 @@ func (o *sortSpec[R]) decode(list, token string) ([]any, error) {
 	if err != nil {
 		return nil, badCursor()
 	}
-	var c cursor
-	if err := json.Unmarshal(b, &c); err != nil || c.List != list || c.Sort != o.name || len(c.Keys) != len(o.keys) {
+	c, ok := readCursor(b)
+	if !ok {
+		if err := json.Unmarshal(b, &c); err != nil {
+			return nil, badCursor()
+		}
+	}
+	if c.List != list || c.Sort != o.name || len(c.Keys) != len(o.keys) {
 		return nil, badCursor()
 	}
 	vals := make([]any, len(o.keys))
@@ -146,6 +152,80 @@ func (o *sortSpec[R]) decode(list, token string) ([]any, error) {
 		}
 	}
 	return vals, nil
+}
+
+// readCursor reads a cursor written as encode writes it, {"l":"…","s":"…",
+// "k":[…]} with plain strings (nothing to unescape) and keys that are plain
+// strings or numbers, without json.Unmarshal's reflection (half of a deep
+// page's cursor decoding). Anything else is json.Unmarshal's (ok false).
+func readCursor(b []byte) (c cursor, ok bool) {
+	rest, ok := bytes.CutPrefix(b, []byte(`{"l":`))
+	if !ok {
+		return c, false
+	}
+	var list, sort []byte
+	if list, rest, ok = plainStringPrefix(rest); !ok {
+		return c, false
+	}
+	if rest, ok = bytes.CutPrefix(rest, []byte(`,"s":`)); !ok {
+		return c, false
+	}
+	if sort, rest, ok = plainStringPrefix(rest); !ok {
+		return c, false
+	}
+	if rest, ok = bytes.CutPrefix(rest, []byte(`,"k":[`)); !ok {
+		return c, false
+	}
+	for len(rest) > 0 && rest[0] != ']' {
+		if len(c.Keys) > 0 {
+			if rest, ok = bytes.CutPrefix(rest, []byte(",")); !ok {
+				return c, false
+			}
+		}
+		var key []byte
+		if key, rest, ok = plainValuePrefix(rest); !ok {
+			return c, false
+		}
+		c.Keys = append(c.Keys, json.RawMessage(key))
+	}
+	if string(rest) != "]}" {
+		return c, false
+	}
+	c.List, c.Sort = string(list), essdir.Sort(sort)
+	return c, true
+}
+
+// plainStringPrefix cuts the JSON string b starts with, when it has nothing
+// to unescape, giving its text and what follows.
+func plainStringPrefix(b []byte) (text, rest []byte, ok bool) {
+	if len(b) < 2 || b[0] != '"' {
+		return nil, nil, false
+	}
+	end := bytes.IndexByte(b[1:], '"') + 1
+	if end == 0 {
+		return nil, nil, false
+	}
+	if _, ok := plainJSONString(b[:end+1]); !ok {
+		return nil, nil, false
+	}
+	return b[1:end], b[end+1:], true
+}
+
+// plainValuePrefix cuts the key b starts with: a plain string, or a number
+// as JSON writes one, quotes included (a key is kept raw for parse).
+func plainValuePrefix(b []byte) (value, rest []byte, ok bool) {
+	if len(b) > 0 && b[0] == '"' {
+		text, rest, ok := plainStringPrefix(b)
+		return b[:len(text)+2], rest, ok
+	}
+	n := 0
+	for n < len(b) && strings.IndexByte("-+.eE0123456789", b[n]) >= 0 {
+		n++
+	}
+	if n == 0 || !json.Valid(b[:n]) {
+		return nil, nil, false
+	}
+	return b[:n], b[n:], true
 }
 
 // sqlType is the PostgreSQL type of a key of this kind (a sub-select's

@@ -117,3 +117,54 @@ func TestSortResultColumns(t *testing.T) {
 		t.Errorf("an expression key reads %v", got)
 	}
 }
+
+// FuzzReadCursor: what the fast reading of a cursor accepts, json.Unmarshal
+// reads the same (the seeds run with go test; go test -fuzz explores).
+func FuzzReadCursor(f *testing.F) {
+	for _, s := range []string{
+		`{"l":"structures","s":"name","k":["La Bouscule","3f93cdaf-1dda-5927-b69c-a9a1c6513dec"]}`,
+		`{"l":"structures","s":"-updated_at","k":["2024-11-28T09:30:00.123456789Z","3f93cdaf-1dda-5927-b69c-a9a1c6513dec"]}`,
+		`{"l":"structures","s":"relevance","k":[1.2345e-7,"3f93cdaf-1dda-5927-b69c-a9a1c6513dec"]}`,
+		`{"l":"structures","s":"shuffle","k":[-42,"x"]}`,
+		`{"l":"events","s":"starts_at","k":[]}`,
+		`{"l":"a","s":"b","k":[],"l":"c"}`, `{"l":"a","s":"b","k":[null]}`, `{"l":"a","s":"b","k":["\u00e9"]}`,
+		`{"l":"a","s":"b","k":[1,]}`, `{"l":"a","s":"b","k":[01]}`, `{"l":"a","s":"b","k":[-]}`, `{"l":"a","s":"b","k":["a"]} `,
+		`{"L":"a","s":"b","k":[]}`, "{\"l\":\"\xff\",\"s\":\"b\",\"k\":[]}", `{"l":"a","s":"b","k":[true]}`, `{"l":"a","s":"b","k":[[1]]}`,
+		`{"l":"a","s":"b","k":["a""b"]}`, `{"l":"a","s":"b","k":[1e400]}`, `{"l":"a","s":"b","k":[1.5E+3]}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, ok := readCursor(b)
+		if !ok {
+			return
+		}
+		var want cursor
+		if err := json.Unmarshal(b, &want); err != nil {
+			t.Fatalf("%q: read fast, refused by json.Unmarshal: %v", b, err)
+		}
+		if got.List != want.List || got.Sort != want.Sort || len(got.Keys) != len(want.Keys) {
+			t.Fatalf("%q: read %+v, json.Unmarshal %+v", b, got, want)
+		}
+		for i := range got.Keys {
+			if string(got.Keys[i]) != string(want.Keys[i]) {
+				t.Fatalf("%q: key %d %s, json.Unmarshal %s", b, i, got.Keys[i], want.Keys[i])
+			}
+		}
+	})
+}
+
+// The cursors encode writes are read fast.
+func TestReadCursorReadsEncodedCursors(t *testing.T) {
+	for _, o := range structures.sorts {
+		row := structureRow{Name: "Économie \"solidaire\" <&>", UpdatedAt: time.Now()}
+		row.ID = uuid.New()
+		b, _ := base64.RawURLEncoding.DecodeString(o.encode("structures", &row))
+		if _, ok := readCursor(b); !ok && !strings.Contains(string(b), `\`) {
+			t.Errorf("%s: %s not read fast", o.name, b)
+		}
+		if _, err := o.decode("structures", base64.RawURLEncoding.EncodeToString(b)); err != nil {
+			t.Errorf("%s: %s: %v", o.name, b, err)
+		}
+	}
+}
