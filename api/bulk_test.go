@@ -157,6 +157,18 @@ func TestBulkUpsertStructures(t *testing.T) {
 		if e.countStructures() != n || e.feedEnd() != before {
 			t.Error("a refused batch wrote something")
 		}
+		// A deleted record keeps its slug: the item of its key that comes
+		// back with that slug is named too.
+		gone := bulkStructure(source, "gone", "Parti")
+		gone["slug"] = slug + "-gone"
+		created := wantCounts(t, e.do(req{method: http.MethodPost, path: "/v1/structures/bulk", token: editor,
+			body: map[string]any{"items": []any{gone}}}), 1, 0, 0)
+		id := created["items"].([]any)[0].(map[string]any)["id"].(string)
+		wantStatus(t, e.do(req{method: http.MethodDelete, path: "/v1/structures/" + id, token: editor}), http.StatusNoContent)
+		r = e.do(req{method: http.MethodPost, path: "/v1/structures/bulk", token: editor,
+			body: map[string]any{"items": []any{gone, bulkStructure(source, "fine-2", "Sans souci 2")}}})
+		wantStatus(t, r, http.StatusConflict)
+		wantFields(t, r, "items[0].slug")
 	})
 
 	t.Run("ErrDuplicateKeys", func(t *testing.T) {

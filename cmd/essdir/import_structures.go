@@ -111,7 +111,9 @@ func importStructures(ctx context.Context, args []string, getenv func(string) st
 		// back), so that one bad line anywhere writes nothing; the second
 		// reads the file again and writes it.
 		imp.claims = newClaims()
-		if err := imp.pass(ctx, in, "checking", st.CheckStructures); err != nil {
+		// Its batches derive slugs past those the lines before took.
+		checkCtx := store.WithClaimedSlugs(ctx, func(slug string) bool { _, ok := imp.claims.slugs.first(slug); return ok })
+		if err := imp.pass(checkCtx, in, "checking", st.CheckStructures); err != nil {
 			return err
 		}
 		imp.claims = nil

@@ -313,6 +313,10 @@ func TestImportStrictSeesEarlierBatches(t *testing.T) {
 			fmt.Fprintf(&b, "{\"name\": \"Choisi aussi\", \"slug\": \"choisi-%s\", \"external_id\": \"e%d\"}\n", tag, i)
 		case 1600:
 			fmt.Fprintf(&b, "{\"name\": \"Autre\", \"slug\": \"derive-%s\", \"external_id\": \"e%d\"}\n", tag, i)
+		case 30, 1030: // one name in two batches: zeta-…, then zeta-…-2 when written
+			fmt.Fprintf(&b, "{\"name\": \"Zeta %s\", \"external_id\": \"e%d\"}\n", tag, i)
+		case 2030:
+			fmt.Fprintf(&b, "{\"name\": \"Choisit\", \"slug\": \"zeta-%s-2\", \"external_id\": \"e%d\"}\n", tag, i)
 		case 20, 1700: // one SIRET, written two ways
 			fmt.Fprintf(&b, "{\"name\": \"Siret %d\", \"siret\": \"%s\", \"external_id\": \"e%d\"}\n", i, map[int]string{20: siret, 1700: spaced}[i], i)
 		default:
@@ -323,22 +327,24 @@ func TestImportStrictSeesEarlierBatches(t *testing.T) {
 	out, err := runCLI(t, getenv, "", "import", "structures", file, "--source", source, "--strict")
 	if err == nil || !strings.Contains(out, "strict.ndjson:1500: rejected: slug: line 5 takes this slug") ||
 		!strings.Contains(out, "strict.ndjson:1600: rejected: slug: line 10 takes this slug") ||
-		!strings.Contains(out, "strict.ndjson:1700: rejected: siret: line 20 has this SIRET") {
+		!strings.Contains(out, "strict.ndjson:1700: rejected: siret: line 20 has this SIRET") ||
+		!strings.Contains(out, "strict.ndjson:2030: rejected: slug: line 1030 takes this slug") {
 		t.Fatalf("strict import: %v\n%s", err, out)
 	}
 	if got, changes := countSource(t, source); got != 0 || changes != 0 {
 		t.Fatalf("--strict wrote %d structures and %d changes", got, changes)
 	}
-	// Without --strict, the same three lines are the ones refused, as the
+	// Without --strict, the same four lines are the ones refused, as the
 	// database shows them taken when their batch is written.
 	out, err = runCLI(t, getenv, "", "import", "structures", file, "--source", source)
-	if !errors.Is(err, errLinesRejected) || !strings.Contains(out, fmt.Sprintf("%d created, 0 updated, 0 unchanged, 3 rejected", n-3)) ||
+	if !errors.Is(err, errLinesRejected) || !strings.Contains(out, fmt.Sprintf("%d created, 0 updated, 0 unchanged, 4 rejected", n-4)) ||
 		!strings.Contains(out, "strict.ndjson:1500: rejected: slug: this slug is already taken") ||
 		!strings.Contains(out, "strict.ndjson:1600: rejected: slug: this slug is already taken") ||
-		!strings.Contains(out, "strict.ndjson:1700: rejected: siret: a structure with this SIRET already exists") {
+		!strings.Contains(out, "strict.ndjson:1700: rejected: siret: a structure with this SIRET already exists") ||
+		!strings.Contains(out, "strict.ndjson:2030: rejected: slug: this slug is already taken") {
 		t.Fatalf("import: %v\n%s", err, out)
 	}
-	if got, changes := countSource(t, source); got != n-3 || changes != n-3 {
-		t.Fatalf("%d structures and %d changes, want %d", got, changes, n-3)
+	if got, changes := countSource(t, source); got != n-4 || changes != n-4 {
+		t.Fatalf("%d structures and %d changes, want %d", got, changes, n-4)
 	}
 }

@@ -46,18 +46,23 @@ func itemConflicts[D any, R any](ctx context.Context, s *Store, t *table[D, R], 
 		if len(values) == 0 {
 			continue
 		}
-		var holders []struct{ Value, Source, ExternalID string }
-		q := "SELECT " + u.column + " AS value, coalesce(source, '') AS source, coalesce(external_id, '') AS external_id FROM " + t.name + " WHERE " + u.column + " IN ?"
+		var holders []struct {
+			Value, Source, ExternalID string
+			Live                      bool
+		}
+		q := "SELECT " + u.column + " AS value, coalesce(source, '') AS source, coalesce(external_id, '') AS external_id, deleted_at IS NULL AS live FROM " + t.name + " WHERE " + u.column + " IN ?"
 		if u.live {
 			q += " AND deleted_at IS NULL"
 		}
 		if err := s.db.WithContext(ctx).Raw(q, values).Scan(&holders).Error; err != nil {
 			return nil, translate(err)
 		}
-		heldBy := map[string][]syncKey{}
+		heldBy := map[string][]syncKey{} // a deleted record is another record, whatever its key
 		for _, h := range holders {
 			k := syncKey{}
-			k.source, k.externalID = essdir.SyncKey(h.Source, h.ExternalID)
+			if h.Live {
+				k.source, k.externalID = essdir.SyncKey(h.Source, h.ExternalID)
+			}
 			heldBy[h.Value] = append(heldBy[h.Value], k)
 		}
 		for _, v := range values {
@@ -87,5 +92,5 @@ func itemConflicts[D any, R any](ctx context.Context, s *Store, t *table[D, R], 
 	for i, j := range order {
 		sorted[i] = fields[j]
 	}
-	return &essdir.Error{Code: essdir.ECONFLICT, Message: fmt.Sprintf("%d items hold values other records hold", len(fields)), Fields: sorted}, nil
+	return &essdir.Error{Code: essdir.ECONFLICT, Message: "some items hold a value another record or an earlier item holds; nothing was written", Fields: sorted}, nil
 }

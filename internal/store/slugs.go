@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"slices"
 	"strconv"
 
@@ -129,6 +130,7 @@ func freeSlugs(tx *gorm.DB, tableName string, bases, chosen []string) ([]string,
 	}
 	out := make([]string, len(bases))
 	last := make(map[string]int, len(distinct)) // the last candidate given, per base
+	claimed := claimedSlugs(tx)
 	for {
 		// Give each base its first candidate not known to be held, nor given
 		// to an earlier item; a candidate not probed yet is probed, with the
@@ -153,7 +155,7 @@ func freeSlugs(tx *gorm.DB, tableName string, bases, chosen []string) ([]string,
 					}
 					span[base] *= 2
 				}
-				if !held[c] && !given[c] {
+				if !held[c] && !given[c] && !claimed(c) {
 					break
 				}
 			}
@@ -189,6 +191,27 @@ func freeSlugs(tx *gorm.DB, tableName string, bases, chosen []string) ([]string,
 		ON CONFLICT (tbl, base) DO UPDATE SET taken = greatest(slug_counters.taken, EXCLUDED.taken)`,
 		tableName, textArray(moved), textArray(counts)).Error
 	return out, err
+}
+
+// claimedSlugsKey marks a context whose slug derivations take the slugs
+// its function says are claimed for taken (WithClaimedSlugs).
+type claimedSlugsKey struct{}
+
+// WithClaimedSlugs is ctx for bulk writes that derive slugs as if the
+// slugs claimed says are claimed were taken: an import's --strict check,
+// whose batches are rolled back, derives each batch's slugs as the writing
+// will, after the batches before it.
+func WithClaimedSlugs(ctx context.Context, claimed func(slug string) bool) context.Context {
+	return context.WithValue(ctx, claimedSlugsKey{}, claimed)
+}
+
+func claimedSlugs(tx *gorm.DB) func(string) bool {
+	if ctx := tx.Statement.Context; ctx != nil {
+		if claimed, ok := ctx.Value(claimedSlugsKey{}).(func(string) bool); ok {
+			return claimed
+		}
+	}
+	return func(string) bool { return false }
 }
 
 // probeSlugs marks in held which of these slugs the table holds.
