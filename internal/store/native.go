@@ -32,7 +32,9 @@ type fieldFunc[R any] func(r *R, column string) any
 // findRows runs q as a SELECT into []R: natively when field is set and q runs
 // on the pool, else through GORM. The statement is counted either way (the
 // dry run goes through the same callbacks as a real one). max is the number
-// of rows q can return at most (its LIMIT), room made at once.
+// of rows q can return at most (its LIMIT: a page's size and one), room
+// made at once; read natively, the max-th row only says that another page
+// follows and is not read (a zero R stands for it).
 //
 // With offer (see essdir.List.Known), each row is offered first, and marks
 // says which were known: those rows hold their id only, except the last
@@ -83,6 +85,12 @@ func readRows[R any](ctx context.Context, pool *sql.DB, query string, args []any
 		for r.Next() {
 			rows = append(rows, *new(R))
 			row := &rows[len(rows)-1]
+			if len(rows) == max { // a next page: nothing of it is shown (it was 1/21 of a list's decoding)
+				if marks != nil {
+					marks.ids, marks.digests, marks.known = append(marks.ids, uuid.Nil), append(marks.digests, 0), append(marks.known, false)
+				}
+				continue
+			}
 			if marks != nil {
 				id, digest, knew := scanner.offer(r, row, offer.known)
 				marks.ids, marks.digests, marks.known = append(marks.ids, id), append(marks.digests, digest), append(marks.known, knew)
