@@ -4,16 +4,19 @@
 package store
 
 import (
+	"bufio"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
 	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
@@ -108,6 +111,15 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	// 1M set: 9–22 ms, and 100–300 ms whenever that stretch had left the
 	// page cache), instead of the same first pages (5–10 ms).
 	cfg.RuntimeParams["synchronize_seqscans"] = "off"
+	// pgx reads a result 8 KB at a time (PostgreSQL's send buffer), one
+	// read call each; a page of 20 structures is 15-20 KB, mostly there
+	// when the first read is made. Through a 64 KB buffer it takes one
+	// call: 4.5 -> 3.3 reads per list of 20 by département on the 1M set,
+	// and about 5 % less server CPU per list, alternated. Nothing of pgx
+	// that reads the connection directly (SyncConn, Hijack) is used here.
+	cfg.BuildFrontend = func(r io.Reader, w io.Writer) *pgproto3.Frontend {
+		return pgproto3.NewFrontend(bufio.NewReaderSize(r, 64<<10), w)
+	}
 	sqlDB := stdlib.OpenDB(*cfg)
 	db, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), &gorm.Config{
 		Logger:                 logger.Discard,
