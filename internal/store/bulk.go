@@ -243,12 +243,18 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 	differs := make([]bool, len(items))
 	failed := make([]error, len(items))
 	bases := make([]string, len(items)) // the slug a new item's would derive from
+	names := make([]string, len(items)) // or, streamed, the name it derives from
+	var streamed bool
 	prepare := func(i int) {
 		if !refused[i] {
 			differs[i], failed[i] = essdir.Prepare[D, P](ctx, geo, stored[keys[i]], P(items[i].Record), items[i].Echo)
 			if givenSlug != nil && !givenSlug[i] && stored[keys[i]] == nil && failed[i] == nil {
 				_, base := t.slug(items[i].Record)
-				bases[i] = essdir.Slugify(base)
+				if streamed {
+					names[i] = base // its slug is derived already
+				} else {
+					bases[i] = essdir.Slugify(base)
+				}
 			}
 		}
 	}
@@ -256,7 +262,7 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 	// nothing else needs the connection meanwhile; else checked, then
 	// written.
 	fresh := func(i int) bool { return !refused[i] && stored[keys[i]] == nil }
-	streamed := stream && t.canStream() && len(forbidden) == 0 && len(bad) == 0 &&
+	streamed = stream && t.canStream() && len(forbidden) == 0 && len(bad) == 0 &&
 		slices.ContainsFunc(keys, func(k syncKey) bool { return stored[k] == nil })
 	var streamErr error // reported after the items' own errors
 	if streamed {
@@ -265,7 +271,7 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 		if s.streamCheck != nil { // a test's
 			check = func(i int) { s.streamCheck(i); prepare(i) }
 		}
-		streamErr = streamCreated[D, P](ctx, tx, conn, t, items, fresh, givenSlug, check, failed, bases, now)
+		streamErr = streamCreated[D, P](ctx, tx, conn, t, items, fresh, givenSlug, check, failed, names, now)
 		if errors.Is(streamErr, errStreamStopped) {
 			streamErr = nil
 		}
