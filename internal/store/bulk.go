@@ -188,9 +188,10 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 	// No JIT either: disabling the scan makes every plan that keeps one
 	// (the COPYed temporary table's) look dear enough to be compiled, which
 	// cost 70–130 ms a statement, more than the statement itself.
-	// One round trip for the settings and the slug lock, the first lock
-	// the transaction takes, after them: waiting for it counts against the
-	// batch's own statement timeout (an import's), not a request's.
+	// One round trip for the settings, the slug lock (the first lock the
+	// transaction takes, after them: waiting for it counts against the
+	// batch's own statement timeout, an import's, not a request's) and the
+	// key of the loaded geography (geocache.go).
 	settings := "SET LOCAL enable_seqscan = off; SET LOCAL jit = off"
 	if s.bulkStatementTimeout > 0 {
 		settings += "; SET LOCAL statement_timeout = " + strconv.FormatInt(s.bulkStatementTimeout.Milliseconds(), 10)
@@ -198,14 +199,15 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 	if slugLocking != "" {
 		settings += "; " + slugLocking
 	}
-	if err := tx.Exec(settings).Error; err != nil {
+	geoKey, geoLoaded, err := batchStart(ctx, conn, settings)
+	if err != nil {
 		return nil, err
 	}
 	stored, err := findByOrigin(tx, t, sources, externalIDs, origin)
 	if err != nil {
 		return nil, err
 	}
-	geo, err := s.geographyFor(ctx, tx, conn)
+	geo, err := s.geographyFor(ctx, tx, conn, geoKey, geoLoaded)
 	if err != nil {
 		return nil, err
 	}
