@@ -1,11 +1,7 @@
 package api
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
 	"mime"
 	"net/http"
 	"strconv"
@@ -16,7 +12,6 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/essdir/essdir/internal/essdir"
-	"github.com/essdir/essdir/internal/parallel"
 )
 
 // bulkRoutes are the partner sync writes. Their bodies may be larger than
@@ -152,11 +147,7 @@ func bulkUpsert[D, In any, PI interface {
 	if err != nil {
 		return err
 	}
-	raws, checked, err := bulkItems(c, body)
-	if err != nil {
-		return err
-	}
-	items, err := decodeItems[D, In, PI](raws, checked)
+	items, err := readBulkItems[D, In, PI](c, body)
 	if err != nil {
 		return err
 	}
@@ -177,113 +168,6 @@ func bulkUpsert[D, In any, PI interface {
 		}
 	}
 	return c.JSON(http.StatusOK, out)
-}
-
-// bulkItems splits a bulk body into its items: the members of {"items":
-// [...]}, or the non-empty lines of an NDJSON body. checked, when set,
-// says that the items' JSON was checked already (checkJSONKeys over the
-// whole body) and whether its member names were all plain.
-func bulkItems(c echo.Context, body []byte) (raws []json.RawMessage, checked *bool, err error) {
-	mt, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
-	if mt == mimeNDJSON {
-		// A line that is not one JSON value, or reads ambiguously (a key
-		// twice, invalid UTF-8, too deep), is a malformed body (400, naming
-		// items[i]) as it is inside {"items": [...]}; an item that reads
-		// but breaks the rules is a 422 (decodeItems).
-		var bad essdir.Violations
-		allPlain := true
-		for line := range bytes.SplitSeq(body, []byte("\n")) {
-			if line = bytes.TrimSpace(line); len(line) == 0 {
-				continue
-			}
-			i := len(raws)
-			raws = append(raws, json.RawMessage(line))
-			var e *essdir.Error
-			plain, err := checkJSONKeys(line)
-			switch {
-			case errors.As(err, &e):
-				bad = append(bad, essdir.ItemFields(i, e)...)
-			case err != nil:
-				return nil, nil, err
-			case !json.Valid(line):
-				bad = append(bad, essdir.FieldError{Field: fmt.Sprintf("items[%d]", i), Message: "this line is not one JSON value"})
-			}
-			allPlain = allPlain && plain
-		}
-		if len(bad) > 0 {
-			return nil, nil, &essdir.Error{Code: essdir.EMALFORMED, Message: "some lines are not well-formed JSON; nothing was written", Fields: bad}
-		}
-		checked = &allPlain
-	} else {
-		var env struct {
-			Items *[]json.RawMessage `json:"items"`
-		}
-		plain, err := checkJSONKeys(body)
-		if err != nil {
-			return nil, nil, err
-		}
-		if err := decodeChecked(body, &env, plain); err != nil {
-			return nil, nil, err
-		}
-		if env.Items == nil {
-			return nil, nil, &essdir.Error{Code: essdir.EINVALID, Message: "the body must be {\"items\": [...]}",
-				Fields: []essdir.FieldError{{Field: "items", Message: "is required"}}}
-		}
-		raws, checked = *env.Items, &plain
-	}
-	if len(raws) > essdir.MaxBulkItems {
-		return nil, nil, &essdir.Error{Code: essdir.EINVALID, Message: "too many items", Fields: []essdir.FieldError{{Field: "items",
-			Message: fmt.Sprintf("must have at most %d items (got %d): send several batches", essdir.MaxBulkItems, len(raws))}}}
-	}
-	return raws, checked, nil
-}
-
-// decodeItems reads each item as the body of a PUT; a bad item is a 422
-// naming items[i] and its fields, all bad items at once.
-func decodeItems[D, In any, PI interface {
-	*In
-	input[D]
-}](raws []json.RawMessage, checked *bool) ([]essdir.BulkItem[D], error) {
-	items := make([]essdir.BulkItem[D], len(raws))
-	var bad essdir.Violations
-	decode := decodeInput[D, In, PI]
-	if checked != nil {
-		plain := *checked
-		decode = func(raw []byte) (*In, error) { return decodeCheckedInput[D, In, PI](raw, plain) }
-	}
-	// The items are independent: decoded on every core, judged in order.
-	failed := make([]error, len(raws))
-	parallel.For(len(raws), func(i int) {
-		in, err := decode(raws[i])
-		if err == nil {
-			items[i].Record, items[i].Echo, err = PI(in).toDomain()
-		}
-		failed[i] = err
-	})
-	for i, err := range failed {
-		if err != nil {
-			e, ok := err.(*essdir.Error)
-			if !ok {
-				return nil, err
-			}
-			bad = append(bad, essdir.ItemFields(i, e)...)
-		}
-	}
-	if len(bad) > 0 {
-		return nil, &essdir.Error{Code: essdir.EINVALID, Message: "some items are invalid; nothing was written", Fields: bad}
-	}
-	return items, nil
-}
-
-// DecodeStructure reads one structure as a bulk item (the body of a PUT),
-// for the command line's import to take the API's path: same wire format,
-// same strictness (unknown fields, nulls, bad types).
-func DecodeStructure(raw []byte) (essdir.BulkItem[essdir.Structure], error) {
-	items, err := decodeItems[essdir.Structure, StructureInput]([]json.RawMessage{raw}, nil)
-	if err != nil {
-		return essdir.BulkItem[essdir.Structure]{}, err
-	}
-	return items[0], nil
 }
 
 // requireJSONOrNDJSON refuses bulk bodies that are neither JSON nor NDJSON (415).

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 
@@ -65,7 +66,10 @@ func ref(bad *essdir.Violations, field string, id *uuid.UUID) uuid.UUID {
 // refuseNulls answers 422 when the body sets one of these members to null
 // or to an empty string.
 func refuseNulls(body []byte, members []string) error {
-	if len(members) == 0 {
+	// A member set to null or "" holds these bytes; most bodies hold
+	// neither, and need not be read again (a third of a bulk item's
+	// decoding).
+	if len(members) == 0 || (!bytes.Contains(body, []byte("null")) && !bytes.Contains(body, []byte(`""`))) {
 		return nil
 	}
 	var top map[string]json.RawMessage

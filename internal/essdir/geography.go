@@ -3,6 +3,7 @@ package essdir
 import (
 	"context"
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -148,7 +149,7 @@ func CheckTerritory(ctx context.Context, geo Geography, field, insee, postal, ci
 func territoryOfPostalCode(postal, city string, served []Commune) (department, region string) {
 	if key := PlaceSearchKey(city); key != "" {
 		for _, c := range served {
-			if PlaceSearchKey(c.Name) == key {
+			if communeKey(c.Name) == key {
 				return c.DepartmentCode, c.RegionCode
 			}
 		}
@@ -160,6 +161,21 @@ func territoryOfPostalCode(postal, city string, served []Commune) (department, r
 		}
 	}
 	return served[0].DepartmentCode, served[0].RegionCode
+}
+
+// communeKeys remembers the PlaceSearchKey of commune names: a postal code
+// serves up to a few dozen communes, whose keys every structure written
+// there computed again (a tenth of a bulk write's checks). Only names of
+// the geography's communes are kept (some 35,000), never a client's text.
+var communeKeys sync.Map // name → PlaceSearchKey(name)
+
+func communeKey(name string) string {
+	if k, ok := communeKeys.Load(name); ok {
+		return k.(string)
+	}
+	k := PlaceSearchKey(name)
+	communeKeys.Store(name, k)
+	return k
 }
 
 func contains(list []string, s string) bool {

@@ -204,9 +204,10 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 	// No JIT either: disabling the scan makes every plan that keeps one
 	// (the COPYed temporary table's) look dear enough to be compiled, which
 	// cost 70–130 ms a statement, more than the statement itself.
-	// One round trip for the settings and the slug lock, the first lock
-	// the transaction takes, after them: waiting for it counts against the
-	// batch's own statement timeout (an import's), not a request's.
+	// One round trip for the settings, the slug lock (the first lock the
+	// transaction takes, after them: waiting for it counts against the
+	// batch's own statement timeout, an import's, not a request's) and the
+	// key of the loaded geography (geocache.go).
 	settings := "SET LOCAL enable_seqscan = off; SET LOCAL jit = off"
 	if s.bulkStatementTimeout > 0 {
 		settings += "; SET LOCAL statement_timeout = " + strconv.FormatInt(s.bulkStatementTimeout.Milliseconds(), 10)
@@ -214,14 +215,15 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 	if slugLocking != "" {
 		settings += "; " + slugLocking
 	}
-	if err := tx.Exec(settings).Error; err != nil {
+	geoKey, geoLoaded, err := batchStart(ctx, conn, settings)
+	if err != nil {
 		return nil, err
 	}
 	stored, err := findByOrigin(tx, t, sources, externalIDs, origin)
 	if err != nil {
 		return nil, err
 	}
-	geo, err := s.geographyFor(ctx, tx, conn)
+	geo, err := s.geographyFor(ctx, tx, conn, geoKey, geoLoaded)
 	if err != nil {
 		return nil, err
 	}
@@ -259,12 +261,18 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 	differs := make([]bool, len(items))
 	failed := make([]error, len(items))
 	bases := make([]string, len(items)) // the slug a new item's would derive from
+	names := make([]string, len(items)) // or, streamed, the name it derives from
+	var streamed bool
 	prepare := func(i int) {
 		if !refused[i] {
 			differs[i], failed[i] = essdir.Prepare[D, P](ctx, geo, stored[keys[i]], P(items[i].Record), items[i].Echo)
 			if givenSlug != nil && !givenSlug[i] && stored[keys[i]] == nil && failed[i] == nil {
 				_, base := t.slug(items[i].Record)
-				bases[i] = essdir.Slugify(base)
+				if streamed {
+					names[i] = base // its slug is derived already
+				} else {
+					bases[i] = essdir.Slugify(base)
+				}
 			}
 		}
 	}
@@ -272,7 +280,7 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 	// nothing else needs the connection meanwhile; else checked, then
 	// written.
 	fresh := func(i int) bool { return !refused[i] && stored[keys[i]] == nil }
-	streamed := stream && t.canStream() && len(forbidden) == 0 && len(bad) == 0 &&
+	streamed = stream && t.canStream() && len(forbidden) == 0 && len(bad) == 0 &&
 		slices.ContainsFunc(keys, func(k syncKey) bool { return stored[k] == nil })
 	var streamErr error // reported after the items' own errors
 	if streamed {
@@ -281,7 +289,7 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 		if s.streamCheck != nil { // a test's
 			check = func(i int) { s.streamCheck(i); prepare(i) }
 		}
-		streamErr = streamCreated[D, P](ctx, tx, conn, t, items, fresh, givenSlug, check, failed, bases, now)
+		streamErr = streamCreated[D, P](ctx, tx, conn, t, items, fresh, givenSlug, check, failed, names, now)
 		if errors.Is(streamErr, errStreamStopped) {
 			streamErr = nil
 		}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm"
@@ -67,6 +68,10 @@ func columnsOf[R any](tx *gorm.DB) (*copyColumns, error) {
 // driver.Valuer (JSON lists, uuid, deleted_at) through it.
 func copyValue(v any) (any, error) {
 	switch x := v.(type) {
+	case uuid.UUID:
+		// pgx encodes a uuid in binary from its bytes; from the string
+		// Value gives, it fails, builds an error and parses the string.
+		return [16]byte(x), nil
 	case textArray:
 		if x == nil {
 			return []string{}, nil

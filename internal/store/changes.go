@@ -23,7 +23,9 @@ import (
 // that out, every transaction takes changeLogLock — a transaction-level
 // advisory lock — immediately before it inserts its entries, at the very
 // end of its work, and holds it until it has committed (PostgreSQL releases
-// transaction locks after the commit is visible to other sessions). Seqs
+// transaction locks after the commit is visible to other sessions). The
+// insert takes it itself: a statement-level trigger on changes (migration
+// 00013) locks before the statement's first row draws its seq. Seqs
 // are therefore handed out in commit order: whoever takes the next seq
 // waits until every earlier holder is visible, so once a seq is visible
 // every smaller one is visible too or was rolled back for good (a hole in
@@ -33,7 +35,8 @@ import (
 // A poll reads with no lock at all.
 
 // changeLogLock is the key of the advisory lock that orders the change
-// feed (an arbitrary constant: "essdir changes").
+// feed (an arbitrary constant: "essdir changes"), taken by the trigger
+// changes_lock_feed (migration 00013, where it is written out).
 const changeLogLock = 0x65737364_63686773
 
 // pendingChange is one feed entry a transaction will write.
@@ -48,9 +51,10 @@ type pendingChange struct {
 // underscores ("collectivity link" → "collectivity_link").
 func (t *table[D, R]) feedType() string { return strings.ReplaceAll(t.kind, " ", "_") }
 
-// logChanges writes the entries of a transaction, as its last statements:
-// the lock, then one insert for them all. Nothing else may be done in the
-// transaction after it, so that the lock is held for the commit alone.
+// logChanges writes the entries of a transaction, as its last statement:
+// one insert for them all, which takes the lock. Nothing else may be done
+// in the transaction after it, so that the lock is held for the commit
+// alone.
 func (s *Store) logChanges(tx *gorm.DB, changes []pendingChange) error {
 	return s.logChangesOn(tx, nil, changes)
 }
@@ -65,9 +69,6 @@ const copyChangesFrom = 50
 func (s *Store) logChangesOn(tx *gorm.DB, conn *sql.Conn, changes []pendingChange) error {
 	if len(changes) == 0 {
 		return nil
-	}
-	if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", int64(changeLogLock)).Error; err != nil {
-		return err
 	}
 	if s.beforeCommit != nil {
 		defer s.beforeCommit()

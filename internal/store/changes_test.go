@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
+	"github.com/essdir/essdir/internal/benchdata"
 	"github.com/essdir/essdir/internal/essdir"
 	"github.com/essdir/essdir/internal/store"
 )
@@ -326,5 +328,45 @@ func TestFeedAnnouncesAPublicationChange(t *testing.T) {
 	}
 	if !seen {
 		t.Error("the feed does not announce the event's change")
+	}
+}
+
+// TestFeedEntriesTakeTheFeedLock: the statement that adds a write's feed
+// entries takes the feed's lock itself (the trigger of migration 00013:
+// no statement of its own), and the write holds it from then until it
+// commits, a single write (INSERT) and a bulk batch (COPY) alike.
+func TestFeedEntriesTakeTheFeedLock(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	probe, err := pgx.Connect(ctx, testDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer probe.Close(ctx)
+	var held []bool
+	st.SetBeforeCommit(func() {
+		var free bool
+		if err := probe.QueryRow(ctx, "SELECT pg_try_advisory_xact_lock($1)", int64(store.ChangeLogLock)).Scan(&free); err != nil {
+			t.Error(err)
+		}
+		held = append(held, !free)
+	})
+	if err := st.CreateStructure(ctx, boucle(newTag("lock")), essdir.Echo{}); err != nil {
+		t.Fatal(err)
+	}
+	gen, err := benchdata.NewStructures(7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	source := newTag("lock")
+	items := make([]essdir.BulkItem[essdir.Structure], 60) // COPYed entries (copyChangesFrom)
+	for i := range items {
+		items[i].Record = gen.Structure(source, 3<<20+i, 0)
+	}
+	if _, err := st.UpsertStructures(ctx, items, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(held, []bool{true, true}) {
+		t.Fatalf("the feed's lock held before commit by a single write, a bulk batch: %v, want both", held)
 	}
 }

@@ -96,3 +96,6 @@ var UncountedFactor = &uncountedFactor
 
 // SlugLock is the advisory lock of slug writers.
 const SlugLock = slugLock
+
+// ChangeLogLock is the advisory lock that orders the change feed.
+const ChangeLogLock = changeLogLock

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -39,27 +38,27 @@ type communeSnapshot struct {
 	byPostal map[string][]essdir.Commune
 }
 
-// snapshot returns the communes of the geography the transaction on conn
-// sees, reading them when the cached ones are of another (nil when none
-// is loaded).
-func (c *communeCache) snapshot(ctx context.Context, conn *sql.Conn) (*communeSnapshot, error) {
+// geographyKeySQL reads which geography is loaded: its digest and load
+// time (no row when none is).
+const geographyKeySQL = `SELECT digest || ' ' || loaded_at::text FROM geo_meta`
+
+// snapshot returns the communes of the geography whose key the transaction
+// on conn read (geographyKeySQL; loaded false when none is), reading them
+// when the cached ones are of another (nil when none is loaded).
+func (c *communeCache) snapshot(ctx context.Context, conn *sql.Conn, key string, loaded bool) (*communeSnapshot, error) {
+	if !loaded {
+		return nil, nil
+	}
 	var snap *communeSnapshot
 	err := conn.Raw(func(dc any) error {
 		pc, ok := dc.(*stdlib.Conn)
 		if !ok {
 			return fmt.Errorf("geography cache: driver connection is a %T", dc)
 		}
-		var key string
-		err := pc.Conn().QueryRow(ctx, `SELECT digest || ' ' || loaded_at::text FROM geo_meta`).Scan(&key)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		if c.snap == nil || c.snap.key != key {
+			var err error
 			if c.snap, err = loadCommunes(ctx, pc.Conn(), key); err != nil {
 				return err
 			}
@@ -68,6 +67,27 @@ func (c *communeCache) snapshot(ctx context.Context, conn *sql.Conn) (*communeSn
 		return nil
 	})
 	return snap, err
+}
+
+// batchStart runs a batch's first statements (settings and locks, no
+// parameters) and reads the loaded geography's key (geographyKeySQL), in
+// one round trip.
+func batchStart(ctx context.Context, conn *sql.Conn, statements string) (geoKey string, loaded bool, err error) {
+	err = conn.Raw(func(dc any) error {
+		pc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("bulk write: driver connection is a %T", dc)
+		}
+		results, err := pc.Conn().PgConn().Exec(ctx, statements+"; "+geographyKeySQL).ReadAll()
+		if err != nil {
+			return err
+		}
+		if rows := results[len(results)-1].Rows; len(rows) > 0 {
+			geoKey, loaded = string(rows[0][0]), true
+		}
+		return nil
+	})
+	return geoKey, loaded, err
 }
 
 // loadCommunes reads every commune and former code, in two statements
@@ -137,16 +157,19 @@ func (s *communeSnapshot) formerCommune(code string) (string, bool) {
 	return succ, ok
 }
 
-// communesByPostalCode answers as Store.CommunesByPostalCode does.
+// communesByPostalCode answers as Store.CommunesByPostalCode does, with
+// the snapshot's own list (as memoGeography shares one answer between the
+// items of a batch): the checks only read it, and it is clipped, so that an
+// append would copy it. Copying it cost a twentieth of a batch's checks.
 func (s *communeSnapshot) communesByPostalCode(postal string) []essdir.Commune {
-	return append([]essdir.Commune{}, s.byPostal[postal]...)
+	return slices.Clip(s.byPostal[postal])
 }
 
 // geographyFor is the geography a batch's writes are checked against: the
 // cached communes of the geography tx sees, the rest asked in tx, every
 // answer memoised for the batch.
-func (s *Store) geographyFor(ctx context.Context, tx *gorm.DB, conn *sql.Conn) (*memoGeography, error) {
-	snap, err := s.communes.snapshot(ctx, conn)
+func (s *Store) geographyFor(ctx context.Context, tx *gorm.DB, conn *sql.Conn, key string, loaded bool) (*memoGeography, error) {
+	snap, err := s.communes.snapshot(ctx, conn, key, loaded)
 	if err != nil {
 		return nil, err
 	}
