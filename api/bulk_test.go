@@ -224,6 +224,20 @@ func TestBulkUpsertStructures(t *testing.T) {
 		r := e.do(req{method: http.MethodPost, path: "/v1/structures/bulk", token: editor, body: map[string]any{"items": many}})
 		wantStatus(t, r, http.StatusUnprocessableEntity)
 		wantFields(t, r, "items")
+		// In NDJSON as in {"items": [...]}: every line is read before the
+		// lines are counted, so a malformed one is the 400 it always is.
+		lines := make([]string, 1001)
+		for i := range lines {
+			b, _ := json.Marshal(many[i])
+			lines[i] = string(b)
+		}
+		r = e.do(req{method: http.MethodPost, path: "/v1/structures/bulk", token: editor, contentType: "application/x-ndjson", body: strings.Join(lines, "\n")})
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		wantFields(t, r, "items")
+		lines[1000] = `{"name": x}`
+		r = e.do(req{method: http.MethodPost, path: "/v1/structures/bulk", token: editor, contentType: "application/x-ndjson", body: strings.Join(lines, "\n")})
+		wantStatus(t, r, http.StatusBadRequest)
+		wantFields(t, r, "items[1000]")
 	})
 
 	t.Run("ErrNotJSON", func(t *testing.T) {

@@ -53,10 +53,9 @@ func bulkItems(c echo.Context, body []byte) (raws []json.RawMessage, plain []boo
 		// twice, invalid UTF-8, too deep), is a malformed body (400, naming
 		// items[i]) as it is inside {"items": [...]}; an item that reads
 		// but breaks the rules is a 422 (decodeItems). The lines are
-		// checked on every core.
-		if raws = ndjsonLines(body); len(raws) > essdir.MaxBulkItems {
-			return nil, nil, tooManyItems(len(raws))
-		}
+		// checked on every core, all of them before they are counted (as
+		// {"items": [...]} is read whole before its items are counted).
+		raws = ndjsonLines(body)
 		plain = make([]bool, len(raws))
 		failed := make([]error, len(raws))
 		parallel.For(len(raws), func(i int) {
@@ -77,6 +76,9 @@ func bulkItems(c echo.Context, body []byte) (raws []json.RawMessage, plain []boo
 		}
 		if len(bad) > 0 {
 			return nil, nil, &essdir.Error{Code: essdir.EMALFORMED, Message: "some lines are not well-formed JSON; nothing was written", Fields: bad}
+		}
+		if len(raws) > essdir.MaxBulkItems {
+			return nil, nil, tooManyItems(len(raws))
 		}
 		return raws, plain, nil
 	}

@@ -49,6 +49,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, logOu
 			return fmt.Errorf("migrate: %w", err)
 		}
 	}
+	if err := store.CheckSchema(ctx, st.SQL()); err != nil {
+		return err
+	}
 	tokens, err := auth.NewIssuer(cfg.JWTSecret, cfg.JWTPreviousSecrets, cfg.JWTIssuer, cfg.JWTAudience, cfg.AccessTokenTTL)
 	if err != nil {
 		return err

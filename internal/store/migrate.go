@@ -57,3 +57,22 @@ func Migrate(ctx context.Context, db *sql.DB, command string, out io.Writer) err
 	}
 	return fmt.Errorf("unknown migrate command %q (want up, down or status)", command)
 }
+
+// CheckSchema refuses a database whose schema is older than the binary's
+// migrations: the code relies on what they create (the change feed's
+// order, for one, on the trigger of 00013 that takes its lock), so a
+// server must not run on it, even when told not to migrate.
+func CheckSchema(ctx context.Context, db *sql.DB) error {
+	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS)
+	if err != nil {
+		return fmt.Errorf("load migrations: %w", err)
+	}
+	current, latest, err := p.GetVersions(ctx)
+	if err != nil {
+		return fmt.Errorf("read the schema version: %w", err)
+	}
+	if current < latest {
+		return fmt.Errorf("the database schema is at version %d, this binary needs %d: run `essdir migrate up` (or serve without --no-migrate)", current, latest)
+	}
+	return nil
+}
