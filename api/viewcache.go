@@ -170,18 +170,6 @@ func (vc *viewCache) add(key viewKey, b []byte) {
 	}
 }
 
-// len is the number of views held.
-func (vc *viewCache) len() int {
-	n := 0
-	for i := range vc.shards {
-		sh := &vc.shards[i]
-		sh.RLock()
-		n += len(sh.views)
-		sh.RUnlock()
-	}
-	return n
-}
-
 // writeStructurePage answers an anonymous page read with the cache's help: the
 // envelope {data, meta} written around each item's JSON, the cached ones
 // as they are, the others encoded and kept. The body is byte for byte the

@@ -106,3 +106,15 @@ func TestViewHitsFind(t *testing.T) {
 		t.Fatal("found in nothing")
 	}
 }
+
+// len is the number of views held (the tests' count).
+func (vc *viewCache) len() int {
+	n := 0
+	for i := range vc.shards {
+		sh := &vc.shards[i]
+		sh.RLock()
+		n += len(sh.views)
+		sh.RUnlock()
+	}
+	return n
+}

@@ -26,8 +26,11 @@ type uniqueValue[D any] struct {
 // as it does for invalid items. Nil when no item holds a taken value (a
 // derived slug another writer took meanwhile): the failure stands.
 func itemConflicts[D any, R any](ctx context.Context, s *Store, t *table[D, R], items []essdir.BulkItem[D], keys []syncKey, givenSlug []bool) (*essdir.Error, error) {
-	var fields []essdir.FieldError
-	var at []int // the item of each field, to sort them
+	type named struct {
+		item  int
+		field essdir.FieldError
+	}
+	var found []named
 	for _, u := range t.unique {
 		c := constraints[u.constraint]
 		byValue := map[string][]int{}
@@ -70,27 +73,23 @@ func itemConflicts[D any, R any](ctx context.Context, s *Store, t *table[D, R], 
 			for _, i := range byValue[v] {
 				switch {
 				case slices.ContainsFunc(heldBy[v], func(k syncKey) bool { return k != keys[i] }):
-					fields, at = append(fields, essdir.FieldError{Field: fmt.Sprintf("items[%d].%s", i, c.field), Message: c.message}), append(at, i)
+					found = append(found, named{i, essdir.FieldError{Field: fmt.Sprintf("items[%d].%s", i, c.field), Message: c.message}})
 				case first >= 0:
-					fields, at = append(fields, essdir.FieldError{Field: fmt.Sprintf("items[%d].%s", i, c.field),
-						Message: fmt.Sprintf("repeats the %s of items[%d]", c.field, first)}), append(at, i)
+					found = append(found, named{i, essdir.FieldError{Field: fmt.Sprintf("items[%d].%s", i, c.field),
+						Message: fmt.Sprintf("repeats the %s of items[%d]", c.field, first)}})
 				default:
 					first = i
 				}
 			}
 		}
 	}
-	if len(fields) == 0 {
+	if len(found) == 0 {
 		return nil, nil
 	}
-	order := make([]int, len(fields))
-	for i := range order {
-		order[i] = i
+	slices.SortStableFunc(found, func(a, b named) int { return a.item - b.item }) // in the items' order
+	fields := make([]essdir.FieldError, len(found))
+	for i, n := range found {
+		fields[i] = n.field
 	}
-	slices.SortStableFunc(order, func(a, b int) int { return at[a] - at[b] })
-	sorted := make([]essdir.FieldError, len(fields))
-	for i, j := range order {
-		sorted[i] = fields[j]
-	}
-	return &essdir.Error{Code: essdir.ECONFLICT, Message: "some items hold a value another record or an earlier item holds; nothing was written", Fields: sorted}, nil
+	return &essdir.Error{Code: essdir.ECONFLICT, Message: "some items hold a value another record or an earlier item holds; nothing was written", Fields: fields}, nil
 }
