@@ -117,6 +117,65 @@ func TestBulkUpsertStructures(t *testing.T) {
 		wantFields(t, r, "items[1].name")
 	})
 
+	// The items are decoded while the batch starts from what their keys
+	// and slugs read as: an item found malformed only by its decoding is
+	// the 400 it always was, an invalid one the 422, nothing written; a
+	// body that cannot be read ahead (a member name in another case) is
+	// written as before.
+	t.Run("ReadAhead", func(t *testing.T) {
+		n, before := e.countStructures(), e.feedEnd()
+		item := func(externalID, name, replace, with string) string {
+			b, err := json.Marshal(bulkStructure(source, externalID, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return strings.Replace(string(b), replace, with, 1)
+		}
+		good := item("ahead-1", "Lue d'avance", "", "")
+		for _, bad := range []struct {
+			item   string
+			status int
+			field  string
+		}{
+			// A body's syntax error is the whole body's (its offset given).
+			{item("ahead-2", "x", `"name":"x"`, `"name":tru`), http.StatusBadRequest, ""},
+			{item("ahead-2", "x", `"name":"x"`, `"name":"x","location":{"lat":1.2.3}`), http.StatusBadRequest, ""},
+			{item("ahead-2", "x", `"name":"x"`, `"name":"x","website":"ftp://x"`), http.StatusUnprocessableEntity, "items[1].website"},
+			{item("ahead-2", "x", `"sectors":["reuse"]`, `"sectors":"reuse"`), http.StatusUnprocessableEntity, "items[1].sectors"},
+		} {
+			r := e.do(req{method: http.MethodPost, path: "/v1/structures/bulk", token: editor, body: `{"items": [` + good + `, ` + bad.item + `]}`})
+			wantStatus(t, r, bad.status)
+			if bad.field != "" {
+				wantFields(t, r, bad.field)
+			}
+		}
+		r := e.do(req{method: http.MethodPost, path: "/v1/structures/bulk", token: editor, contentType: "application/x-ndjson",
+			body: good + "\n" + item("ahead-2", "x", `"name":"x"`, `"name":tru`) + "\n"})
+		wantStatus(t, r, http.StatusBadRequest)
+		wantFields(t, r, "items[1]")
+		if e.countStructures() != n || e.feedEnd() != before {
+			t.Fatal("a refused batch wrote something")
+		}
+		// Not read ahead (encoding/json would match the name regardless of
+		// case): the 422 it always was.
+		r = e.do(req{method: http.MethodPost, path: "/v1/structures/bulk", token: editor, contentType: "application/x-ndjson",
+			body: good + "\n" + item("ahead-2", "Autre casse", `"name":`, `"Name":`) + "\n"})
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		wantFields(t, r, "items[1].Name")
+		// Read ahead through escapes, in keys and values.
+		r = e.do(req{method: http.MethodPost, path: "/v1/structures/bulk", token: editor, contentType: "application/x-ndjson",
+			body: good + "\n" + item("ahead-2", "Autre", `"name":"Autre"`, `"n\u0061me":"\u00c0 l'\"envers\""`) + "\n"})
+		got := wantCounts(t, r, 2, 0, 0)
+		for i, want := range []struct{ name, slug string }{{"Lue d'avance", "lue-d-avance"}, {`À l'"envers"`, "a-l-envers"}} {
+			id := got["items"].([]any)[i].(map[string]any)["id"].(string)
+			r := e.do(req{method: http.MethodGet, path: "/v1/structures/" + id})
+			wantStatus(t, r, http.StatusOK)
+			if st := r.json(t); st["name"] != want.name || !strings.HasPrefix(st["slug"].(string), want.slug) {
+				t.Errorf("items[%d]: %v (%v), want %q (%s)", i, st["name"], st["slug"], want.name, want.slug)
+			}
+		}
+	})
+
 	t.Run("ErrOneBadItemWritesNothing", func(t *testing.T) {
 		n, before := e.countStructures(), e.feedEnd()
 		bad := bulkStructure(source, "bad", "Mauvais SIRET")

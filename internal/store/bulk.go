@@ -41,14 +41,49 @@ type originOf[D any] func(*D) (source, externalID string)
 //
 // With commit false the batch is written and rolled back: the same checks
 // down to the database's constraints, nothing kept (a dry run).
-func upsertMany[D any, P essdir.Writable[D], R any](ctx context.Context, s *Store, t *table[D, R], items []essdir.BulkItem[D], origin originOf[D], authorize essdir.Authorize[D], commit bool) ([]essdir.Upserted, error) {
+//
+// With ahead, the items are still being decoded (essdir.ReadAhead): their
+// keys and slugs are read from it, and the items only once decoded.
+func upsertMany[D any, P essdir.Writable[D], R any](ctx context.Context, s *Store, t *table[D, R], items []essdir.BulkItem[D], ahead *essdir.ReadAhead, origin originOf[D], authorize essdir.Authorize[D], commit bool) ([]essdir.Upserted, error) {
+	out, err := upsertItems[D, P](ctx, s, t, items, ahead, origin, authorize, commit)
+	if ahead == nil {
+		return out, err
+	}
+	// The items' own faults first, whatever stopped the batch; the batch
+	// again from the items when one did not decode to what it read as.
+	if derr := ahead.Decoded(); derr != nil {
+		return nil, derr
+	}
+	if errors.Is(err, errAheadMismatch) {
+		return upsertItems[D, P](ctx, s, t, items, nil, origin, authorize, commit)
+	}
+	return out, err
+}
+
+// errAheadMismatch ends a batch read ahead whose items did not decode to
+// what they read as.
+var errAheadMismatch = errors.New("bulk write: an item decoded to other members than it read as ahead")
+
+// upsertItems is upsertMany, once.
+func upsertItems[D any, P essdir.Writable[D], R any](ctx context.Context, s *Store, t *table[D, R], items []essdir.BulkItem[D], ahead *essdir.ReadAhead, origin originOf[D], authorize essdir.Authorize[D], commit bool) ([]essdir.Upserted, error) {
+	// Each item's key, chosen slug and slug base: from the items, or from
+	// what they read as while they are decoded.
+	keyOf := func(i int) (string, string) { return origin(items[i].Record) }
+	slugOf := func(i int) (string, string) {
+		slug, base := t.slug(items[i].Record)
+		return *slug, base
+	}
+	if ahead != nil {
+		keyOf = func(i int) (string, string) { return ahead.Items[i].Source, ahead.Items[i].ExternalID }
+		slugOf = func(i int) (string, string) { return ahead.Items[i].Slug, ahead.Items[i].SlugBase }
+	}
 	var bad essdir.Violations
 	keys := make([]syncKey, len(items))
 	first := map[syncKey]int{}
 	var sources, externalIDs []string
-	for i, it := range items {
+	for i := range items {
 		k := syncKey{}
-		k.source, k.externalID = essdir.SyncKey(origin(it.Record))
+		k.source, k.externalID = essdir.SyncKey(keyOf(i))
 		keys[i] = k
 		if k.source == "" {
 			bad.Add(fmt.Sprintf("items[%d].source", i), "is required: bulk upserts match records by source and external_id")
@@ -68,21 +103,49 @@ func upsertMany[D any, P essdir.Writable[D], R any](ctx context.Context, s *Stor
 	}
 	// A client-chosen slug is kept on a retry; a derived one is derived again.
 	var givenSlug []bool
+	decoded := ahead == nil // the items may be read
 	if t.slug != nil {
 		givenSlug = make([]bool, len(items))
-		for i, it := range items {
-			slug, _ := t.slug(it.Record)
-			givenSlug[i] = *slug != ""
+		for i := range items {
+			slug, _ := slugOf(i)
+			givenSlug[i] = slug != ""
 		}
 		// The items are the caller's: a slug derived here is not left on
 		// them, so that the same items may be sent again (after a dry run).
 		defer func() {
 			for i, it := range items {
+				if !decoded {
+					return
+				}
 				if slug, _ := t.slug(it.Record); !givenSlug[i] {
 					*slug = ""
 				}
 			}
 		}()
+	}
+	// wait returns once the items may be read: at once, or once decoded
+	// to what they read as (else errAheadMismatch).
+	wait := func() error {
+		if decoded {
+			return nil
+		}
+		if err := ahead.Decoded(); err != nil {
+			return err
+		}
+		for i, it := range items {
+			k := syncKey{}
+			k.source, k.externalID = essdir.SyncKey(origin(it.Record))
+			if k != keys[i] {
+				return errAheadMismatch
+			}
+			if t.slug != nil {
+				if slug, _ := t.slug(it.Record); *slug != ahead.Items[i].Slug {
+					return errAheadMismatch
+				}
+			}
+		}
+		decoded = true
+		return nil
 	}
 	if err := s.freshStatistics(ctx, t.name); err != nil {
 		return nil, translate(err)
@@ -99,7 +162,7 @@ func upsertMany[D any, P essdir.Writable[D], R any](ctx context.Context, s *Stor
 				slugLocking = slugLockSQL(slugConflict)
 			}
 			var err error
-			out, err = upsertBatch[D, P](ctx, s, tx, conn, t, items, keys, sources, externalIDs, origin, authorize, bad, givenSlug, slugLocking, stream)
+			out, err = upsertBatch[D, P](ctx, s, tx, conn, t, items, keys, sources, externalIDs, origin, authorize, bad, givenSlug, slugLocking, stream, wait, slugOf)
 			if err == nil && t.slug != nil { // before the derived slugs leave the items
 				for i, it := range items {
 					if slug, _ := t.slug(it.Record); out[i].Result == essdir.UpsertCreated {
@@ -134,6 +197,9 @@ func upsertMany[D any, P essdir.Writable[D], R any](ctx context.Context, s *Stor
 			slugConflict = givenSlug != nil
 			attempt--
 			continue
+		}
+		if !decoded {
+			return nil, err // a fault of the items (upsertMany) or of the database
 		}
 		if isConflictOn(err, "slug") || isConflictOn(err, "siret") {
 			named, lookupErr := itemConflicts(ctx, s, t, items, keys, givenSlug)
@@ -196,7 +262,8 @@ func (s *Store) freshStatistics(ctx context.Context, table string) error {
 // upsertBatch is one attempt of upsertMany, inside its transaction.
 func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Store, tx *gorm.DB, conn *sql.Conn, t *table[D, R],
 	items []essdir.BulkItem[D], keys []syncKey, sources, externalIDs []string, origin originOf[D],
-	authorize essdir.Authorize[D], bad essdir.Violations, givenSlug []bool, slugLocking string, stream bool) ([]essdir.Upserted, error) {
+	authorize essdir.Authorize[D], bad essdir.Violations, givenSlug []bool, slugLocking string, stream bool,
+	wait func() error, slugOf func(i int) (slug, base string)) ([]essdir.Upserted, error) {
 	// Every statement of a batch is a lookup by key (stored records, free
 	// slugs, the geography, references): index scans, whatever the
 	// statistics say. Right after a large import they may still describe a
@@ -225,6 +292,21 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 	}
 	geo, err := s.geographyFor(ctx, tx, conn, geoKey, geoLoaded)
 	if err != nil {
+		return nil, err
+	}
+	// The new records are checked and COPYed at once (bulkstream.go) when
+	// nothing else needs the connection meanwhile; else checked, then
+	// written. Their slugs are derived first, while the items may still be
+	// decoded (wait).
+	mayStream := stream && t.canStream() && len(bad) == 0 &&
+		slices.ContainsFunc(keys, func(k syncKey) bool { return stored[k] == nil })
+	var slugs *streamSlugs
+	if mayStream {
+		if slugs, err = deriveStreamSlugs(tx, t, len(items), func(i int) bool { return stored[keys[i]] == nil }, givenSlug, slugOf); err != nil {
+			return nil, err
+		}
+	}
+	if err := wait(); err != nil {
 		return nil, err
 	}
 	now := s.now()
@@ -276,12 +358,8 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 			}
 		}
 	}
-	// The new records are checked and COPYed at once (bulkstream.go) when
-	// nothing else needs the connection meanwhile; else checked, then
-	// written.
 	fresh := func(i int) bool { return !refused[i] && stored[keys[i]] == nil }
-	streamed = stream && t.canStream() && len(forbidden) == 0 && len(bad) == 0 &&
-		slices.ContainsFunc(keys, func(k syncKey) bool { return stored[k] == nil })
+	streamed = mayStream && len(forbidden) == 0
 	var streamErr error // reported after the items' own errors
 	if streamed {
 		geo.geo = offlineGeography{}
@@ -289,7 +367,7 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 		if s.streamCheck != nil { // a test's
 			check = func(i int) { s.streamCheck(i); prepare(i) }
 		}
-		streamErr = streamCreated[D, P](ctx, tx, conn, t, items, fresh, givenSlug, check, failed, names, now)
+		streamErr = streamCreated[D, P](ctx, tx, conn, t, items, fresh, slugs, check, failed, names, now)
 		if errors.Is(streamErr, errStreamStopped) {
 			streamErr = nil
 		}
@@ -449,19 +527,33 @@ func findByOrigin[D, R any](tx *gorm.DB, t *table[D, R], sources, externalIDs []
 
 // UpsertStructures upserts a batch of structures by (source, external_id).
 func (s *Store) UpsertStructures(ctx context.Context, items []essdir.BulkItem[essdir.Structure], authorize essdir.Authorize[essdir.Structure]) ([]essdir.Upserted, error) {
-	return upsertMany(ctx, s, structures, items, structureOrigin, authorize, true)
+	return upsertMany(ctx, s, structures, items, nil, structureOrigin, authorize, true)
+}
+
+// UpsertStructuresAhead is UpsertStructures for items that may still be
+// being decoded (ahead, see essdir.ReadAhead).
+func (s *Store) UpsertStructuresAhead(ctx context.Context, items []essdir.BulkItem[essdir.Structure], ahead *essdir.ReadAhead, authorize essdir.Authorize[essdir.Structure]) ([]essdir.Upserted, error) {
+	return upsertMany(ctx, s, structures, items, ahead, structureOrigin, authorize, true)
 }
 
 // CheckStructures judges a batch as UpsertStructures would, down to the
 // database's constraints, and writes nothing: what an import's --strict
 // runs over the whole file before writing any of it.
 func (s *Store) CheckStructures(ctx context.Context, items []essdir.BulkItem[essdir.Structure]) ([]essdir.Upserted, error) {
-	return upsertMany(ctx, s, structures, items, structureOrigin, nil, false)
+	return upsertMany(ctx, s, structures, items, nil, structureOrigin, nil, false)
 }
 
 func structureOrigin(st *essdir.Structure) (string, string) { return st.Source, st.ExternalID }
 
+func eventOrigin(e *essdir.Event) (string, string) { return e.Source, e.ExternalID }
+
 // UpsertEvents upserts a batch of events by (source, external_id).
 func (s *Store) UpsertEvents(ctx context.Context, items []essdir.BulkItem[essdir.Event], authorize essdir.Authorize[essdir.Event]) ([]essdir.Upserted, error) {
-	return upsertMany(ctx, s, events, items, func(e *essdir.Event) (string, string) { return e.Source, e.ExternalID }, authorize, true)
+	return upsertMany(ctx, s, events, items, nil, eventOrigin, authorize, true)
+}
+
+// UpsertEventsAhead is UpsertEvents for items that may still be being
+// decoded (ahead, see essdir.ReadAhead).
+func (s *Store) UpsertEventsAhead(ctx context.Context, items []essdir.BulkItem[essdir.Event], ahead *essdir.ReadAhead, authorize essdir.Authorize[essdir.Event]) ([]essdir.Upserted, error) {
+	return upsertMany(ctx, s, events, items, ahead, eventOrigin, authorize, true)
 }

@@ -41,44 +41,64 @@ var errStreamStopped = errors.New("bulk write: an item is invalid")
 // would use the connection per record.
 func (t *table[D, R]) canStream() bool { return t.checkRefs == nil && t.saveChildren == nil }
 
-// streamCreated checks every item (prepare(i)) and COPYs the new ones
-// (fresh, not refused) into t as they are checked, with their id,
-// timestamps and derived slug. It returns when both are done. A bad item
-// stops the COPY (its error is the items', reported by the caller); a COPY
-// error is returned. names[i] is the name a new item's slug derives from,
-// as its checks leave it.
-func streamCreated[D any, P essdir.Writable[D], R any](ctx context.Context, tx *gorm.DB, conn *sql.Conn, t *table[D, R],
-	items []essdir.BulkItem[D], fresh func(i int) bool, givenSlug []bool, prepare func(i int), failed []error, names []string, now time.Time) (err error) {
-	// The slugs, from the names the checks will leave.
-	cleaned := make([]string, len(items))
-	derived := make([]string, len(items))
-	parallel.For(len(items), func(i int) {
-		if fresh(i) && givenSlug != nil && !givenSlug[i] {
-			_, base := t.slug(items[i].Record)
-			cleaned[i] = essdir.CleanText(base)
-			derived[i] = essdir.Slugify(cleaned[i])
+// streamSlugs are the slugs of a streamed batch's new records, derived
+// before their checks (deriveStreamSlugs).
+type streamSlugs struct {
+	slugOf  []int    // per item, its index in the slices below, or -1
+	pre     []string // the bases derived before the checks
+	cleaned []string // per item, the name they derive from
+	free    []string // their slugs
+}
+
+// deriveStreamSlugs derives the slugs of the new items (fresh) whose
+// slugs are not given, from their names as the checks will leave them
+// (slugOf: what each item chose, and the name its slug derives from,
+// possibly read ahead of the item's decoding).
+func deriveStreamSlugs[D, R any](tx *gorm.DB, t *table[D, R], n int, fresh func(i int) bool, givenSlug []bool, slugOf func(i int) (string, string)) (*streamSlugs, error) {
+	sl := &streamSlugs{slugOf: make([]int, n), cleaned: make([]string, n)}
+	if givenSlug == nil {
+		for i := range sl.slugOf {
+			sl.slugOf[i] = -1
+		}
+		return sl, nil
+	}
+	derived := make([]string, n)
+	parallel.For(n, func(i int) {
+		if fresh(i) && !givenSlug[i] {
+			_, base := slugOf(i)
+			sl.cleaned[i] = essdir.CleanText(base)
+			derived[i] = essdir.Slugify(sl.cleaned[i])
 		}
 	})
-	var pre, chosen []string
-	slugOf := make([]int, len(items)) // index in pre, or -1
-	for i := range items {
-		slugOf[i] = -1
+	var chosen []string
+	for i := range n {
+		sl.slugOf[i] = -1
 		switch {
-		case fresh(i) && givenSlug != nil && !givenSlug[i]:
-			slugOf[i] = len(pre)
-			pre = append(pre, derived[i])
-		case fresh(i) && givenSlug != nil:
-			if slug, _ := t.slug(items[i].Record); slug != nil && *slug != "" {
-				chosen = append(chosen, *slug)
-			}
+		case fresh(i) && !givenSlug[i]:
+			sl.slugOf[i] = len(sl.pre)
+			sl.pre = append(sl.pre, derived[i])
+		case fresh(i):
+			slug, _ := slugOf(i)
+			chosen = append(chosen, slug)
 		}
 	}
-	var free []string
-	if len(pre) > 0 {
-		if free, err = freeSlugs(tx, t.name, pre, chosen); err != nil {
-			return err
+	if len(sl.pre) > 0 {
+		var err error
+		if sl.free, err = freeSlugs(tx, t.name, sl.pre, chosen); err != nil {
+			return nil, err
 		}
 	}
+	return sl, nil
+}
+
+// streamCreated checks every item (prepare(i)) and COPYs the new ones
+// (fresh, not refused) into t as they are checked, with their id,
+// timestamps and derived slug (slugs). It returns when both are done. A
+// bad item stops the COPY (its error is the items', reported by the
+// caller); a COPY error is returned. names[i] is the name a new item's
+// slug derives from, as its checks leave it.
+func streamCreated[D any, P essdir.Writable[D], R any](ctx context.Context, tx *gorm.DB, conn *sql.Conn, t *table[D, R],
+	items []essdir.BulkItem[D], fresh func(i int) bool, slugs *streamSlugs, prepare func(i int), failed []error, names []string, now time.Time) (err error) {
 	cols, err := columnsOf[R](tx)
 	if err != nil {
 		return err
@@ -124,7 +144,7 @@ func streamCreated[D any, P essdir.Writable[D], R any](ctx context.Context, tx *
 		}
 	}()
 	src := &createdSource[D, P, R]{ctx: ctx, t: t, cols: cols, items: items, fresh: fresh, ready: ready, failed: failed,
-		slugOf: slugOf, pre: pre, cleaned: cleaned, free: free, names: names, now: now}
+		slugs: slugs, names: names, now: now}
 	err = copySource(ctx, conn, t.name, cols.names, src)
 	if src.err != nil {
 		return src.err
@@ -134,19 +154,16 @@ func streamCreated[D any, P essdir.Writable[D], R any](ctx context.Context, tx *
 
 // createdSource feeds the COPY of streamCreated (pgx.CopyFromSource).
 type createdSource[D any, P essdir.Writable[D], R any] struct {
-	ctx     context.Context
-	t       *table[D, R]
-	cols    *copyColumns
-	items   []essdir.BulkItem[D]
-	fresh   func(i int) bool
-	ready   []chan struct{}
-	failed  []error
-	slugOf  []int
-	pre     []string // the slug bases derived before the checks
-	cleaned []string // from these names
-	free    []string // their slugs
-	names   []string // the names after the checks
-	now     time.Time
+	ctx    context.Context
+	t      *table[D, R]
+	cols   *copyColumns
+	items  []essdir.BulkItem[D]
+	fresh  func(i int) bool
+	ready  []chan struct{}
+	failed []error
+	slugs  *streamSlugs
+	names  []string // the names after the checks
+	now    time.Time
 
 	next   int
 	values []any
@@ -169,13 +186,13 @@ func (c *createdSource[D, P, R]) Next() bool {
 			return false
 		}
 		rec := P(c.items[i].Record)
-		if j := c.slugOf[i]; j >= 0 {
-			if c.names[i] != c.cleaned[i] && essdir.Slugify(c.names[i]) != c.pre[j] {
+		if j := c.slugs.slugOf[i]; j >= 0 {
+			if c.names[i] != c.slugs.cleaned[i] && essdir.Slugify(c.names[i]) != c.slugs.pre[j] {
 				c.err = errStreamFallback
 				return false
 			}
 			slug, _ := c.t.slug(c.items[i].Record)
-			*slug = c.free[j]
+			*slug = c.slugs.free[j]
 		}
 		rec.Head().ID = uuid.Must(uuid.NewV7())
 		rec.Head().Touch(c.now)
@@ -183,6 +200,8 @@ func (c *createdSource[D, P, R]) Next() bool {
 			return false
 		}
 		c.next++
+		if c.next == 1 {
+		}
 		return true
 	}
 	return false

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/essdir/essdir/internal/essdir"
+	"github.com/essdir/essdir/internal/store"
 )
 
 // countOf counts the structures of a source, deleted or not.
@@ -72,46 +74,13 @@ func TestBulkStreamedBatchIsAllOrNothing(t *testing.T) {
 	})
 
 	t.Run("MendedBatchIsWrittenWhole", func(t *testing.T) {
-		// The slugs the rule gives, in the items' order, after every slug
-		// the table holds.
-		conn, err := pgx.Connect(ctx, testDSN)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close(ctx)
-		rows, _ := conn.Query(ctx, `SELECT slug FROM structures`)
-		slugs, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			t.Fatal(err)
-		}
-		taken := map[string]bool{}
-		for _, s := range slugs {
-			taken[s] = true
-		}
 		items := realistic(t, tag, 600)
-		want := make([]string, len(items))
-		for i, it := range items {
-			base := essdir.Slugify(it.Record.Name)
-			c := base
-			for n := 2; taken[c]; n++ {
-				suffix := fmt.Sprintf("-%d", n)
-				c = essdir.TrimSlug(base, essdir.MaxSlugLen-len(suffix)) + suffix
-			}
-			taken[c], want[i] = true, c
-		}
+		want := ruleSlugs(t, items)
 		done, err := st.UpsertStructures(ctx, items, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for i, d := range done {
-			got, err := st.FindStructureByID(ctx, d.ID)
-			if err != nil || d.Result != essdir.UpsertCreated {
-				t.Fatalf("items[%d]: %+v (%v)", i, d, err)
-			}
-			if got.Slug != want[i] {
-				t.Errorf("items[%d]: slug %q, want %q", i, got.Slug, want[i])
-			}
-		}
+		wantSlugs(t, st, done, want)
 		if n, feed := countOf(t, tag), len(feedSince(t, st, after)); n != 600 || feed < 600 {
 			t.Errorf("%d structures, %d feed entries", n, feed)
 		}
@@ -163,4 +132,198 @@ func TestBulkStreamedBatchRaisesAPanicInTheCaller(t *testing.T) {
 	if n := countOf(t, tag); n != 600 {
 		t.Fatalf("%d structures written, want 600", n)
 	}
+}
+
+// ruleSlugs are the slugs the rule gives new items, in the items' order,
+// after every slug the table holds: the one it chose, or the first free
+// candidate of its name.
+func ruleSlugs(tb testing.TB, items []essdir.BulkItem[essdir.Structure]) []string {
+	tb.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, testDSN)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	rows, _ := conn.Query(ctx, `SELECT slug FROM structures`)
+	slugs, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		tb.Fatal(err)
+	}
+	taken := map[string]bool{}
+	for _, s := range slugs {
+		taken[s] = true
+	}
+	want := make([]string, len(items))
+	for i, it := range items {
+		if it.Record.Slug != "" {
+			taken[it.Record.Slug], want[i] = true, it.Record.Slug
+			continue
+		}
+		base := essdir.Slugify(essdir.CleanText(it.Record.Name))
+		c := base
+		for n := 2; taken[c]; n++ {
+			suffix := fmt.Sprintf("-%d", n)
+			c = essdir.TrimSlug(base, essdir.MaxSlugLen-len(suffix)) + suffix
+		}
+		taken[c], want[i] = true, c
+	}
+	return want
+}
+
+// wantSlugs checks that the records done created hold these slugs.
+func wantSlugs(tb testing.TB, st *store.Store, done []essdir.Upserted, want []string) {
+	tb.Helper()
+	for i, d := range done {
+		got, err := st.FindStructureByID(context.Background(), d.ID)
+		if err != nil || d.Result != essdir.UpsertCreated {
+			tb.Fatalf("items[%d]: %+v (%v)", i, d, err)
+		}
+		if got.Slug != want[i] {
+			tb.Errorf("items[%d]: slug %q, want %q", i, got.Slug, want[i])
+		}
+	}
+}
+
+// readAhead hands items to the store as the API does while it decodes
+// them: the store gets items without records and a ReadAhead of what they
+// read as (as read, or as lie makes it say), and the records arrive after
+// delay. A store that read an item before Decoded would find no record
+// (and -race would see the write).
+func readAhead(items []essdir.BulkItem[essdir.Structure], delay time.Duration, decodeErr error, lie func(i int, a *essdir.AheadItem)) ([]essdir.BulkItem[essdir.Structure], *essdir.ReadAhead) {
+	ahead := &essdir.ReadAhead{Items: make([]essdir.AheadItem, len(items))}
+	for i, it := range items {
+		r := it.Record
+		ahead.Items[i] = essdir.AheadItem{Source: r.Source, ExternalID: r.ExternalID, Slug: r.Slug, SlugBase: r.Name}
+		if lie != nil {
+			lie(i, &ahead.Items[i])
+		}
+	}
+	pending := make([]essdir.BulkItem[essdir.Structure], len(items))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		time.Sleep(delay)
+		copy(pending, items)
+	}()
+	ahead.Decoded = func() error {
+		<-done
+		return decodeErr
+	}
+	return pending, ahead
+}
+
+// Items read ahead of their decoding are written exactly as the same
+// items decoded: the stored records looked up and the slugs derived from
+// what the items read as, checked once they are decoded. When an item
+// decoded to other members than it read as — another key, another name,
+// a slug it read as left out — the batch is done again from the items;
+// when the decoding fails, its error is the answer, whatever the batch
+// met meanwhile, and nothing is written.
+func TestBulkReadAhead(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	for _, delay := range []time.Duration{0, 50 * time.Millisecond} {
+		t.Run(fmt.Sprintf("Faithful%s", delay), func(t *testing.T) {
+			tag := newTag("ahead")
+			items := realistic(t, tag, 600)
+			items[7].Record.Slug = "chosen-" + tag
+			want := ruleSlugs(t, items)
+			pending, ahead := readAhead(items, delay, nil, nil)
+			done, err := st.UpsertStructuresAhead(ctx, pending, ahead, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantSlugs(t, st, done, want)
+			// Again, changed: stored records found by what the keys read as.
+			for _, it := range items {
+				it.Record.Summary = "changed"
+			}
+			pending, ahead = readAhead(items, delay, nil, nil)
+			done, err = st.UpsertStructuresAhead(ctx, pending, ahead, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, d := range done {
+				if d.Result != essdir.UpsertUpdated {
+					t.Fatalf("items[%d]: %+v", i, d)
+				}
+			}
+		})
+	}
+	// Item 3 chooses its slug; the others' are derived.
+	lies := []struct {
+		name string
+		at   []int // the items that read otherwise (nil: all)
+		lie  func(a *essdir.AheadItem)
+	}{
+		{"OtherKey", []int{250}, func(a *essdir.AheadItem) { a.ExternalID += "-not" }},
+		{"OtherSource", []int{250}, func(a *essdir.AheadItem) { a.Source = "not-" + a.Source }},
+		{"KeyLeftOut", []int{250}, func(a *essdir.AheadItem) { a.ExternalID = "" }},
+		{"RepeatedKey", []int{250, 251}, func(a *essdir.AheadItem) { a.ExternalID = "same" }},
+		{"OtherName", []int{250}, func(a *essdir.AheadItem) { a.SlugBase = "Tout autre nom" }},
+		{"NamesRepeated", nil, func(a *essdir.AheadItem) { a.SlugBase = "Même nom" }},
+		{"SlugLeftOut", []int{3}, func(a *essdir.AheadItem) { a.Slug = "" }},
+		{"SlugGiven", []int{251}, func(a *essdir.AheadItem) { a.Slug = "lie-" + a.ExternalID }},
+	}
+	for _, l := range lies {
+		t.Run("ErrRead"+l.name, func(t *testing.T) {
+			tag := newTag("lie")
+			items := realistic(t, tag, 300)
+			items[3].Record.Slug = "chosen-" + tag
+			// Item 250 is stored already: its record is to be found.
+			stored, err := st.UpsertStructures(ctx, items[250:251], nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			kept, err := st.FindStructureByID(ctx, stored[0].ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			items[250].Record.Slug = kept.Slug
+			want := ruleSlugs(t, items)
+			items[250].Record.Slug = ""
+			items[250].Record.Summary = "changed"
+			pending, ahead := readAhead(items, 10*time.Millisecond, nil, func(i int, a *essdir.AheadItem) {
+				if l.at == nil || slices.Contains(l.at, i) {
+					l.lie(a)
+				}
+			})
+			done, err := st.UpsertStructuresAhead(ctx, pending, ahead, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := done[250]; d.Result != essdir.UpsertUpdated || d.ID != stored[0].ID {
+				t.Fatalf("items[250]: %+v, want an update of %s", d, stored[0].ID)
+			}
+			done[250].Result = essdir.UpsertCreated // for wantSlugs: its slug is kept
+			wantSlugs(t, st, done, want)
+			for i, d := range done {
+				if d.ExternalID != items[i].Record.ExternalID {
+					t.Fatalf("items[%d] written as %q", i, d.ExternalID)
+				}
+			}
+			if n := countOf(t, tag); n != len(items) {
+				t.Errorf("%d structures of %s, want %d", n, tag, len(items))
+			}
+		})
+	}
+	t.Run("ErrDecodingComesFirst", func(t *testing.T) {
+		tag := newTag("undecoded")
+		items := realistic(t, tag, 300)
+		bad := &essdir.Error{Code: essdir.EINVALID, Message: "some items are invalid",
+			Fields: []essdir.FieldError{{Field: "items[12].name", Message: "is required"}}}
+		// What the items read as would be a 422 of its own (no source).
+		pending, ahead := readAhead(items, 20*time.Millisecond, bad, func(i int, a *essdir.AheadItem) { a.Source = "" })
+		if _, err := st.UpsertStructuresAhead(ctx, pending, ahead, nil); err != bad {
+			t.Fatalf("error = %v, want the decoding's", err)
+		}
+		pending, ahead = readAhead(items, 0, bad, nil)
+		if _, err := st.UpsertStructuresAhead(ctx, pending, ahead, nil); err != bad {
+			t.Fatalf("error = %v, want the decoding's", err)
+		}
+		if n := countOf(t, tag); n != 0 {
+			t.Errorf("%d structures written", n)
+		}
+	})
 }
