@@ -261,7 +261,7 @@ func TestBulkReadAhead(t *testing.T) {
 		{"OtherSource", []int{250}, func(a *essdir.AheadItem) { a.Source = "not-" + a.Source }},
 		{"KeyLeftOut", []int{250}, func(a *essdir.AheadItem) { a.ExternalID = "" }},
 		{"RepeatedKey", []int{250, 251}, func(a *essdir.AheadItem) { a.ExternalID = "same" }},
-		{"OtherName", []int{250}, func(a *essdir.AheadItem) { a.SlugBase = "Tout autre nom" }},
+		{"OtherName", []int{251}, func(a *essdir.AheadItem) { a.SlugBase = "Tout autre nom" }},
 		{"NamesRepeated", nil, func(a *essdir.AheadItem) { a.SlugBase = "Même nom" }},
 		{"SlugLeftOut", []int{3}, func(a *essdir.AheadItem) { a.Slug = "" }},
 		{"SlugGiven", []int{251}, func(a *essdir.AheadItem) { a.Slug = "lie-" + a.ExternalID }},
