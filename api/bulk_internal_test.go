@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -56,6 +57,10 @@ func TestBulkItemsReadOnEveryCoreAsWhole(t *testing.T) {
 		"ErrUnknownFieldInItem":     `{"items": [{"name": "a", "colour": "b", "source": "s", "external_id": "1"}]}`,
 		"ErrLoneSurrogate":          `{"items": [{"name": "a\udc00", "source": "s", "external_id": "1"}]}`,
 		"ErrInvalidUTF8":            "{\"items\": [{\"name\": \"a\xff\", \"source\": \"s\", \"external_id\": \"1\"}]}",
+		"ErrBadEscape":              `{"items": [{"name": "a\x", "source": "s", "external_id": "1"}]}`,
+		"ErrBadEscapeThenKeyTwice":  `{"items": [{"summary": "a\x", "name": "a", "name": "b", "source": "s", "external_id": "1"}]}`,
+		"ErrBadEscapeInKey":         `{"items": [{"na\me": "a", "source": "s", "external_id": "1"}]}`,
+		"Escapes":                   `{"items": [{"name": "\"\\\/\b\f\n\r\t\u00e9", "source": "s", "external_id": "1"}]}`,
 		"NullName":                  `{"items": [{"name": null, "source": "s", "external_id": "1"}]}`,
 		"EmptyName":                 `{"items": [{"name": "", "source": "s", "external_id": "1"}]}`,
 		"ErrUnknownFieldAtDepth32":  `{"items": [{"name": "a", "source": "s", "external_id": "1", "x": ` + deep(29) + `}]}`,
@@ -198,4 +203,48 @@ func TestReadAheadRaisesAPanicInTheCaller(t *testing.T) {
 	}()
 	_ = ahead.Decoded()
 	t.Fatal("Decoded returned")
+}
+
+// BenchmarkReadBulkItems: reading a body of 1,000 items (~840 bytes each,
+// as the bulk benchmark's), cut into items and read on every core.
+func BenchmarkReadBulkItems(b *testing.B) {
+	item := `{"name":"Recyclerie territoire mobilier culture %d","legal_form":"ess_company","siret":"40007919000007",` +
+		`"summary":"solidaire théâtre économie solidaire territoire économie solidaire sociale",` +
+		`"description":"solidaire rural sociale solidaire association solidaire compost solidaire services solidaire association méthanisation sociale locale réparation solidaire sociale sport circuit solidaire économie territoire couture solidaire solidaire solidaire services culture jeunesse durable",` +
+		`"labels":["ei"],"sectors":["reuse","food"],"address":{"street":"72 rue association","postal_code":"57635","city":"Fleisheim","insee_code":"57216"},` +
+		`"location":{"lat":48.16734,"lon":-0.92885},"website":"https://www.recyclerieterritoiremobilierculture0.fr",` +
+		`"email":"contact@recyclerieterritoiremobilierculture0.fr","networks":["CRESS"],"source":"bench","external_id":"ext-%d"}`
+	lines := make([]string, essdir.MaxBulkItems)
+	for i := range lines {
+		lines[i] = strings.ReplaceAll(item, "%d", strconv.Itoa(i))
+	}
+	for _, f := range []struct{ ct, body string }{
+		{echo.MIMEApplicationJSON, `{"items":[` + strings.Join(lines, ",") + `]}`},
+		{mimeNDJSON, strings.Join(lines, "\n")},
+	} {
+		b.Run(f.ct, func(b *testing.B) {
+			e := echo.New()
+			req := httptest.NewRequest(http.MethodPost, "/", nil)
+			req.Header.Set(echo.HeaderContentType, f.ct)
+			c := e.NewContext(req, httptest.NewRecorder())
+			b.SetBytes(int64(len(f.body)))
+			for b.Loop() {
+				if items, err := readBulkItems[essdir.Structure, StructureInput](c, []byte(f.body)); err != nil || len(items) != len(lines) {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(f.ct+"/scan", func(b *testing.B) {
+			e := echo.New()
+			req := httptest.NewRequest(http.MethodPost, "/", nil)
+			req.Header.Set(echo.HeaderContentType, f.ct)
+			c := e.NewContext(req, httptest.NewRecorder())
+			b.SetBytes(int64(len(f.body)))
+			for b.Loop() {
+				if sc := scanItems[StructureInput](c, []byte(f.body)); sc == nil || sc.ahead == nil {
+					b.Fatal("not read ahead")
+				}
+			}
+		})
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -94,7 +95,7 @@ func (s *shapeScanner) value(path string, depth int) error {
 		}
 		return s.array(path, depth+1)
 	case '"':
-		_, err := s.str(path)
+		_, _, err := s.scanStr(path)
 		return err
 	}
 	// A number or a literal: the decoder checks its syntax.
@@ -110,8 +111,8 @@ func (s *shapeScanner) value(path string, depth int) error {
 }
 
 func (s *shapeScanner) object(path string, depth int) error {
-	s.i++ // {
-	seen := map[string]bool{}
+	s.i++             // {
+	var seen []string // the object's keys so far (a handful: a list is cheaper than a map)
 	for first := true; ; first = false {
 		s.space()
 		if s.i >= len(s.b) {
@@ -135,11 +136,10 @@ func (s *shapeScanner) object(path string, depth int) error {
 		if s.plain && !plainName(key) {
 			s.plain = false
 		}
-		folded := foldKey(key)
-		if seen[folded] {
+		if sameKeyIn(seen, key) {
 			return malformed(field, "the key %q appears more than once in the same object", key)
 		}
-		seen[folded] = true
+		seen = append(seen, key)
 		s.space()
 		if s.i >= len(s.b) || s.b[s.i] != ':' {
 			return errNotJSON
@@ -218,63 +218,78 @@ func (s *shapeScanner) array(path string, depth int) error {
 
 // str checks the string at s.i and returns its decoded text.
 func (s *shapeScanner) str(path string) (string, error) {
-	start := s.i
+	start, escaped, err := s.scanStr(path)
+	if err != nil {
+		return "", err
+	}
+	raw := s.b[start:s.i]
+	if !escaped {
+		return string(raw[1 : len(raw)-1]), nil
+	}
+	var out string
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return "", errNotJSON
+	}
+	return out, nil
+}
+
+// scanStr checks the string at s.i, without decoding it (a value's text is
+// not needed): it returns where it starts and whether it has escapes, and
+// leaves s.i after it.
+func (s *shapeScanner) scanStr(path string) (start int, escaped bool, err error) {
+	start = s.i
 	s.i++ // "
-	escaped := false
 	for s.i < len(s.b) {
 		c := s.b[s.i]
 		switch {
 		case c == '"':
 			s.i++
-			raw := s.b[start:s.i]
-			if !escaped {
-				return string(raw[1 : len(raw)-1]), nil
-			}
-			var out string
-			if err := json.Unmarshal(raw, &out); err != nil {
-				return "", errNotJSON
-			}
-			return out, nil
+			return start, escaped, nil
 		case c == '\\':
 			escaped = true
 			if s.i+1 >= len(s.b) {
-				return "", errNotJSON
+				return 0, false, errNotJSON
 			}
 			if s.b[s.i+1] != 'u' {
+				// An escape JSON does not have is a syntax error, left to the
+				// decoder as the others are (the text is not decoded here).
+				if !strings.ContainsRune(`"\\/bfnrt`, rune(s.b[s.i+1])) {
+					return 0, false, errNotJSON
+				}
 				s.i += 2
 				continue
 			}
 			r, ok := s.hex4(s.i + 2)
 			if !ok {
-				return "", errNotJSON
+				return 0, false, errNotJSON
 			}
 			s.i += 6
 			switch {
 			case r >= 0xDC00 && r <= 0xDFFF:
-				return "", malformed(fieldOrBody(path), "a string has a lone surrogate (\\u%04x)", r)
+				return 0, false, malformed(fieldOrBody(path), "a string has a lone surrogate (\\u%04x)", r)
 			case r >= 0xD800 && r <= 0xDBFF:
 				low, ok := rune(0), false
 				if s.i+1 < len(s.b) && s.b[s.i] == '\\' && s.b[s.i+1] == 'u' {
 					low, ok = s.hex4(s.i + 2)
 				}
 				if !ok || low < 0xDC00 || low > 0xDFFF {
-					return "", malformed(fieldOrBody(path), "a string has a lone surrogate (\\u%04x)", r)
+					return 0, false, malformed(fieldOrBody(path), "a string has a lone surrogate (\\u%04x)", r)
 				}
 				s.i += 6
 			}
 		case c < 0x20:
-			return "", errNotJSON
+			return 0, false, errNotJSON
 		case c < utf8.RuneSelf:
 			s.i++
 		default:
 			r, size := utf8.DecodeRune(s.b[s.i:])
 			if r == utf8.RuneError && size == 1 {
-				return "", malformed(fieldOrBody(path), "a string is not valid UTF-8 (byte %d)", s.i)
+				return 0, false, malformed(fieldOrBody(path), "a string is not valid UTF-8 (byte %d)", s.i)
 			}
 			s.i += size
 		}
 	}
-	return "", errNotJSON
+	return 0, false, errNotJSON
 }
 
 // hex4 reads the four hex digits of a \u escape at b[at:].
@@ -284,6 +299,19 @@ func (s *shapeScanner) hex4(at int) (rune, bool) {
 	}
 	n, err := strconv.ParseUint(string(s.b[at:at+4]), 16, 32)
 	return rune(n), err == nil
+}
+
+// sameKeyIn tells whether keys holds key, as encoding/json matches keys:
+// regardless of case (foldKey). Two plain keys (plainName) match only when
+// equal, which spares most comparisons the folding.
+func sameKeyIn(keys []string, key string) bool {
+	plain := plainName(key)
+	for _, k := range keys {
+		if k == key || (!plain || !plainName(k)) && foldKey(k) == foldKey(key) {
+			return true
+		}
+	}
+	return false
 }
 
 // foldKey is the form under which encoding/json matches a key to a field
