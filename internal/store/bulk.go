@@ -147,12 +147,10 @@ func upsertItems[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 		decoded = true
 		return nil
 	}
-	if err := s.freshStatistics(ctx, t.name); err != nil {
-		return nil, translate(err)
-	}
 	var out []essdir.Upserted
 	slugConflict, stream := false, true
-	transient := 0 // attempts ended by a deadlock
+	transient := 0     // attempts ended by a deadlock
+	refreshed := false // the table's statistics, once
 	for attempt := 0; ; attempt++ {
 		err := s.inCopyTx(ctx, func(tx *gorm.DB, conn *sql.Conn) error {
 			// Before any other lock (slugLockSQL); alone after a slug
@@ -162,7 +160,7 @@ func upsertItems[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 				slugLocking = slugLockSQL(slugConflict)
 			}
 			var err error
-			out, err = upsertBatch[D, P](ctx, s, tx, conn, t, items, keys, sources, externalIDs, origin, authorize, bad, givenSlug, slugLocking, stream, wait, slugOf)
+			out, err = upsertBatch[D, P](ctx, s, tx, conn, t, items, keys, sources, externalIDs, origin, authorize, bad, givenSlug, slugLocking, stream, !refreshed, wait, slugOf)
 			if err == nil && t.slug != nil { // before the derived slugs leave the items
 				for i, it := range items {
 					if slug, _ := t.slug(it.Record); out[i].Result == essdir.UpsertCreated {
@@ -177,6 +175,14 @@ func upsertItems[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 		})
 		if errors.Is(err, errDryRun) {
 			return out, nil
+		}
+		if errors.Is(err, errStaleStatistics) {
+			if err := s.freshStatistics(ctx, t.name); err != nil {
+				return nil, translate(err)
+			}
+			refreshed = true
+			attempt--
+			continue
 		}
 		if errors.Is(err, errStreamFallback) && stream {
 			stream = false // once more, checked then written
@@ -218,6 +224,20 @@ func upsertItems[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 // again after PostgreSQL ended it to break a deadlock (isTransient).
 const maxTransientRetries = 3
 
+// errStaleStatistics ends an attempt that is to be made again once the
+// table's statistics are refreshed (freshStatistics), outside it.
+var errStaleStatistics = errors.New("bulk write: the table's statistics are stale")
+
+// staleStatisticsSQL tells whether freshStatistics has something to do,
+// in a statement of the batch's first round trip: most batches find the
+// statistics fresh, and need no round trip of their own for them.
+func staleStatisticsSQL(table string) string {
+	return `SELECT (c.relpages = 0 OR c.reltuples = 0)
+		AND pg_relation_size(c.oid) > 8 * current_setting('block_size')::bigint
+		AND (c.relpages > 0 OR EXISTS (SELECT FROM ` + table + `))
+		FROM pg_class c WHERE c.oid = '` + table + `'::regclass`
+}
+
 // freshStatistics ANALYZEs table, outside any transaction, when its
 // statistics describe it as empty (taken when it was, or never) while it
 // holds more than a few pages. A batch's lookups are planned from them,
@@ -226,7 +246,8 @@ const maxTransientRetries = 3
 // index for the stored keys, the slug index for free slugs), and a batch
 // that took 50 ms took seconds at 7,000 rows. Statistics of a smaller
 // table are enough (the planner scales them to the table's current size);
-// autovacuum keeps them. So this costs a look at pg_class per batch and,
+// autovacuum keeps them. So this costs a look at pg_class per batch (a
+// statement of its first round trip: staleStatisticsSQL) and,
 // after the table was emptied or created, one ANALYZE of a small table
 // (ANALYZE each time the table doubled cost 8 % of a 100,000-row import).
 //
@@ -263,7 +284,7 @@ func (s *Store) freshStatistics(ctx context.Context, table string) error {
 func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Store, tx *gorm.DB, conn *sql.Conn, t *table[D, R],
 	items []essdir.BulkItem[D], keys []syncKey, sources, externalIDs []string, origin originOf[D],
 	authorize essdir.Authorize[D], bad essdir.Violations, givenSlug []bool, slugLocking string, stream bool,
-	wait func() error, slugOf func(i int) (slug, base string)) ([]essdir.Upserted, error) {
+	checkStatistics bool, wait func() error, slugOf func(i int) (slug, base string)) ([]essdir.Upserted, error) {
 	// Every statement of a batch is a lookup by key (stored records, free
 	// slugs, the geography, references): index scans, whatever the
 	// statistics say. Right after a large import they may still describe a
@@ -282,9 +303,12 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 	if slugLocking != "" {
 		settings += "; " + slugLocking
 	}
-	geoKey, geoLoaded, err := batchStart(ctx, conn, settings)
+	geoKey, geoLoaded, stale, err := batchStart(ctx, conn, settings, t.name)
 	if err != nil {
 		return nil, err
+	}
+	if stale && checkStatistics {
+		return nil, errStaleStatistics
 	}
 	stored, err := findByOrigin(tx, t, sources, externalIDs, origin)
 	if err != nil {

@@ -70,24 +70,28 @@ func (c *communeCache) snapshot(ctx context.Context, conn *sql.Conn, key string,
 }
 
 // batchStart runs a batch's first statements (settings and locks, no
-// parameters) and reads the loaded geography's key (geographyKeySQL), in
-// one round trip.
-func batchStart(ctx context.Context, conn *sql.Conn, statements string) (geoKey string, loaded bool, err error) {
+// parameters), reads the loaded geography's key (geographyKeySQL) and
+// whether table's statistics need refreshing first (staleStatisticsSQL),
+// in one round trip.
+func batchStart(ctx context.Context, conn *sql.Conn, statements, table string) (geoKey string, loaded, stale bool, err error) {
 	err = conn.Raw(func(dc any) error {
 		pc, ok := dc.(*stdlib.Conn)
 		if !ok {
 			return fmt.Errorf("bulk write: driver connection is a %T", dc)
 		}
-		results, err := pc.Conn().PgConn().Exec(ctx, statements+"; "+geographyKeySQL).ReadAll()
+		results, err := pc.Conn().PgConn().Exec(ctx, statements+"; "+staleStatisticsSQL(table)+"; "+geographyKeySQL).ReadAll()
 		if err != nil {
 			return err
+		}
+		if rows := results[len(results)-2].Rows; len(rows) > 0 {
+			stale = string(rows[0][0]) == "t"
 		}
 		if rows := results[len(results)-1].Rows; len(rows) > 0 {
 			geoKey, loaded = string(rows[0][0]), true
 		}
 		return nil
 	})
-	return geoKey, loaded, err
+	return geoKey, loaded, stale, err
 }
 
 // loadCommunes reads every commune and former code, in two statements
