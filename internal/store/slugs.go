@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"slices"
 	"strconv"
 
@@ -85,37 +86,13 @@ func freeSlug(tx *gorm.DB, tableName, base string) (string, error) {
 // that neither the table, nor an earlier base of the batch, nor a slug the
 // batch's other items chose (chosen) holds, as when the same records are
 // written one by one; the transaction holds slugLock. Its statements do
-// not grow with the table: one reads the counters, one probes the
-// candidates (rarely a few more, when some are taken), one moves the
-// counters.
+// not grow with the table: one reads the counters and probes the
+// candidates after them (firstProbe; rarely a few more probes, when some
+// are taken), one moves the counters.
 func freeSlugs(tx *gorm.DB, tableName string, bases, chosen []string) ([]string, error) {
 	distinct := slices.Clone(bases)
 	slices.Sort(distinct)
 	distinct = slices.Compact(distinct)
-	taken := make(map[string]int, len(distinct))
-	// Base by base on the primary key, whatever the statistics say (a
-	// generic plan made on a table never analyzed read every counter of the
-	// table, each compared with every base: 60 ms a batch at 100,000 rows).
-	rows, err := tx.Raw(`SELECT c.base, c.taken FROM unnest(?::text[]) AS u(base),
-		LATERAL (SELECT base, taken FROM slug_counters WHERE tbl = ? AND base = u.base) c`,
-		keyArray(distinct), tableName).Rows()
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var base string
-		var n int
-		if err := rows.Scan(&base, &n); err != nil {
-			return nil, err
-		}
-		taken[base] = n
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	rows.Close()
-
 	span := map[string]int{} // how many candidates of a base the next probe reads
 	for _, base := range bases {
 		if span[base] == 0 {
@@ -127,6 +104,10 @@ func freeSlugs(tx *gorm.DB, tableName string, bases, chosen []string) ([]string,
 	probed := map[string]bool{} // candidates probed, or about to be
 	for _, c := range chosen {
 		held[c], probed[c] = true, true
+	}
+	taken, err := firstProbe(tx, tableName, distinct, span, probed, held)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]string, len(bases))
 	last := make(map[string]int, len(distinct)) // the last candidate given, per base
@@ -229,4 +210,68 @@ func probeSlugs(tx *gorm.DB, tableName string, slugs []string, held map[string]b
 		held[slug] = true
 	}
 	return rows.Err()
+}
+
+// firstProbe reads the counters of these bases (their taken) and, in the
+// same statement, probes the first span of candidates after each counter,
+// those the first pass of freeSlugs would probe: one round trip where the
+// counters' read and then the probe took two. The statement builds the
+// candidates after the counter it has just read (a base without one
+// starts at the base itself), as slugCandidate does when the base needs no
+// cut: base, base-2…; a long base's candidates, cut, are left unprobed,
+// for the next pass to probe (a second round trip, as when the first probe
+// finds candidates taken). It marks the candidates it probed in probed,
+// those the table holds in held, and doubles the spans, as a probe does.
+func firstProbe(tx *gorm.DB, tableName string, bases []string, span map[string]int, probed, held map[string]bool) (map[string]int, error) {
+	spans := make([]int32, len(bases))
+	for i, base := range bases {
+		spans[i] = int32(span[base])
+	}
+	// Base by base on the primary key of the counters, whatever the
+	// statistics say: a subquery in the select list is run row by row,
+	// never merged into a join. The LATERAL join it replaces was merged:
+	// on counters never analyzed, its plans read every counter of the
+	// table into a hash (100,000 counters: 40 ms a batch, then 4 ms by the
+	// generic plan), as an earlier one compared every counter with every
+	// base (60 ms a batch at 100,000 rows). The candidates are probed as
+	// probeSlugs does, on the unique index of the slugs. A row is a
+	// counter found (base, taken) or a candidate held (slug, NULL); a
+	// counter at 0 is no counter.
+	rows, err := tx.Raw(`WITH b AS MATERIALIZED (
+			SELECT u.base, u.span, coalesce((SELECT taken FROM slug_counters WHERE tbl = ? AND base = u.base), 0) AS taken
+			FROM unnest(?::text[], ?::int[]) AS u(base, span))
+		SELECT base, taken FROM b WHERE taken > 0
+		UNION ALL
+		SELECT slug, NULL FROM `+tableName+` WHERE slug = ANY (ARRAY(
+			SELECT CASE n WHEN 1 THEN base ELSE base || '-' || n END FROM b, generate_series(taken + 1, taken + span) AS n))`,
+		tableName, keyArray(bases), keyArray(spans)).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	taken := make(map[string]int, len(bases))
+	for rows.Next() {
+		var key string
+		var n sql.NullInt32
+		if err := rows.Scan(&key, &n); err != nil {
+			return nil, err
+		}
+		if n.Valid {
+			taken[key] = int(n.Int32)
+		} else {
+			held[key] = true
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, base := range bases {
+		for n := taken[base] + 1; n <= taken[base]+span[base]; n++ {
+			if c := slugCandidate(base, n); n == 1 || c == base+"-"+strconv.Itoa(n) {
+				probed[c] = true
+			}
+		}
+		span[base] *= 2
+	}
+	return taken, nil
 }

@@ -145,6 +145,68 @@ func TestDerivedSlugIsTheFirstFreeCandidate(t *testing.T) {
 		}
 	})
 
+	t.Run("CandidatesAfterACounterHeldOrChosen", func(t *testing.T) {
+		// The name's counter is at 3 (three single writes), but the rows
+		// after it were written without the counters (base-4…-6) and the
+		// batch's other item chooses base-7: the batch probes past its
+		// first span of candidates after the counter, all taken, and past
+		// the chosen one.
+		tag := newTag("after")
+		name, base := "Verger "+tag, "verger-"+tag
+		for range 3 {
+			createNamed(t, st, tag, name, "")
+		}
+		execSQL(t, `INSERT INTO structures (id, slug, name, status, source, created_at, updated_at)
+			SELECT gen_random_uuid(), $1 || '-' || n, 'Verger', 'published', $2, now(), now()
+			FROM generate_series(4, 6) AS n`, base, tag)
+		items := make([]essdir.BulkItem[essdir.Structure], 3)
+		for i, n := range []string{name, "Autre " + tag, name} {
+			items[i].Record = named(tag, n, i)
+		}
+		items[1].Record.Slug = base + "-7"
+		done, err := st.UpsertStructures(context.Background(), items, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, d := range done {
+			s, err := st.FindStructureByID(context.Background(), d.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, s.Slug)
+		}
+		got = append(got, createNamed(t, st, tag, name, ""))
+		if want := []string{base + "-8", base + "-7", base + "-9", base + "-10"}; !slices.Equal(got, want) {
+			t.Errorf("slugs = %v, want %v", got, want)
+		}
+	})
+
+	t.Run("LongNameWithACounterAndItsNextCandidateTaken", func(t *testing.T) {
+		// A base long enough that its candidates are cut (base-2 is not
+		// the base followed by "-2"), with a counter at 2 and its third
+		// candidate written without the counters.
+		tag := newTag("longer")
+		name := tag + " " + string(slices.Repeat([]byte("abcdefghi "), 9))
+		base := essdir.Slugify(name)
+		cut := func(n int) string {
+			suffix := fmt.Sprintf("-%d", n)
+			return essdir.TrimSlug(base, essdir.MaxSlugLen-len(suffix)) + suffix
+		}
+		if cut(2) == base+"-2" {
+			t.Fatalf("base %q is not cut", base)
+		}
+		createNamed(t, st, tag, name, "")
+		createNamed(t, st, tag, name, "")
+		execSQL(t, `INSERT INTO structures (id, slug, name, status, source, created_at, updated_at)
+			VALUES (gen_random_uuid(), $1, 'Long', 'published', $2, now(), now())`, cut(3), tag)
+		got := bulkSlugs(t, st, tag, 0, name, name)
+		got = append(got, createNamed(t, st, tag, name, ""))
+		if want := []string{cut(4), cut(5), cut(6)}; !slices.Equal(got, want) {
+			t.Errorf("slugs = %v, want %v", got, want)
+		}
+	})
+
 	t.Run("LongNamesStayWithinTheLength", func(t *testing.T) {
 		tag := newTag("long")
 		name := tag + " " + string(slices.Repeat([]byte("abcdefghi "), 9))

@@ -19,12 +19,12 @@ var typeMaps = sync.Pool{New: func() any { return pgtype.NewMap() }}
 // textArray stores a []string in a PostgreSQL text[] column.
 type textArray []string
 
-// keyArray passes a []string as one text[] parameter of a raw statement
-// (gorm would spread a slice into a list) that pgx sends in its binary
-// form: a batch's keys, slugs and candidates, thousands a batch, without
+// keyArray passes a slice as one array parameter of a raw statement (gorm
+// would spread a slice into a list) that pgx sends in its binary form: a
+// batch's keys, slugs and candidates, thousands a batch, without
 // textArray's quoting into an array literal first.
-func keyArray(xs []string) pgtype.Array[string] {
-	return pgtype.Array[string]{Elements: xs, Dims: []pgtype.ArrayDimension{{Length: int32(len(xs)), LowerBound: 1}}, Valid: true}
+func keyArray[T any](xs []T) pgtype.Array[T] {
+	return pgtype.Array[T]{Elements: xs, Dims: []pgtype.ArrayDimension{{Length: int32(len(xs)), LowerBound: 1}}, Valid: true}
 }
 
 // Value encodes the array in PostgreSQL's text format.
