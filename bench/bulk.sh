@@ -12,7 +12,12 @@
 #           temporary tree with this tree's bulkbench) and at this tree
 #           (after), against COPY of the same rows, a transaction per BATCH;
 #   http    POST /v1/structures/bulk, BATCH-item bodies in JSON and NDJSON,
-#           against a server built from this tree, and COPY;
+#           against servers built from this tree (one per format, each on
+#           a database of its own), and COPY, batch by batch: COPY of batch
+#           k, then batch k to each server, then batch k+1 (bulkbench
+#           pair), so that every side meets the same moments of a shared
+#           machine (whole runs one after the other gave ratios that a
+#           slow minute moved by a third);
 #   import  essdir import structures on an N-line NDJSON file and CSV file:
 #           on an empty set, then the same file again (unchanged), and COPY.
 # Within a round the sides run one after the other (A B C, A B C, …), each
@@ -29,8 +34,8 @@
 # than it was on its own), PGURL (the server's admin URL,
 # postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable), OUT (a
 # folder for the logs and binaries, default a new /tmp/bulkbench.XXXX).
-# Databases bulk_bench_store, bulk_bench_http and bulk_bench_import are
-# created and dropped.
+# Databases bulk_bench_store, bulk_bench_http(_json, _ndjson) and
+# bulk_bench_import are created and dropped.
 set -euo pipefail
 
 what=${1:-all}
@@ -50,7 +55,7 @@ psqlc() { psql "$PGURL" -v ON_ERROR_STOP=1 -qAt "$@"; }
 pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for db in bulk_bench_store bulk_bench_http bulk_bench_import; do
+	for db in bulk_bench_store bulk_bench_http bulk_bench_http_json bulk_bench_http_ndjson bulk_bench_import; do
 		psqlc -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
 	done
 }
@@ -83,7 +88,9 @@ summary() {
 	local section=$1 ref=$2
 	shift 2
 	echo
-	echo "### $section ($N rows, batches of $BATCH, $ROUNDS rounds, A B A B)"
+	local how="A B A B"
+	[ "$section" != http ] || how="COPY and each side batch by batch"
+	echo "### $section ($N rows, batches of $BATCH, $ROUNDS rounds, $how)"
 	echo
 	echo "| side | rows/s by round | median rows/s | median of ratios to $ref |"
 	echo "|---|---|---|---|"
@@ -138,24 +145,29 @@ store_section() {
 freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 http_section() {
+	local pw=bench-password-0123456789 port url sides=() f
 	newdb bulk_bench_http
-	local url port pw=bench-password-0123456789
-	url=$(dburl bulk_bench_http)
-	echo "$pw" | ESSDIR_DATABASE_URL=$url "$OUT/after/essdir" user create --email bench@essdir.test --role editor >/dev/null
-	port=$(freeport)
-	ESSDIR_DATABASE_URL=$url ESSDIR_ADDR=127.0.0.1:$port ESSDIR_RATE_LIMIT_AUTH=0 ESSDIR_RATE_LIMIT_TOKEN=0 \
-		ESSDIR_ACCESS_TOKEN_TTL=1h ESSDIR_LOG_LEVEL=warn ESSDIR_JWT_SECRET=bulk-bench-secret-of-at-least-32-bytes \
-		"$OUT/after/essdir" serve --no-migrate >"$OUT/server.log" 2>&1 &
-	pids+=($!)
-	for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break || sleep 0.2; done
+	for f in json ndjson; do
+		newdb "bulk_bench_http_$f"
+		url=$(dburl "bulk_bench_http_$f")
+		echo "$pw" | ESSDIR_DATABASE_URL=$url "$OUT/after/essdir" user create --email bench@essdir.test --role editor >/dev/null
+		port=$(freeport)
+		ESSDIR_DATABASE_URL=$url ESSDIR_ADDR=127.0.0.1:$port ESSDIR_RATE_LIMIT_AUTH=0 ESSDIR_RATE_LIMIT_TOKEN=0 \
+			ESSDIR_ACCESS_TOKEN_TTL=1h ESSDIR_LOG_LEVEL=warn ESSDIR_JWT_SECRET=bulk-bench-secret-of-at-least-32-bytes \
+			"$OUT/after/essdir" serve --no-migrate >"$OUT/server-$f.log" 2>&1 &
+		pids+=($!)
+		for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break || sleep 0.2; done
+		sides+=(--side "http-$f=$f@http://127.0.0.1:$port")
+	done
 	for r in $(seq "$ROUNDS"); do
-		reset bulk_bench_http
-		record http "$r" copy "$("$OUT/after/bulkbench" copy --db "$url" --n "$N" --batch "$BATCH")"
-		for f in json ndjson; do
-			reset bulk_bench_http
-			record http "$r" "$f" "$("$OUT/after/bulkbench" http --url "http://127.0.0.1:$port" --user bench@essdir.test \
-				--password "$pw" --format "$f" --n "$N" --batch "$BATCH")"
-		done
+		for db in bulk_bench_http bulk_bench_http_json bulk_bench_http_ndjson; do reset $db; done
+		# Batch by batch: COPY of batch k, then batch k to each server,
+		# then batch k+1 (bulkbench pair).
+		while read -r line; do
+			side=$(sed -nE 's/^mode=([a-z-]+) .*/\1/p' <<<"$line")
+			record http "$r" "${side#http-}" "$line"
+		done < <("$OUT/after/bulkbench" pair --db "$(dburl bulk_bench_http)" --user bench@essdir.test --password "$pw" \
+			"${sides[@]}" --n "$N" --batch "$BATCH")
 	done
 	summary http copy json ndjson >>"$OUT/summary.md"
 }

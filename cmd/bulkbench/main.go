@@ -8,6 +8,10 @@
 //	bulkbench copy  --db URL [--n 100000] [--batch 1000]             COPY of the same rows, a transaction per batch
 //	bulkbench http  --url URL --user E --password P [--format json|ndjson] [--n …] [--batch …] [--rev …]
 //	                                                                 POST /v1/structures/bulk
+//	bulkbench pair  --db URL --user E --password P --side NAME=json|ndjson@URL… [--n …] [--batch …]
+//	                                                                 batch by batch: COPY into --db, then the same
+//	                                                                 batch POSTed to each side's server (each on a
+//	                                                                 database of its own), in that format
 //	bulkbench gen   [--format ndjson|csv] [--n …] [--rev …] > FILE   a file for essdir import structures
 //
 // --cpuprofile FILE writes a CPU profile of the run (go tool pprof).
@@ -48,7 +52,7 @@ func main() {
 	}
 }
 
-const usage = "usage: bulkbench store|copy|http|gen [flags] (see the package doc)"
+const usage = "usage: bulkbench store|copy|http|pair|gen [flags] (see the package doc)"
 
 func run(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) == 0 {
@@ -64,6 +68,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	source := fs.String("source", "bench", "source of the structures")
 	format := fs.String("format", "", "json or ndjson (http), ndjson or csv (gen)")
 	url := fs.String("url", "", "server base URL (http)")
+	var sides sideFlags
+	fs.Var(&sides, "side", "NAME=json|ndjson@URL: a server and the format it is sent (pair; repeated)")
 	user := fs.String("user", "", "editor e-mail (http)")
 	password := fs.String("password", "", "editor password (http)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
@@ -96,6 +102,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			*format = "json"
 		}
 		return b.http(ctx, *url, *user, *password, *format, out)
+	case "pair":
+		return b.pair(ctx, *db, *user, *password, sides, out)
 	case "gen":
 		if *format == "" {
 			*format = "ndjson"
@@ -172,22 +180,32 @@ func (b *bench) copy(ctx context.Context, dsn string, out io.Writer) error {
 	defer conn.Close(ctx)
 	var elapsed time.Duration
 	for from := 0; from < b.n; from += b.batch {
-		items := b.items(from)
-		rows := make([][]any, len(items))
-		now := time.Now()
-		for j, it := range items {
-			rows[j] = b.gen.CopyRow(it.Record, from+j, uuid.Must(uuid.NewV7()), now)
-		}
-		start := time.Now()
-		_, err := conn.CopyFrom(ctx, pgx.Identifier{"structures"}, benchdata.CopyColumns, pgx.CopyFromRows(rows))
-		elapsed += time.Since(start)
+		took, err := b.copyBatch(ctx, conn, from)
 		if err != nil {
-			return fmt.Errorf("COPY of rows %d…: %w", from, err)
+			return err
 		}
-		b.created += len(rows)
+		elapsed += took
 	}
 	b.report(out, "copy", elapsed)
 	return nil
+}
+
+// copyBatch COPYs the batch from from; its rows are built before the
+// clock runs.
+func (b *bench) copyBatch(ctx context.Context, conn *pgx.Conn, from int) (time.Duration, error) {
+	items := b.items(from)
+	rows := make([][]any, len(items))
+	now := time.Now()
+	for j, it := range items {
+		rows[j] = b.gen.CopyRow(it.Record, from+j, uuid.Must(uuid.NewV7()), now)
+	}
+	start := time.Now()
+	_, err := conn.CopyFrom(ctx, pgx.Identifier{"structures"}, benchdata.CopyColumns, pgx.CopyFromRows(rows))
+	if err != nil {
+		return 0, fmt.Errorf("COPY of rows %d…: %w", from, err)
+	}
+	b.created += len(rows)
+	return time.Since(start), nil
 }
 
 // http times POST /v1/structures/bulk, one request at a time; the bodies
@@ -196,6 +214,27 @@ func (b *bench) http(ctx context.Context, base, user, password, format string, o
 	token, err := login(ctx, base, user, password)
 	if err != nil {
 		return err
+	}
+	bodies, contentType, err := b.bodies(format)
+	if err != nil {
+		return err
+	}
+	client := &http.Client{Timeout: 5 * time.Minute}
+	start := time.Now()
+	for k, body := range bodies {
+		if err := b.post(ctx, client, base, token, contentType, body); err != nil {
+			return fmt.Errorf("request %d: %w", k, err)
+		}
+	}
+	b.report(out, "http-"+format, time.Since(start))
+	return nil
+}
+
+// bodies are the batches' bodies in format, and their content type.
+func (b *bench) bodies(format string) ([][]byte, string, error) {
+	contentType := map[string]string{"json": "application/json", "ndjson": "application/x-ndjson"}[format]
+	if contentType == "" {
+		return nil, "", fmt.Errorf("--format must be json or ndjson")
 	}
 	var bodies [][]byte
 	for from := 0; from < b.n; from += b.batch {
@@ -218,29 +257,95 @@ func (b *bench) http(ctx context.Context, base, user, password, format string, o
 		}
 		bodies = append(bodies, buf.Bytes())
 	}
-	contentType := map[string]string{"json": "application/json", "ndjson": "application/x-ndjson"}[format]
-	if contentType == "" {
-		return fmt.Errorf("--format must be json or ndjson")
+	return bodies, contentType, nil
+}
+
+// post sends one bulk body and counts what became of its items.
+func (b *bench) post(ctx context.Context, client *http.Client, base, token, contentType string, body []byte) error {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+"/v1/structures/bulk", bytes.NewReader(body))
+	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	var res api.BulkResult
+	err = json.NewDecoder(resp.Body).Decode(&res)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || err != nil {
+		return fmt.Errorf("%s (%v)", resp.Status, err)
+	}
+	b.created, b.updated, b.unchanged = b.created+res.Created, b.updated+res.Updated, b.unchanged+res.Unchanged
+	return nil
+}
+
+// pair times COPY and the bulk route batch by batch: batch k is COPYed
+// into dsn, then POSTed to each server (every server on a database of
+// its own, all as empty as dsn at the start), before batch k+1. Every
+// side thus meets the same moment of a shared machine, seconds apart,
+// and tables of the same size: finer than alternating whole runs, whose
+// ratios a slow minute moves by a third.
+func (b *bench) pair(ctx context.Context, dsn, user, password string, servers sideFlags, out io.Writer) error {
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	type side struct {
+		name, base, token, contentType string
+		bodies                         [][]byte
+		counts                         *bench
+		elapsed                        time.Duration
+	}
+	var sides []*side
+	for _, sf := range servers {
+		sd := &side{name: sf.name, base: sf.url, counts: &bench{n: b.n}}
+		if sd.token, err = login(ctx, sf.url, user, password); err != nil {
+			return err
+		}
+		if sd.bodies, sd.contentType, err = b.bodies(sf.format); err != nil {
+			return err
+		}
+		sides = append(sides, sd)
+	}
+	if len(sides) == 0 {
+		return errors.New("pair: no --side")
 	}
 	client := &http.Client{Timeout: 5 * time.Minute}
-	start := time.Now()
-	for k, body := range bodies {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+"/v1/structures/bulk", bytes.NewReader(body))
-		req.Header.Set("Content-Type", contentType)
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := client.Do(req)
+	var copied time.Duration
+	for k, from := 0, 0; from < b.n; k, from = k+1, from+b.batch {
+		took, err := b.copyBatch(ctx, conn, from)
 		if err != nil {
 			return err
 		}
-		var res api.BulkResult
-		err = json.NewDecoder(resp.Body).Decode(&res)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK || err != nil {
-			return fmt.Errorf("request %d: %s (%v)", k, resp.Status, err)
+		copied += took
+		for _, sd := range sides {
+			start := time.Now()
+			if err := sd.counts.post(ctx, client, sd.base, sd.token, sd.contentType, sd.bodies[k]); err != nil {
+				return fmt.Errorf("%s request %d: %w", sd.name, k, err)
+			}
+			sd.elapsed += time.Since(start)
 		}
-		b.created, b.updated, b.unchanged = b.created+res.Created, b.updated+res.Updated, b.unchanged+res.Unchanged
 	}
-	b.report(out, "http-"+format, time.Since(start))
+	b.report(out, "copy", copied)
+	for _, sd := range sides {
+		sd.counts.report(out, sd.name, sd.elapsed)
+	}
+	return nil
+}
+
+// sideFlags are the --side flags of pair: NAME=FORMAT@URL each.
+type sideFlags []struct{ name, format, url string }
+
+func (f *sideFlags) String() string { return fmt.Sprint(*f) }
+
+func (f *sideFlags) Set(v string) error {
+	name, rest, ok1 := strings.Cut(v, "=")
+	format, url, ok2 := strings.Cut(rest, "@")
+	if !ok1 || !ok2 || name == "" || (format != "json" && format != "ndjson") || url == "" {
+		return fmt.Errorf("%q: want NAME=json|ndjson@URL", v)
+	}
+	*f = append(*f, struct{ name, format, url string }{name, format, url})
 	return nil
 }
 

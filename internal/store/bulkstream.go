@@ -200,8 +200,6 @@ func (c *createdSource[D, P, R]) Next() bool {
 			return false
 		}
 		c.next++
-		if c.next == 1 {
-		}
 		return true
 	}
 	return false
