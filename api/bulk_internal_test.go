@@ -153,6 +153,15 @@ func TestReadAheadReadsWhatDecodingGives(t *testing.T) {
 			`{"address": {"city": "Dijon"}, "contacts": [{"name": "Ophélie"}], "name": "La Boucle", "external_id": "3", "source": " RTES "}`,
 			`{"source": "rtes", "external_id": "4", "social_links": [{"network": "x", "url": "https://x.example/source"}]}`,
 		)
+		// Members of a member named "" are not the item's (the decoding
+		// refuses it; the read-ahead must not read them as the item's).
+		req := httptest.NewRequest(http.MethodPost, "/", nil)
+		req.Header.Set(echo.HeaderContentType, mimeNDJSON)
+		nested := scanItems[StructureInput](e.NewContext(req, httptest.NewRecorder()),
+			[]byte(`{"source": "a", "external_id": "x", "name": "Mine", "": {"source": "b", "external_id": "y", "name": "Other", "slug": "s"}}`))
+		if want := (essdir.AheadItem{Source: "a", ExternalID: "x", SlugBase: "Mine"}); nested == nil || nested.ahead == nil || nested.ahead[0] != want {
+			t.Errorf("read ahead as %+v, want %+v", nested, want)
+		}
 		if sc.ahead == nil {
 			t.Fatal("not read ahead")
 		}

@@ -96,7 +96,7 @@ func scanItems[In any](c echo.Context, body []byte) *scannedItems {
 	doubt := make([]bool, len(raws))
 	odd := make([]bool, len(raws))
 	parallel.For(len(raws), func(i int) {
-		a := aheadScan{want: want}
+		a := aheadScan{depth: depth + 1, want: want}
 		s := shapeScanner{b: raws[i], plain: true, ahead: &a}
 		if err := s.value("", depth); err != nil {
 			doubt[i] = true

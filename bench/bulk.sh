@@ -13,9 +13,9 @@
 #           (after), against COPY of the same rows, a transaction per BATCH;
 #   http    POST /v1/structures/bulk, BATCH-item bodies in JSON and NDJSON,
 #           against servers built from this tree (one per format, each on
-#           a database of its own), and COPY, batch by batch: COPY of batch
-#           k, then batch k to each server, then batch k+1 (bulkbench
-#           pair), so that every side meets the same moments of a shared
+#           a database of its own), and COPY, batch by batch: batch k by
+#           COPY and to each server (in an order that turns from batch to
+#           batch), then batch k+1 (bulkbench pair), so that every side meets the same moments of a shared
 #           machine (whole runs one after the other gave ratios that a
 #           slow minute moved by a third);
 #   import  essdir import structures on an N-line NDJSON file and CSV file:
@@ -163,11 +163,12 @@ http_section() {
 		for db in bulk_bench_http bulk_bench_http_json bulk_bench_http_ndjson; do reset $db; done
 		# Batch by batch: COPY of batch k, then batch k to each server,
 		# then batch k+1 (bulkbench pair).
+		"$OUT/after/bulkbench" pair --db "$(dburl bulk_bench_http)" --user bench@essdir.test --password "$pw" \
+			"${sides[@]}" --n "$N" --batch "$BATCH" >"$OUT/pair-$r.txt"
 		while read -r line; do
 			side=$(sed -nE 's/^mode=([a-z-]+) .*/\1/p' <<<"$line")
 			record http "$r" "${side#http-}" "$line"
-		done < <("$OUT/after/bulkbench" pair --db "$(dburl bulk_bench_http)" --user bench@essdir.test --password "$pw" \
-			"${sides[@]}" --n "$N" --batch "$BATCH")
+		done <"$OUT/pair-$r.txt"
 	done
 	summary http copy json ndjson >>"$OUT/summary.md"
 }

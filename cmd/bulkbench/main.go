@@ -9,7 +9,7 @@
 //	bulkbench http  --url URL --user E --password P [--format json|ndjson] [--n …] [--batch …] [--rev …]
 //	                                                                 POST /v1/structures/bulk
 //	bulkbench pair  --db URL --user E --password P --side NAME=json|ndjson@URL… [--n …] [--batch …]
-//	                                                                 batch by batch: COPY into --db, then the same
+//	                                                                 batch by batch: COPY into --db, and the same
 //	                                                                 batch POSTed to each side's server (each on a
 //	                                                                 database of its own), in that format
 //	bulkbench gen   [--format ndjson|csv] [--n …] [--rev …] > FILE   a file for essdir import structures
@@ -280,8 +280,8 @@ func (b *bench) post(ctx context.Context, client *http.Client, base, token, cont
 }
 
 // pair times COPY and the bulk route batch by batch: batch k is COPYed
-// into dsn, then POSTed to each server (every server on a database of
-// its own, all as empty as dsn at the start), before batch k+1. Every
+// into dsn and POSTed to each server (every server on a database of its
+// own, all as empty as dsn at the start), before batch k+1. Every
 // side thus meets the same moment of a shared machine, seconds apart,
 // and tables of the same size: finer than alternating whole runs, whose
 // ratios a slow minute moves by a third.
@@ -314,17 +314,24 @@ func (b *bench) pair(ctx context.Context, dsn, user, password string, servers si
 	client := &http.Client{Timeout: 5 * time.Minute}
 	var copied time.Duration
 	for k, from := 0, 0; from < b.n; k, from = k+1, from+b.batch {
-		took, err := b.copyBatch(ctx, conn, from)
-		if err != nil {
-			return err
-		}
-		copied += took
-		for _, sd := range sides {
-			start := time.Now()
-			if err := sd.counts.post(ctx, client, sd.base, sd.token, sd.contentType, sd.bodies[k]); err != nil {
-				return fmt.Errorf("%s request %d: %w", sd.name, k, err)
+		// COPY first, then each side, the order turning by one each batch:
+		// none is always the first (or the last) after another's batch.
+		for j := range len(sides) + 1 {
+			switch w := (j + k) % (len(sides) + 1); w {
+			case 0:
+				took, err := b.copyBatch(ctx, conn, from)
+				if err != nil {
+					return err
+				}
+				copied += took
+			default:
+				sd := sides[w-1]
+				start := time.Now()
+				if err := sd.counts.post(ctx, client, sd.base, sd.token, sd.contentType, sd.bodies[k]); err != nil {
+					return fmt.Errorf("%s request %d: %w", sd.name, k, err)
+				}
+				sd.elapsed += time.Since(start)
 			}
-			sd.elapsed += time.Since(start)
 		}
 	}
 	b.report(out, "copy", copied)

@@ -113,10 +113,10 @@ func upsertItems[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 		// The items are the caller's: a slug derived here is not left on
 		// them, so that the same items may be sent again (after a dry run).
 		defer func() {
+			if !decoded { // the items are not to be read (they may be being decoded)
+				return
+			}
 			for i, it := range items {
-				if !decoded {
-					return
-				}
 				if slug, _ := t.slug(it.Record); !givenSlug[i] {
 					*slug = ""
 				}
@@ -332,20 +332,23 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 	if err != nil {
 		return nil, err
 	}
-	// The new records are checked and COPYed at once (bulkstream.go) when
-	// nothing else needs the connection meanwhile; else checked, then
-	// written. Their slugs are derived first, while the items may still be
-	// decoded (wait).
+	// What was read so far (the stored records, the first probe of the
+	// slugs, beside) needed only the items' keys and names; the items are
+	// decoded by now, or nearly (wait), and nothing is written for a body
+	// its decoding refuses (the slug counters are the first write).
+	if err := wait(); err != nil {
+		return nil, err
+	}
 	mayStream := stream && t.canStream() && len(bad) == 0 &&
 		slices.ContainsFunc(keys, func(k syncKey) bool { return stored[k] == nil })
+	// The new records are checked and COPYed at once (bulkstream.go) when
+	// nothing else needs the connection meanwhile; else checked, then
+	// written. Their slugs are derived first.
 	var slugs *streamSlugs
 	if mayStream {
 		if slugs, err = deriveStreamSlugs(tx, t, len(items), func(i int) bool { return stored[keys[i]] == nil }, givenSlug, slugOf, pre); err != nil {
 			return nil, err
 		}
-	}
-	if err := wait(); err != nil {
-		return nil, err
 	}
 	// The probe beside reads the items' names (without a read-ahead):
 	// ended before they are changed.

@@ -308,6 +308,18 @@ func TestBulkReadAhead(t *testing.T) {
 			}
 		})
 	}
+	// A batch that ends before its items are decoded (its context ended,
+	// the database failed) reads none of them: -race sees the decoding's
+	// writes otherwise.
+	t.Run("ErrEndedBeforeTheItemsAreDecoded", func(t *testing.T) {
+		items := realistic(t, newTag("ended"), 50)
+		pending, ahead := readAhead(items, 50*time.Millisecond, nil, nil)
+		ended, cancel := context.WithCancel(ctx)
+		cancel()
+		if _, err := st.UpsertStructuresAhead(ended, pending, ahead, nil); err == nil {
+			t.Fatal("written with an ended context")
+		}
+	})
 	t.Run("ErrDecodingComesFirst", func(t *testing.T) {
 		tag := newTag("undecoded")
 		items := realistic(t, tag, 300)
@@ -325,5 +337,6 @@ func TestBulkReadAhead(t *testing.T) {
 		if n := countOf(t, tag); n != 0 {
 			t.Errorf("%d structures written", n)
 		}
+
 	})
 }
