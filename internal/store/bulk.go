@@ -149,13 +149,6 @@ func upsertItems[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 	}
 	var out []essdir.Upserted
 	slugConflict, stream := false, true
-	// The first probe of the slugs starts at once, beside the transaction,
-	// for a first attempt that may stream new records.
-	var pre *slugPreProbe
-	if t.slug != nil && t.canStream() && len(bad) == 0 && slices.Contains(givenSlug, false) {
-		pre = s.preProbeSlugs(ctx, t.name, len(items), givenSlug, slugOf)
-		defer pre.wait()
-	}
 	transient := 0     // attempts ended by a deadlock
 	refreshed := false // the table's statistics, once
 	for attempt := 0; ; attempt++ {
@@ -167,14 +160,7 @@ func upsertItems[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 				slugLocking = slugLockSQL(slugConflict)
 			}
 			var err error
-			// The probe made beside the transaction serves its first
-			// attempt only: the next ones probe in theirs.
-			first := pre
-			if attempt > 0 || slugConflict || transient > 0 || refreshed || !stream {
-				first = nil
-				pre.wait() // it reads the items' names
-			}
-			out, err = upsertBatch[D, P](ctx, s, tx, conn, t, items, keys, sources, externalIDs, origin, authorize, bad, givenSlug, slugLocking, stream, !refreshed, wait, slugOf, first)
+			out, err = upsertBatch[D, P](ctx, s, tx, conn, t, items, keys, sources, externalIDs, origin, authorize, bad, givenSlug, slugLocking, stream, !refreshed, wait, slugOf)
 			if err == nil && t.slug != nil { // before the derived slugs leave the items
 				for i, it := range items {
 					if slug, _ := t.slug(it.Record); out[i].Result == essdir.UpsertCreated {
@@ -298,7 +284,7 @@ func (s *Store) freshStatistics(ctx context.Context, table string) error {
 func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Store, tx *gorm.DB, conn *sql.Conn, t *table[D, R],
 	items []essdir.BulkItem[D], keys []syncKey, sources, externalIDs []string, origin originOf[D],
 	authorize essdir.Authorize[D], bad essdir.Violations, givenSlug []bool, slugLocking string, stream bool,
-	checkStatistics bool, wait func() error, slugOf func(i int) (slug, base string), pre *slugPreProbe) ([]essdir.Upserted, error) {
+	checkStatistics bool, wait func() error, slugOf func(i int) (slug, base string)) ([]essdir.Upserted, error) {
 	// Every statement of a batch is a lookup by key (stored records, free
 	// slugs, the geography, references): index scans, whatever the
 	// statistics say. Right after a large import they may still describe a
@@ -332,10 +318,10 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 	if err != nil {
 		return nil, err
 	}
-	// What was read so far (the stored records, the first probe of the
-	// slugs, beside) needed only the items' keys and names; the items are
-	// decoded by now, or nearly (wait), and nothing is written for a body
-	// its decoding refuses (the slug counters are the first write).
+	// What was read so far (the stored records) needed only the items'
+	// keys; the items are decoded by now, or nearly (wait), and nothing is
+	// written for a body its decoding refuses (the slug counters are the
+	// first write).
 	if err := wait(); err != nil {
 		return nil, err
 	}
@@ -346,13 +332,10 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 	// written. Their slugs are derived first.
 	var slugs *streamSlugs
 	if mayStream {
-		if slugs, err = deriveStreamSlugs(tx, t, len(items), func(i int) bool { return stored[keys[i]] == nil }, givenSlug, slugOf, pre); err != nil {
+		if slugs, err = deriveStreamSlugs(tx, t, len(items), func(i int) bool { return stored[keys[i]] == nil }, givenSlug, slugOf); err != nil {
 			return nil, err
 		}
 	}
-	// The probe beside reads the items' names (without a read-ahead):
-	// ended before they are changed.
-	pre.wait()
 	now := s.now()
 	invalid := append(essdir.Violations(nil), bad...)
 	var forbidden essdir.Violations

@@ -54,10 +54,7 @@ type streamSlugs struct {
 // slugs are not given, from their names as the checks will leave them
 // (slugOf: what each item chose, and the name its slug derives from,
 // possibly read ahead of the item's decoding).
-//
-// pre, when not nil, is the first probe of the slugs, made beside the
-// transaction, with the names it read (preProbeSlugs).
-func deriveStreamSlugs[D, R any](tx *gorm.DB, t *table[D, R], n int, fresh func(i int) bool, givenSlug []bool, slugOf func(i int) (string, string), pre *slugPreProbe) (*streamSlugs, error) {
+func deriveStreamSlugs[D, R any](tx *gorm.DB, t *table[D, R], n int, fresh func(i int) bool, givenSlug []bool, slugOf func(i int) (string, string)) (*streamSlugs, error) {
 	sl := &streamSlugs{slugOf: make([]int, n), cleaned: make([]string, n)}
 	if givenSlug == nil {
 		for i := range sl.slugOf {
@@ -66,20 +63,13 @@ func deriveStreamSlugs[D, R any](tx *gorm.DB, t *table[D, R], n int, fresh func(
 		return sl, nil
 	}
 	derived := make([]string, n)
-	var first *firstProbed
-	if pre.wait(); pre != nil && pre.err == nil {
-		copy(sl.cleaned, pre.cleaned)
-		copy(derived, pre.derived)
-		first = pre.first
-	} else {
-		parallel.For(n, func(i int) {
-			if fresh(i) && !givenSlug[i] {
-				_, base := slugOf(i)
-				sl.cleaned[i] = essdir.CleanText(base)
-				derived[i] = essdir.Slugify(sl.cleaned[i])
-			}
-		})
-	}
+	parallel.For(n, func(i int) {
+		if fresh(i) && !givenSlug[i] {
+			_, base := slugOf(i)
+			sl.cleaned[i] = essdir.CleanText(base)
+			derived[i] = essdir.Slugify(sl.cleaned[i])
+		}
+	})
 	var chosen []string
 	for i := range n {
 		sl.slugOf[i] = -1
@@ -94,7 +84,7 @@ func deriveStreamSlugs[D, R any](tx *gorm.DB, t *table[D, R], n int, fresh func(
 	}
 	if len(sl.pre) > 0 {
 		var err error
-		if sl.free, err = freeSlugsAfter(tx, t.name, sl.pre, chosen, first); err != nil {
+		if sl.free, err = freeSlugs(tx, t.name, sl.pre, chosen); err != nil {
 			return nil, err
 		}
 	}

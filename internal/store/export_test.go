@@ -18,10 +18,6 @@ func (s *Store) SetBeforeCommit(f func()) { s.beforeCommit = f }
 // checks of its item i (in the checks' goroutines).
 func (s *Store) SetStreamCheck(f func(i int)) { s.streamCheck = f }
 
-// SetAfterSlugPreProbe makes the first probe of a bulk batch's slugs,
-// made beside its transaction, run f once it has read the table.
-func (s *Store) SetAfterSlugPreProbe(f func()) { s.afterSlugPreProbe = f }
-
 // DecodedRow has one destination of each kind decodeRow reads itself, for
 // the tests that compare decodeRow with pgx.
 type DecodedRow struct {

@@ -90,41 +90,24 @@ func freeSlug(tx *gorm.DB, tableName, base string) (string, error) {
 // candidates after them (firstProbe; rarely a few more probes, when some
 // are taken), one moves the counters.
 func freeSlugs(tx *gorm.DB, tableName string, bases, chosen []string) ([]string, error) {
-	return freeSlugsAfter(tx, tableName, bases, chosen, nil)
-}
-
-// freeSlugsAfter is freeSlugs, after the first probe when it was made
-// already (pre, covering every base; see preProbeSlugs).
-func freeSlugsAfter(tx *gorm.DB, tableName string, bases, chosen []string, pre *firstProbed) ([]string, error) {
 	distinct := slices.Clone(bases)
 	slices.Sort(distinct)
 	distinct = slices.Compact(distinct)
-	span := spans(bases)        // how many candidates of a base the next probe reads
+	span := map[string]int{} // how many candidates of a base the next probe reads
+	for _, base := range bases {
+		if span[base] == 0 {
+			span[base] = 1 // the next one too
+		}
+		span[base]++
+	}
 	held := map[string]bool{}   // candidates probed and found taken
 	probed := map[string]bool{} // candidates probed, or about to be
 	for _, c := range chosen {
 		held[c], probed[c] = true, true
 	}
-	if pre != nil && !pre.covers(distinct) {
-		pre = nil
-	}
-	var taken map[string]int
-	if pre != nil {
-		taken = pre.taken
-		for c := range pre.probed {
-			probed[c] = true
-		}
-		for c := range pre.held {
-			held[c] = true
-		}
-		for base := range span {
-			span[base] = pre.span[base] // as many or more: the probe's bases included these
-		}
-	} else {
-		var err error
-		if taken, err = firstProbe(tx, tableName, distinct, span, probed, held); err != nil {
-			return nil, err
-		}
+	taken, err := firstProbe(tx, tableName, distinct, span, probed, held)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]string, len(bases))
 	last := make(map[string]int, len(distinct)) // the last candidate given, per base
@@ -184,7 +167,7 @@ func freeSlugsAfter(tx *gorm.DB, tableName string, bases, chosen []string, pre *
 	if len(moved) == 0 {
 		return out, nil
 	}
-	err := tx.Exec(`INSERT INTO slug_counters (tbl, base, taken)
+	err = tx.Exec(`INSERT INTO slug_counters (tbl, base, taken)
 		SELECT ?, u.base, u.taken FROM unnest(?::text[], ?::int[]) WITH ORDINALITY AS u(base, taken, n) ORDER BY n
 		ON CONFLICT (tbl, base) DO UPDATE SET taken = greatest(slug_counters.taken, EXCLUDED.taken)`,
 		tableName, textArray(moved), textArray(counts)).Error
@@ -227,91 +210,6 @@ func probeSlugs(tx *gorm.DB, tableName string, slugs []string, held map[string]b
 		held[slug] = true
 	}
 	return rows.Err()
-}
-
-// spans are the spans of the first probe of these bases (with repeats):
-// as many candidates of a base as it has items, and one more (so that a
-// name's next structure needs no probe of its own).
-func spans(bases []string) map[string]int {
-	span := map[string]int{}
-	for _, base := range bases {
-		if span[base] == 0 {
-			span[base] = 1 // the next one too
-		}
-		span[base]++
-	}
-	return span
-}
-
-// firstProbed is what a first probe (firstProbe) found of some bases.
-type firstProbed struct {
-	taken        map[string]int
-	span         map[string]int // the next probe's spans (doubled)
-	probed, held map[string]bool
-}
-
-// covers tells whether the probe's bases include these.
-func (f *firstProbed) covers(bases []string) bool {
-	for _, base := range bases {
-		if _, ok := f.span[base]; !ok {
-			return false
-		}
-	}
-	return true
-}
-
-// slugPreProbe is the first probe of a batch's slugs, made on a connection
-// beside the batch's transaction (Store.side) while the transaction starts
-// and looks its stored records up: its new records are not known yet, so
-// it probes the slugs of every item whose slug is derived, and the batch
-// takes what it needs of the answer (freeSlugsAfter). The probe reads
-// what is committed, without the slug lock, a moment before the
-// transaction does; what a writer commits meanwhile is what a writer may
-// commit between any probe and the COPY: the unique index refuses a slug
-// taken so, and the batch is done again holding the lock alone, probing
-// in its transaction (upsertMany). Slugs are never freed, so a slug the
-// probe found taken still is.
-type slugPreProbe struct {
-	done             chan struct{}
-	cleaned, derived []string // per item whose slug is derived: its name as the checks leave it, and the base
-	first            *firstProbed
-	err              error
-}
-
-// preProbeSlugs starts the first probe of the slugs of the items whose slug
-// is derived (slugOf gives each item's slug and the name it derives from).
-func (s *Store) preProbeSlugs(ctx context.Context, tableName string, n int, givenSlug []bool, slugOf func(i int) (string, string)) *slugPreProbe {
-	p := &slugPreProbe{done: make(chan struct{}), cleaned: make([]string, n), derived: make([]string, n)}
-	go func() {
-		defer close(p.done)
-		var bases []string
-		for i := range n {
-			if !givenSlug[i] {
-				_, base := slugOf(i)
-				p.cleaned[i] = essdir.CleanText(base)
-				p.derived[i] = essdir.Slugify(p.cleaned[i])
-				bases = append(bases, p.derived[i])
-			}
-		}
-		distinct := slices.Clone(bases)
-		slices.Sort(distinct)
-		distinct = slices.Compact(distinct)
-		f := &firstProbed{span: spans(bases), probed: map[string]bool{}, held: map[string]bool{}}
-		f.taken, p.err = firstProbe(s.side.WithContext(ctx), tableName, distinct, f.span, f.probed, f.held)
-		p.first = f
-		if s.afterSlugPreProbe != nil {
-			s.afterSlugPreProbe()
-		}
-	}()
-	return p
-}
-
-// wait returns once the probe has ended (its goroutine no longer reads
-// the items); nil waits for nothing.
-func (p *slugPreProbe) wait() {
-	if p != nil {
-		<-p.done
-	}
 }
 
 // firstProbe reads the counters of these bases (their taken) and, in the

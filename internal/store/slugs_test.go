@@ -525,33 +525,3 @@ func slugCandidateOf(base string, n int) string {
 	}
 	return fmt.Sprintf("%s-%d", base, n)
 }
-
-// The first probe of a batch's slugs is made beside its transaction, on
-// what is committed, a moment before the transaction starts: a slug a
-// single write takes in that moment (here the first candidate of the
-// batch's names, and a candidate after a counter) is found by the unique
-// index, and the batch is done again, probing in its transaction. Every
-// slug is still the first free candidate, and the batch is written whole.
-func TestBatchSlugsProbedBesideItsTransaction(t *testing.T) {
-	st := openStore(t)
-	source := newTag("beside")
-	name := "Atelier " + source
-	createNamed(t, st, source+"-c", name+" compté", "")
-	createNamed(t, st, source+"-c", name+" compté", "") // a counter at 2
-	var once sync.Once
-	var taken []string
-	st.SetAfterSlugPreProbe(func() {
-		once.Do(func() {
-			taken = append(taken, createNamed(t, st, source+"-w", name, ""), createNamed(t, st, source+"-w", name+" compté", ""))
-		})
-	})
-	defer st.SetAfterSlugPreProbe(nil)
-	got := bulkSlugs(t, st, source, 0, name, name+" compté", name)
-	base, counted := essdir.Slugify(name), essdir.Slugify(name+" compté")
-	if want := []string{base, counted + "-3"}; !slices.Equal(taken, want) {
-		t.Fatalf("the single writes took %q, want %q", taken, want)
-	}
-	if want := []string{base + "-2", counted + "-4", base + "-3"}; !slices.Equal(got, want) {
-		t.Errorf("batch slugs = %q, want %q", got, want)
-	}
-}

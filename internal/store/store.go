@@ -30,12 +30,6 @@ type Store struct {
 	// probe is readiness's own connection, outside the request pool, so that
 	// a pool busy with slow requests is not reported as a database down.
 	probe *sql.DB
-	// side is the pool of the read-only lookups a bulk batch makes beside
-	// its transaction (preProbeSlugs), two connections outside the request
-	// pool, so that a batch never waits for a connection that batches
-	// hold. Index lookups only: no sequential scan, no JIT, whatever the
-	// statistics say (as in the batch's transaction).
-	side *gorm.DB
 	// longStatementTimeout is the statement_timeout of whole-set reads
 	// (exports, facets), set with SET LOCAL in their transaction.
 	longStatementTimeout time.Duration
@@ -54,10 +48,6 @@ type Store struct {
 	// streamCheck, when set (by tests only), runs before each item's checks
 	// in a streamed bulk batch (bulkstream.go), in the checks' goroutines.
 	streamCheck func(i int)
-	// afterSlugPreProbe, when set (by tests only), runs once the first
-	// probe of a bulk batch's slugs, beside its transaction, has read the
-	// table (preProbeSlugs).
-	afterSlugPreProbe func()
 	// communes caches the loaded geography's communes for bulk writes
 	// (geocache.go); shared by every copy of the store (within).
 	communes *communeCache
@@ -158,42 +148,21 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		_ = probe.Close()
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
-	sideCfg := cfg.Copy()
-	sideCfg.RuntimeParams["enable_seqscan"] = "off"
-	sideCfg.RuntimeParams["jit"] = "off"
-	sideSQL := stdlib.OpenDB(*sideCfg)
-	sideSQL.SetMaxOpenConns(2)
-	sideSQL.SetMaxIdleConns(2)
-	sideSQL.SetConnMaxIdleTime(5 * time.Minute)
-	closeAll := func() { _ = sqlDB.Close(); _ = probe.Close(); _ = sideSQL.Close() }
-	side, err := gorm.Open(postgres.New(postgres.Config{Conn: sideSQL}), &gorm.Config{
-		Logger: logger.Discard, SkipDefaultTransaction: true})
-	if err != nil {
-		closeAll()
-		return nil, fmt.Errorf("open database: %w", err)
-	}
 	statements := new(atomic.Int64)
-	for _, g := range []*gorm.DB{db, side} {
-		if err := countStatements(g, statements); err != nil {
-			closeAll()
-			return nil, err
-		}
+	if err := countStatements(db, statements); err != nil {
+		_ = sqlDB.Close()
+		_ = probe.Close()
+		return nil, err
 	}
-	return &Store{db: db, sql: sqlDB, probe: probe, side: side, Now: time.Now, statements: statements,
+	return &Store{db: db, sql: sqlDB, probe: probe, Now: time.Now, statements: statements,
 		communes: &communeCache{}, longStatementTimeout: opts.LongStatementTimeout, bulkStatementTimeout: opts.BulkStatementTimeout}, nil
 }
 
 // SQL exposes the pool for migrations and pool metrics.
 func (s *Store) SQL() *sql.DB { return s.sql }
 
-// Close releases the pools and the readiness connection.
-func (s *Store) Close() error {
-	sideSQL, err := s.side.DB()
-	if err != nil {
-		return errors.Join(s.sql.Close(), s.probe.Close(), err)
-	}
-	return errors.Join(s.sql.Close(), s.probe.Close(), sideSQL.Close())
-}
+// Close releases the pool and the readiness connection.
+func (s *Store) Close() error { return errors.Join(s.sql.Close(), s.probe.Close()) }
 
 // Ping reports whether the database answers, on readiness's own connection:
 // it neither waits for nor takes a connection of the request pool.
