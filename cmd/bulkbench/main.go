@@ -11,7 +11,8 @@
 //	bulkbench pair  --db URL --user E --password P --side NAME=json|ndjson@URL… [--n …] [--batch …]
 //	                                                                 batch by batch: COPY into --db, and the same
 //	                                                                 batch POSTed to each side's server (each on a
-//	                                                                 database of its own), in that format
+//	                                                                 database of its own), in that format, or given
+//	                                                                 to UpsertStructures (--side NAME=store@DB_URL)
 //	bulkbench gen   [--format ndjson|csv] [--n …] [--rev …] > FILE   a file for essdir import structures
 //
 // --cpuprofile FILE writes a CPU profile of the run (go tool pprof).
@@ -69,7 +70,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	format := fs.String("format", "", "json or ndjson (http), ndjson or csv (gen)")
 	url := fs.String("url", "", "server base URL (http)")
 	var sides sideFlags
-	fs.Var(&sides, "side", "NAME=json|ndjson@URL: a server and the format it is sent (pair; repeated)")
+	fs.Var(&sides, "side", "NAME=json|ndjson@URL: a server and the format it is sent, or NAME=store@DATABASE_URL (pair; repeated)")
 	user := fs.String("user", "", "editor e-mail (http)")
 	password := fs.String("password", "", "editor password (http)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
@@ -294,12 +295,21 @@ func (b *bench) pair(ctx context.Context, dsn, user, password string, servers si
 	type side struct {
 		name, base, token, contentType string
 		bodies                         [][]byte
+		store                          *store.Store // a store side's (UpsertStructures)
 		counts                         *bench
 		elapsed                        time.Duration
 	}
 	var sides []*side
 	for _, sf := range servers {
 		sd := &side{name: sf.name, base: sf.url, counts: &bench{n: b.n}}
+		if sf.format == "store" {
+			if sd.store, err = store.Open(ctx, sf.url, store.Options{MaxOpenConns: 4}); err != nil {
+				return err
+			}
+			defer sd.store.Close()
+			sides = append(sides, sd)
+			continue
+		}
 		if sd.token, err = login(ctx, sf.url, user, password); err != nil {
 			return err
 		}
@@ -326,6 +336,19 @@ func (b *bench) pair(ctx context.Context, dsn, user, password string, servers si
 				copied += took
 			default:
 				sd := sides[w-1]
+				if sd.store != nil { // the items built before the clock runs
+					items := b.items(from)
+					start := time.Now()
+					done, err := sd.store.UpsertStructures(ctx, items, nil)
+					sd.elapsed += time.Since(start)
+					if err != nil {
+						return fmt.Errorf("%s items %d…: %w", sd.name, from, err)
+					}
+					for _, d := range done {
+						sd.counts.count(d.Result)
+					}
+					continue
+				}
 				start := time.Now()
 				if err := sd.counts.post(ctx, client, sd.base, sd.token, sd.contentType, sd.bodies[k]); err != nil {
 					return fmt.Errorf("%s request %d: %w", sd.name, k, err)
@@ -349,8 +372,8 @@ func (f *sideFlags) String() string { return fmt.Sprint(*f) }
 func (f *sideFlags) Set(v string) error {
 	name, rest, ok1 := strings.Cut(v, "=")
 	format, url, ok2 := strings.Cut(rest, "@")
-	if !ok1 || !ok2 || name == "" || (format != "json" && format != "ndjson") || url == "" {
-		return fmt.Errorf("%q: want NAME=json|ndjson@URL", v)
+	if !ok1 || !ok2 || name == "" || (format != "json" && format != "ndjson" && format != "store") || url == "" {
+		return fmt.Errorf("%q: want NAME=json|ndjson@URL or NAME=store@DATABASE_URL", v)
 	}
 	*f = append(*f, struct{ name, format, url string }{name, format, url})
 	return nil
