@@ -232,10 +232,7 @@ func BenchmarkReadBulkItems(b *testing.B) {
 		{mimeNDJSON, strings.Join(lines, "\n")},
 	} {
 		b.Run(f.ct, func(b *testing.B) {
-			e := echo.New()
-			req := httptest.NewRequest(http.MethodPost, "/", nil)
-			req.Header.Set(echo.HeaderContentType, f.ct)
-			c := e.NewContext(req, httptest.NewRecorder())
+			c := bodyContext(f.ct)
 			b.SetBytes(int64(len(f.body)))
 			for b.Loop() {
 				if items, err := readBulkItems[essdir.Structure, StructureInput](c, []byte(f.body)); err != nil || len(items) != len(lines) {
@@ -244,10 +241,7 @@ func BenchmarkReadBulkItems(b *testing.B) {
 			}
 		})
 		b.Run(f.ct+"/scan", func(b *testing.B) {
-			e := echo.New()
-			req := httptest.NewRequest(http.MethodPost, "/", nil)
-			req.Header.Set(echo.HeaderContentType, f.ct)
-			c := e.NewContext(req, httptest.NewRecorder())
+			c := bodyContext(f.ct)
 			b.SetBytes(int64(len(f.body)))
 			for b.Loop() {
 				if sc := scanItems[StructureInput](c, []byte(f.body)); sc == nil || sc.ahead == nil {
@@ -256,4 +250,11 @@ func BenchmarkReadBulkItems(b *testing.B) {
 			}
 		})
 	}
+}
+
+// bodyContext is the context of a POST whose body has this content type.
+func bodyContext(contentType string) echo.Context {
+	req := httptest.NewRequest(http.MethodPost, "/", nil)
+	req.Header.Set(echo.HeaderContentType, contentType)
+	return echo.New().NewContext(req, httptest.NewRecorder())
 }

@@ -14,16 +14,23 @@ import (
 	"github.com/essdir/essdir/internal/store"
 )
 
-// countOf counts the structures of a source, deleted or not.
-func countOf(tb testing.TB, source string) int {
+// dbConn is a connection of the test's own to its database, closed when
+// the test ends.
+func dbConn(tb testing.TB) *pgx.Conn {
 	tb.Helper()
-	var n int
 	conn, err := pgx.Connect(context.Background(), testDSN)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer conn.Close(context.Background())
-	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM structures WHERE source = $1`, source).Scan(&n); err != nil {
+	tb.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
+
+// countOf counts the structures of a source, deleted or not.
+func countOf(tb testing.TB, source string) int {
+	tb.Helper()
+	var n int
+	if err := dbConn(tb).QueryRow(context.Background(), `SELECT count(*) FROM structures WHERE source = $1`, source).Scan(&n); err != nil {
 		tb.Fatal(err)
 	}
 	return n
@@ -140,12 +147,7 @@ func TestBulkStreamedBatchRaisesAPanicInTheCaller(t *testing.T) {
 func ruleSlugs(tb testing.TB, items []essdir.BulkItem[essdir.Structure]) []string {
 	tb.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, testDSN)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	rows, _ := conn.Query(ctx, `SELECT slug FROM structures`)
+	rows, _ := dbConn(tb).Query(ctx, `SELECT slug FROM structures`)
 	slugs, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
 		tb.Fatal(err)

@@ -61,13 +61,7 @@ func bulkSlugs(tb testing.TB, st *store.Store, source string, first int, names .
 
 func execSQL(tb testing.TB, sql string, args ...any) {
 	tb.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, testDSN)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, sql, args...); err != nil {
+	if _, err := dbConn(tb).Exec(context.Background(), sql, args...); err != nil {
 		tb.Fatal(err)
 	}
 }
