@@ -11,6 +11,8 @@
 #           route and the import), at BEFORE (a git revision, built in a
 #           temporary tree with this tree's bulkbench) and at this tree
 #           (after), against COPY of the same rows, a transaction per BATCH;
+#           and, first in each round (section store-pair), this tree's
+#           batch by batch beside COPY, as the http section is;
 #   http    POST /v1/structures/bulk, BATCH-item bodies in JSON and NDJSON,
 #           against servers built from this tree (one per format, each on
 #           a database of its own), and COPY, batch by batch: batch k by
@@ -34,7 +36,7 @@
 # than it was on its own), PGURL (the server's admin URL,
 # postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable), OUT (a
 # folder for the logs and binaries, default a new /tmp/bulkbench.XXXX).
-# Databases bulk_bench_store, bulk_bench_http(_json, _ndjson) and
+# Databases bulk_bench_store(_pair), bulk_bench_http(_json, _ndjson) and
 # bulk_bench_import are created and dropped.
 set -euo pipefail
 
@@ -55,7 +57,7 @@ psqlc() { psql "$PGURL" -v ON_ERROR_STOP=1 -qAt "$@"; }
 pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for db in bulk_bench_store bulk_bench_http bulk_bench_http_json bulk_bench_http_ndjson bulk_bench_import; do
+	for db in bulk_bench_store bulk_bench_store_pair bulk_bench_http bulk_bench_http_json bulk_bench_http_ndjson bulk_bench_import; do
 		psqlc -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
 	done
 }
@@ -89,7 +91,7 @@ summary() {
 	shift 2
 	echo
 	local how="A B A B"
-	[ "$section" != http ] || how="COPY and each side batch by batch"
+	[ "$section" != http ] && [ "$section" != store-pair ] || how="COPY and each side batch by batch"
 	echo "### $section ($N rows, batches of $BATCH, $ROUNDS rounds, $how)"
 	echo
 	echo "| side | rows/s by round | median rows/s | median of ratios to $ref |"
@@ -122,9 +124,20 @@ store_section() {
 		(cd "$tree" && go build -o "$OUT/before/bulkbench" ./cmd/bulkbench)
 	fi
 	newdb bulk_bench_store
-	local url
+	newdb bulk_bench_store_pair
+	local url line side
 	url=$(dburl bulk_bench_store)
 	for r in $(seq "$ROUNDS"); do
+		# Batch by batch first (section store-pair): COPY of batch k into
+		# bulk_bench_store, UpsertStructures of it into bulk_bench_store_pair.
+		reset bulk_bench_store
+		reset bulk_bench_store_pair
+		"$OUT/after/bulkbench" pair --db "$url" --side "after=store@$(dburl bulk_bench_store_pair)" \
+			--n "$N" --batch "$BATCH" >"$OUT/store-pair-$r.txt"
+		while read -r line; do
+			side=$(sed -nE 's/^mode=([a-z-]+) .*/\1/p' <<<"$line")
+			record store-pair "$r" "$side" "$line"
+		done <"$OUT/store-pair-$r.txt"
 		reset bulk_bench_store
 		record store "$r" copy "$("$OUT/after/bulkbench" copy --db "$url" --n "$N" --batch "$BATCH")"
 		if [ -z "${SKIP_BEFORE:-}" ]; then
@@ -140,6 +153,7 @@ store_section() {
 	local sides="before after after-changed after-unchanged"
 	[ -z "${SKIP_BEFORE:-}" ] || sides=${sides#before }
 	summary store copy $sides >>"$OUT/summary.md"
+	summary store-pair copy after >>"$OUT/summary.md"
 }
 
 freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
