@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -159,12 +160,29 @@ func TestIdleConnectionsLeaveProbes(t *testing.T) {
 		res.Header.Get("Content-Type") != "application/problem+json" {
 		t.Fatalf("/v1/structures over the per-address cap: %v %v", res, err)
 	}
-	for range reservePerIP { // idle connections that fill this address's reserve
+	// Idle connections that fill this address's reserve. The slot of the
+	// 503 above is released when the server has closed that connection,
+	// which may be just after its answer was read: a connection dialled
+	// before that is closed at once (the reserve still full), and is
+	// dialled again. A connection held gives no byte and no end within
+	// 100 ms.
+	for held, deadline := 0, time.Now().Add(3*time.Second); held < reservePerIP; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of the address's %d reserve connections held", held, reservePerIP)
+		}
 		c, err := net.Dial("tcp", addr)
 		if err != nil {
 			t.Fatal(err)
 		}
+		_ = c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+		if _, err := c.Read(make([]byte, 1)); !errors.Is(err, os.ErrDeadlineExceeded) {
+			c.Close()
+			time.Sleep(20 * time.Millisecond)
+			continue
+		}
+		_ = c.SetReadDeadline(time.Time{})
 		idle = append(idle, c)
+		held++
 	}
 	refused := false
 	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline) && !refused; time.Sleep(20 * time.Millisecond) {
