@@ -54,7 +54,8 @@ func readScanned[D, In any, PI interface {
 }
 
 // errReadThoroughly says that a body's items, cut out of it, are to be
-// read the thorough way (readThoroughly), whose answer is the one given.
+// read the thorough way (bulkItems, then decodeItems), whose answer is
+// the one given.
 var errReadThoroughly = errors.New("bulk body: read the thorough way")
 
 // scannedItems are the items cut out of a bulk body, each checked
@@ -138,6 +139,13 @@ func decodeScanned[D, In any, PI interface {
 	if slices.Contains(doubt, true) {
 		return errReadThoroughly
 	}
+	return itemsError(failed)
+}
+
+// itemsError is the answer to the items' decoding errors (failed[i], nil
+// when item i decoded): a 422 naming every bad field as items[i].field, in
+// the items' order; an error that is not an item's is returned as it is.
+func itemsError(failed []error) error {
 	var bad essdir.Violations
 	for i, err := range failed {
 		if err != nil {
@@ -279,7 +287,6 @@ func decodeItems[D, In any, PI interface {
 	input[D]
 }](raws []json.RawMessage, plain []bool) ([]essdir.BulkItem[D], error) {
 	items := make([]essdir.BulkItem[D], len(raws))
-	var bad essdir.Violations
 	// The items are independent: decoded on every core, judged in order.
 	failed := make([]error, len(raws))
 	parallel.For(len(raws), func(i int) {
@@ -295,17 +302,8 @@ func decodeItems[D, In any, PI interface {
 		}
 		failed[i] = err
 	})
-	for i, err := range failed {
-		if err != nil {
-			e, ok := err.(*essdir.Error)
-			if !ok {
-				return nil, err
-			}
-			bad = append(bad, essdir.ItemFields(i, e)...)
-		}
-	}
-	if len(bad) > 0 {
-		return nil, &essdir.Error{Code: essdir.EINVALID, Message: "some items are invalid; nothing was written", Fields: bad}
+	if err := itemsError(failed); err != nil {
+		return nil, err
 	}
 	return items, nil
 }

@@ -21,6 +21,13 @@ var errDryRun = errors.New("dry run: rolled back")
 // syncKey is the key partners upsert by.
 type syncKey struct{ source, externalID string }
 
+// syncKeyOf is the key of a record of this source and external id, as
+// partners upsert by it (essdir.SyncKey).
+func syncKeyOf(source, externalID string) syncKey {
+	source, externalID = essdir.SyncKey(source, externalID)
+	return syncKey{source, externalID}
+}
+
 // originOf gives the (source, external_id) of any record that has one.
 type originOf[D any] func(*D) (source, externalID string)
 
@@ -82,8 +89,7 @@ func upsertItems[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 	first := map[syncKey]int{}
 	var sources, externalIDs []string
 	for i := range items {
-		k := syncKey{}
-		k.source, k.externalID = essdir.SyncKey(keyOf(i))
+		k := syncKeyOf(keyOf(i))
 		keys[i] = k
 		if k.source == "" {
 			bad.Add(fmt.Sprintf("items[%d].source", i), "is required: bulk upserts match records by source and external_id")
@@ -133,9 +139,7 @@ func upsertItems[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 			return err
 		}
 		for i, it := range items {
-			k := syncKey{}
-			k.source, k.externalID = essdir.SyncKey(origin(it.Record))
-			if k != keys[i] {
+			if syncKeyOf(origin(it.Record)) != keys[i] {
 				return errAheadMismatch
 			}
 			if t.slug != nil {

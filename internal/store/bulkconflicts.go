@@ -64,7 +64,7 @@ func itemConflicts[D any, R any](ctx context.Context, s *Store, t *table[D, R], 
 		for _, h := range holders {
 			k := syncKey{}
 			if h.Live {
-				k.source, k.externalID = essdir.SyncKey(h.Source, h.ExternalID)
+				k = syncKeyOf(h.Source, h.ExternalID)
 			}
 			heldBy[h.Value] = append(heldBy[h.Value], k)
 		}
