@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/essdir/essdir/internal/essdir"
+	"github.com/essdir/essdir/internal/parallel"
 )
 
 // TestBulkItemsReadOnEveryCoreAsWhole: a bulk body is cut into its items
@@ -141,7 +142,7 @@ func TestReadAheadReadsWhatDecodingGives(t *testing.T) {
 			t.Fatal("not scanned")
 		}
 		got := make([]essdir.BulkItem[essdir.Structure], len(sc.raws))
-		if err := decodeScanned[essdir.Structure, StructureInput](sc, got, inTurn); err != nil {
+		if err := decodeScanned[essdir.Structure, StructureInput](sc, got, parallel.Yielding); err != nil {
 			t.Fatal(err)
 		}
 		return sc, got
