@@ -322,27 +322,21 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 	if err != nil {
 		return nil, err
 	}
+	// What was read so far (the stored records) needed only the items'
+	// keys; the items are decoded by now, or nearly (wait), and nothing is
+	// written for a body its decoding refuses (the slug counters are the
+	// first write).
+	if err := wait(); err != nil {
+		return nil, err
+	}
 	mayStream := stream && t.canStream() && len(bad) == 0 &&
 		slices.ContainsFunc(keys, func(k syncKey) bool { return stored[k] == nil })
 	// The new records are checked and COPYed at once (bulkstream.go) when
 	// nothing else needs the connection meanwhile; else checked, then
-	// written. Their slugs are derived first, from the names read ahead
-	// when the items are still being decoded: that derivation only reads.
+	// written. Their slugs are derived first.
 	var slugs *streamSlugs
 	if mayStream {
 		if slugs, err = deriveStreamSlugs(tx, t, len(items), func(i int) bool { return stored[keys[i]] == nil }, givenSlug, slugOf); err != nil {
-			return nil, err
-		}
-	}
-	// What was read so far (the stored records, the slugs' counters and
-	// candidates) needed only the items' keys and names; the items are
-	// decoded by now, or nearly (wait), and nothing is written for a body
-	// its decoding refuses (the slug counters are the first write).
-	if err := wait(); err != nil {
-		return nil, err
-	}
-	if slugs != nil {
-		if err := slugs.moveCounters(tx); err != nil {
 			return nil, err
 		}
 	}

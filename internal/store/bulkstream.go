@@ -48,17 +48,6 @@ type streamSlugs struct {
 	pre     []string // the bases derived before the checks
 	cleaned []string // per item, the name they derive from
 	free    []string // their slugs
-	// chosen moves the slug counters past them: deriveStreamSlugs only
-	// reads, and the batch writes the counters once its items are decoded.
-	chosen *chosenSlugs
-}
-
-// moveCounters is the write of the slugs derived (chosenSlugs.moveCounters).
-func (sl *streamSlugs) moveCounters(tx *gorm.DB) error {
-	if sl.chosen == nil {
-		return nil
-	}
-	return sl.chosen.moveCounters(tx)
 }
 
 // deriveStreamSlugs derives the slugs of the new items (fresh) whose
@@ -95,10 +84,9 @@ func deriveStreamSlugs[D, R any](tx *gorm.DB, t *table[D, R], n int, fresh func(
 	}
 	if len(sl.pre) > 0 {
 		var err error
-		if sl.chosen, err = chooseSlugs(tx, t.name, sl.pre, chosen); err != nil {
+		if sl.free, err = freeSlugs(tx, t.name, sl.pre, chosen); err != nil {
 			return nil, err
 		}
-		sl.free = sl.chosen.slugs
 	}
 	return sl, nil
 }

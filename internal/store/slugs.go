@@ -90,38 +90,6 @@ func freeSlug(tx *gorm.DB, tableName, base string) (string, error) {
 // candidates after them (firstProbe; rarely a few more probes, when some
 // are taken), one moves the counters.
 func freeSlugs(tx *gorm.DB, tableName string, bases, chosen []string) ([]string, error) {
-	free, err := chooseSlugs(tx, tableName, bases, chosen)
-	if err != nil {
-		return nil, err
-	}
-	return free.slugs, free.moveCounters(tx)
-}
-
-// chosenSlugs are the slugs chooseSlugs gave, and the counters to move
-// once they are given (moveCounters).
-type chosenSlugs struct {
-	table         string
-	slugs         []string
-	moved, counts []string // the bases whose counters move, and where to
-}
-
-// moveCounters moves the counters past the slugs given: the first write
-// of a batch that derives slugs. In the order of the bases, so that two
-// writers never wait for each other's counters in a circle.
-func (c *chosenSlugs) moveCounters(tx *gorm.DB) error {
-	if len(c.moved) == 0 {
-		return nil
-	}
-	return tx.Exec(`INSERT INTO slug_counters (tbl, base, taken)
-		SELECT ?, u.base, u.taken FROM unnest(?::text[], ?::int[]) WITH ORDINALITY AS u(base, taken, n) ORDER BY n
-		ON CONFLICT (tbl, base) DO UPDATE SET taken = greatest(slug_counters.taken, EXCLUDED.taken)`,
-		c.table, textArray(c.moved), textArray(c.counts)).Error
-}
-
-// chooseSlugs is freeSlugs without its write: it only reads (the counters
-// and the candidates), so a batch may choose its slugs before its items
-// are decoded (the names read ahead), and write once they are.
-func chooseSlugs(tx *gorm.DB, tableName string, bases, chosen []string) (*chosenSlugs, error) {
 	distinct := slices.Clone(bases)
 	slices.Sort(distinct)
 	distinct = slices.Compact(distinct)
@@ -183,18 +151,27 @@ func chooseSlugs(tx *gorm.DB, tableName string, bases, chosen []string) (*chosen
 		}
 	}
 	// Each base's candidates up to the last one given are now taken, and so
-	// are those probed taken right after it; a counter at 1 is not kept.
-	free := &chosenSlugs{table: tableName, slugs: out}
-	for _, base := range distinct { // in order (moveCounters)
+	// are those probed taken right after it; a counter at 1 is not kept. In
+	// the order of the bases, so that two writers never wait for each
+	// other's counters in a circle.
+	var moved, counts []string
+	for _, base := range distinct {
 		n := last[base]
 		for held[slugCandidate(base, n+1)] {
 			n++
 		}
 		if n > max(taken[base], 1) {
-			free.moved, free.counts = append(free.moved, base), append(free.counts, strconv.Itoa(n))
+			moved, counts = append(moved, base), append(counts, strconv.Itoa(n))
 		}
 	}
-	return free, nil
+	if len(moved) == 0 {
+		return out, nil
+	}
+	err = tx.Exec(`INSERT INTO slug_counters (tbl, base, taken)
+		SELECT ?, u.base, u.taken FROM unnest(?::text[], ?::int[]) WITH ORDINALITY AS u(base, taken, n) ORDER BY n
+		ON CONFLICT (tbl, base) DO UPDATE SET taken = greatest(slug_counters.taken, EXCLUDED.taken)`,
+		tableName, textArray(moved), textArray(counts)).Error
+	return out, err
 }
 
 // claimedSlugsKey marks a context whose slug derivations take the slugs
