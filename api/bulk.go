@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"errors"
 	"mime"
 	"net/http"
 	"strconv"
@@ -104,7 +103,7 @@ func (s *Server) bulkUpsertStructures(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return bulkUpsert[essdir.Structure, StructureInput](c, s.sync.UpsertStructuresAhead, authorize)
+	return bulkUpsert[essdir.Structure, StructureInput](c, s.sync.UpsertStructures, authorize)
 }
 
 // bulkUpsertEvents godoc
@@ -135,7 +134,7 @@ func (s *Server) bulkUpsertEvents(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return bulkUpsert[essdir.Event, EventInput](c, s.sync.UpsertEventsAhead, authorize)
+	return bulkUpsert[essdir.Event, EventInput](c, s.sync.UpsertEvents, authorize)
 }
 
 // bulkUpsert reads the items of a bulk body, has them upserted and answers
@@ -143,31 +142,16 @@ func (s *Server) bulkUpsertEvents(c echo.Context) error {
 func bulkUpsert[D, In any, PI interface {
 	*In
 	input[D]
-}](c echo.Context, upsert func(context.Context, []essdir.BulkItem[D], *essdir.ReadAhead, essdir.Authorize[D]) ([]essdir.Upserted, error), authorize essdir.Authorize[D]) error {
+}](c echo.Context, upsert func(context.Context, []essdir.BulkItem[D], essdir.Authorize[D]) ([]essdir.Upserted, error), authorize essdir.Authorize[D]) error {
 	body, err := readBody(c)
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	// The items are decoded while the store starts their batch from what
-	// their keys and slugs read as (essdir.ReadAhead); at any doubt the
-	// body is read as before, then written.
-	sc := scanItems[In](c, body)
-	if sc != nil && sc.ahead != nil {
-		items := make([]essdir.BulkItem[D], len(sc.raws))
-		ahead := readAhead[D, In, PI](sc, items)
-		done, err := upsert(ctx, items, ahead, authorize)
-		_ = ahead.Decoded() // the decoding has ended, whatever the store did
-		if !errors.Is(err, errReadThoroughly) {
-			return bulkAnswer(c, done, err)
-		}
-		sc = nil
-	}
-	items, err := readScanned[D, In, PI](c, body, sc)
+	items, err := readBulkItems[D, In, PI](c, body)
 	if err != nil {
 		return err
 	}
-	done, err := upsert(ctx, items, nil, authorize)
+	done, err := upsert(c.Request().Context(), items, authorize)
 	return bulkAnswer(c, done, err)
 }
 

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -12,7 +11,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/essdir/essdir/internal/essdir"
-	"github.com/essdir/essdir/internal/parallel"
 )
 
 // TestBulkItemsReadOnEveryCoreAsWhole: a bulk body is cut into its items
@@ -126,95 +124,6 @@ func TestSplitItems(t *testing.T) {
 	}
 }
 
-// TestReadAheadReadsWhatDecodingGives: the members a bulk item is read
-// ahead as (scanItems) are those its decoding gives, escapes and all, the
-// root object's only; a body whose items cannot all be read so (a member
-// name in another case, which encoding/json matches regardless of case,
-// or a key member that is not a string) is read ahead as nothing.
-func TestReadAheadReadsWhatDecodingGives(t *testing.T) {
-	e := echo.New()
-	scan := func(t *testing.T, items ...string) (*scannedItems, []essdir.BulkItem[essdir.Structure]) {
-		t.Helper()
-		req := httptest.NewRequest(http.MethodPost, "/", nil)
-		req.Header.Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
-		sc := scanItems[StructureInput](e.NewContext(req, httptest.NewRecorder()), []byte(`{"items": [`+strings.Join(items, ",")+`]}`))
-		if sc == nil {
-			t.Fatal("not scanned")
-		}
-		got := make([]essdir.BulkItem[essdir.Structure], len(sc.raws))
-		if err := decodeScanned[essdir.Structure, StructureInput](sc, got, parallel.Yielding); err != nil {
-			t.Fatal(err)
-		}
-		return sc, got
-	}
-	t.Run("Members", func(t *testing.T) {
-		sc, got := scan(t,
-			`{"name": "Régie de quartier", "source": "rtes", "external_id": "1"}`,
-			`{"name": "R\u00e9gie \"Q\" \ud83c\udf31", "source": "\u0072tes", "external_id": "a\/b\\c", "slug": "r\u00e9gie"}`,
-			`{"address": {"city": "Dijon"}, "contacts": [{"name": "Ophélie"}], "name": "La Boucle", "external_id": "3", "source": " RTES "}`,
-			`{"source": "rtes", "external_id": "4", "social_links": [{"network": "x", "url": "https://x.example/source"}]}`,
-		)
-		// Members of a member named "" are not the item's (the decoding
-		// refuses it; the read-ahead must not read them as the item's).
-		req := httptest.NewRequest(http.MethodPost, "/", nil)
-		req.Header.Set(echo.HeaderContentType, mimeNDJSON)
-		nested := scanItems[StructureInput](e.NewContext(req, httptest.NewRecorder()),
-			[]byte(`{"source": "a", "external_id": "x", "name": "Mine", "": {"source": "b", "external_id": "y", "name": "Other", "slug": "s"}}`))
-		if want := (essdir.AheadItem{Source: "a", ExternalID: "x", SlugBase: "Mine"}); nested == nil || nested.ahead == nil || nested.ahead[0] != want {
-			t.Errorf("read ahead as %+v, want %+v", nested, want)
-		}
-		if sc.ahead == nil {
-			t.Fatal("not read ahead")
-		}
-		for i, it := range got {
-			r, a := it.Record, sc.ahead[i]
-			if a.Source != r.Source || a.ExternalID != r.ExternalID || a.Slug != r.Slug || a.SlugBase != r.Name {
-				t.Errorf("items[%d] read ahead as %+v, decoded as source %q, external_id %q, slug %q, name %q", i, a, r.Source, r.ExternalID, r.Slug, r.Name)
-			}
-		}
-	})
-	for name, item := range map[string]string{
-		"NameInAnotherCase": `{"Name": "La Boucle", "source": "rtes", "external_id": "1"}`,
-		"SourceNotAString":  `{"name": "La Boucle", "source": 12, "external_id": "1"}`,
-		"KeyNotAString":     `{"name": "La Boucle", "source": "rtes", "external_id": ["1"]}`,
-		"NameNotAString":    `{"name": 1, "source": "rtes", "external_id": "1"}`,
-	} {
-		t.Run(name, func(t *testing.T) {
-			req := httptest.NewRequest(http.MethodPost, "/", nil)
-			req.Header.Set(echo.HeaderContentType, mimeNDJSON)
-			sc := scanItems[StructureInput](e.NewContext(req, httptest.NewRecorder()), []byte(`{"name": "A", "source": "rtes", "external_id": "0"}`+"\n"+item))
-			if sc == nil || sc.ahead != nil {
-				t.Fatalf("scanned %+v, want items read ahead as nothing", sc)
-			}
-		})
-	}
-}
-
-// panickyInput is a body whose decoding panics.
-type panickyInput struct {
-	Name string `json:"name"`
-}
-
-func (*panickyInput) toDomain() (*essdir.Structure, essdir.Echo, error) {
-	panic("decoding " + "panicked")
-}
-func (*panickyInput) nonNullable() []string { return nil }
-
-// A panic of a read-ahead's decoding, in a goroutine of its own, is
-// raised again by Decoded in the caller's goroutine, where the server's
-// recovery answers it, rather than ending the process.
-func TestReadAheadRaisesAPanicInTheCaller(t *testing.T) {
-	sc := &scannedItems{raws: []json.RawMessage{[]byte(`{"name": "a"}`)}, plain: []bool{true}, ahead: make([]essdir.AheadItem, 1)}
-	ahead := readAhead[essdir.Structure, panickyInput](sc, make([]essdir.BulkItem[essdir.Structure], 1))
-	defer func() {
-		if p := recover(); p != "decoding panicked" {
-			t.Fatalf("recovered %v", p)
-		}
-	}()
-	_ = ahead.Decoded()
-	t.Fatal("Decoded returned")
-}
-
 // BenchmarkReadBulkItems: reading a body of 1,000 items (~840 bytes each,
 // as the bulk benchmark's), cut into items and read on every core.
 func BenchmarkReadBulkItems(b *testing.B) {
@@ -238,15 +147,6 @@ func BenchmarkReadBulkItems(b *testing.B) {
 			for b.Loop() {
 				if items, err := readBulkItems[essdir.Structure, StructureInput](c, []byte(f.body)); err != nil || len(items) != len(lines) {
 					b.Fatal(err)
-				}
-			}
-		})
-		b.Run(f.ct+"/scan", func(b *testing.B) {
-			c := bodyContext(f.ct)
-			b.SetBytes(int64(len(f.body)))
-			for b.Loop() {
-				if sc := scanItems[StructureInput](c, []byte(f.body)); sc == nil || sc.ahead == nil {
-					b.Fatal("not read ahead")
 				}
 			}
 		})

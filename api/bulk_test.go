@@ -117,12 +117,12 @@ func TestBulkUpsertStructures(t *testing.T) {
 		wantFields(t, r, "items[1].name")
 	})
 
-	// The items are decoded while the batch starts from what their keys
-	// and slugs read as: an item found malformed only by its decoding is
-	// the 400 it always was, an invalid one the 422, nothing written; a
-	// body that cannot be read ahead (a member name in another case) is
-	// written as before.
-	t.Run("ReadAhead", func(t *testing.T) {
+	// Each item is checked and decoded on its own: an item found
+	// malformed only by its decoding is the whole body's 400, an invalid
+	// one the 422, nothing written; a member name in another case (which
+	// encoding/json would match) is refused; escapes in keys and values
+	// read as they decode.
+	t.Run("ItemFaultsFoundByDecoding", func(t *testing.T) {
 		n, before := e.countStructures(), e.feedEnd()
 		item := func(externalID, name, replace, with string) string {
 			b, err := json.Marshal(bulkStructure(source, externalID, name))
@@ -156,13 +156,12 @@ func TestBulkUpsertStructures(t *testing.T) {
 		if e.countStructures() != n || e.feedEnd() != before {
 			t.Fatal("a refused batch wrote something")
 		}
-		// Not read ahead (encoding/json would match the name regardless of
-		// case): the 422 it always was.
+		// A member name in another case: the 422 it always was.
 		r = e.do(req{method: http.MethodPost, path: "/v1/structures/bulk", token: editor, contentType: "application/x-ndjson",
 			body: good + "\n" + item("ahead-2", "Autre casse", `"name":`, `"Name":`) + "\n"})
 		wantStatus(t, r, http.StatusUnprocessableEntity)
 		wantFields(t, r, "items[1].Name")
-		// Read ahead through escapes, in keys and values.
+		// Escapes, in keys and values.
 		r = e.do(req{method: http.MethodPost, path: "/v1/structures/bulk", token: editor, contentType: "application/x-ndjson",
 			body: good + "\n" + item("ahead-2", "Autre", `"name":"Autre"`, `"n\u0061me":"\u00c0 l'\"envers\""`) + "\n"})
 		got := wantCounts(t, r, 2, 0, 0)

@@ -25,26 +25,16 @@ func readBulkItems[D, In any, PI interface {
 	*In
 	input[D]
 }](c echo.Context, body []byte) ([]essdir.BulkItem[D], error) {
-	return readScanned[D, In, PI](c, body, scanItems[In](c, body))
-}
-
-// readScanned is readBulkItems once the body is scanned (sc, nil when it
-// is to be read the thorough way).
-func readScanned[D, In any, PI interface {
-	*In
-	input[D]
-}](c echo.Context, body []byte, sc *scannedItems) ([]essdir.BulkItem[D], error) {
-	if sc != nil {
-		items := make([]essdir.BulkItem[D], len(sc.raws))
-		if err := decodeScanned[D, In, PI](sc, items, parallel.For); !errors.Is(err, errReadThoroughly) {
-			if err != nil {
-				return nil, err
-			}
-			return items, nil
+	mt, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
+	raws, depth := splitItems(body), 2 // inside {"items": [...]}
+	if mt == mimeNDJSON {
+		raws, depth = ndjsonLines(body), 0
+	}
+	if raws != nil && len(raws) <= essdir.MaxBulkItems {
+		if items, ok, err := decodeSplitItems[D, In, PI](raws, depth); ok {
+			return items, err
 		}
 	}
-	// The thorough way: the body checked whole (bulkItems), then each
-	// item decoded.
 	raws, plain, err := bulkItems(c, body)
 	if err != nil {
 		return nil, err
@@ -52,79 +42,25 @@ func readScanned[D, In any, PI interface {
 	return decodeItems[D, In, PI](raws, plain)
 }
 
-// errReadThoroughly says that a body's items, cut out of it, are to be
-// read the thorough way (bulkItems, then decodeItems), whose answer is
-// the one given.
-var errReadThoroughly = errors.New("bulk body: read the thorough way")
-
-// scannedItems are the items cut out of a bulk body, each checked
-// (shapeScanner) but not decoded yet.
-type scannedItems struct {
-	raws  []json.RawMessage
-	plain []bool // what the check said of each item's member names
-	// ahead is what the items' keys and slugs read as (essdir.ReadAhead),
-	// when every item's could be read: plain member names (encoding/json
-	// matches others to fields regardless of case) holding strings.
-	ahead []essdir.AheadItem
-}
-
-// sluggedInput is the body of a resource with slugs: the member of the
-// slug, and the one a missing slug derives from.
-type sluggedInput interface {
-	slugMembers() (slug, base string)
-}
-
-// scanItems cuts a bulk body into its items and checks each on every
-// core, reading the members of essdir.AheadItem as it goes. It returns
-// nil when the body cannot be cut so, holds too many items, or an item is
-// not well-formed or reads ambiguously: the body is then to be read the
-// thorough way.
-func scanItems[In any](c echo.Context, body []byte) *scannedItems {
-	mt, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
-	raws, depth := splitItems(body), 2 // inside {"items": [...]}
-	if mt == mimeNDJSON {
-		raws, depth = ndjsonLines(body), 0
-	}
-	if raws == nil || len(raws) > essdir.MaxBulkItems {
-		return nil
-	}
-	want := aheadMembers{"source", "external_id"}
-	if in, ok := any(new(In)).(sluggedInput); ok {
-		want[2], want[3] = in.slugMembers()
-	}
-	sc := &scannedItems{raws: raws, plain: make([]bool, len(raws)), ahead: make([]essdir.AheadItem, len(raws))}
+// decodeSplitItems checks and decodes the items cut out of a bulk body
+// (depth: the containers around them), each on its own, on every core. A
+// bad item is a 422 naming items[i] and its fields, all bad items at once;
+// ok is false when an item is not well-formed or reads ambiguously: the
+// body is then to be read the thorough way.
+func decodeSplitItems[D, In any, PI interface {
+	*In
+	input[D]
+}](raws []json.RawMessage, depth int) (items []essdir.BulkItem[D], ok bool, err error) {
+	items = make([]essdir.BulkItem[D], len(raws))
+	failed := make([]error, len(raws))
 	doubt := make([]bool, len(raws))
-	odd := make([]bool, len(raws))
 	parallel.For(len(raws), func(i int) {
-		a := aheadScan{depth: depth + 1, want: want}
-		s := shapeScanner{b: raws[i], plain: true, ahead: &a}
+		s := shapeScanner{b: raws[i], plain: true}
 		if err := s.value("", depth); err != nil {
 			doubt[i] = true
 			return
 		}
-		sc.plain[i], odd[i] = s.plain, a.odd || !s.plain
-		sc.ahead[i] = essdir.AheadItem{Source: a.got[0], ExternalID: a.got[1], Slug: a.got[2], SlugBase: a.got[3]}
-	})
-	if slices.Contains(doubt, true) {
-		return nil
-	}
-	if slices.Contains(odd, true) {
-		sc.ahead = nil
-	}
-	return sc
-}
-
-// decodeScanned decodes the scanned items into items, on every core. A bad
-// item is a 422 naming items[i] and its fields, all bad items at once; an
-// item that is not well-formed after all gives errReadThoroughly.
-func decodeScanned[D, In any, PI interface {
-	*In
-	input[D]
-}](sc *scannedItems, items []essdir.BulkItem[D], each func(n int, f func(i int))) error {
-	failed := make([]error, len(sc.raws))
-	doubt := make([]bool, len(sc.raws))
-	each(len(sc.raws), func(i int) {
-		in, err := decodeCheckedInput[D, In, PI](sc.raws[i], sc.plain[i])
+		in, err := decodeCheckedInput[D, In, PI](raws[i], s.plain)
 		var e *essdir.Error
 		if errors.As(err, &e) && e.Code == essdir.EMALFORMED {
 			doubt[i] = true
@@ -136,9 +72,12 @@ func decodeScanned[D, In any, PI interface {
 		failed[i] = err
 	})
 	if slices.Contains(doubt, true) {
-		return errReadThoroughly
+		return nil, false, nil
 	}
-	return itemsError(failed)
+	if err := itemsError(failed); err != nil {
+		return nil, true, err
+	}
+	return items, true, nil
 }
 
 // itemsError is the answer to the items' decoding errors (failed[i], nil
@@ -159,37 +98,6 @@ func itemsError(failed []error) error {
 		return &essdir.Error{Code: essdir.EINVALID, Message: "some items are invalid; nothing was written", Fields: bad}
 	}
 	return nil
-}
-
-// readAhead starts decoding the scanned items in the background and
-// gives the essdir.ReadAhead the store works from meanwhile. Its Decoded
-// raises again, in the caller's goroutine, a panic of the decoding.
-func readAhead[D, In any, PI interface {
-	*In
-	input[D]
-}](sc *scannedItems, items []essdir.BulkItem[D]) *essdir.ReadAhead {
-	done := make(chan struct{})
-	var err error
-	var panicked any
-	go func() {
-		defer close(done)
-		defer func() { panicked = recover() }()
-		// On every core, each decoding yielding the processor after each
-		// item: the store's batch, meanwhile, mostly waits for the network
-		// and PostgreSQL, and its goroutine, woken, runs at once rather
-		// than after a decoding's time slice (10 ms). In one goroutine, the
-		// decoding was what the batch's first write waited for; on every
-		// core without yielding, the batch's first statements waited for
-		// the decoding.
-		err = decodeScanned[D, In, PI](sc, items, parallel.Yielding)
-	}()
-	return &essdir.ReadAhead{Items: sc.ahead, Decoded: func() error {
-		<-done
-		if panicked != nil {
-			panic(panicked)
-		}
-		return err
-	}}
 }
 
 // bulkItems splits a bulk body into its items: the members of {"items":

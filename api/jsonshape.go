@@ -48,25 +48,7 @@ type shapeScanner struct {
 	b     []byte
 	i     int
 	plain bool // every key so far is plain (checkJSONKeys)
-	// ahead, when set, reads these string members of the root object as
-	// it goes (a bulk item read ahead of its decoding, bulkbody.go).
-	ahead *aheadScan
 }
-
-// aheadScan is what a scan reads of a root object's members: the values
-// of the members named in want, into the matching field of got; odd is
-// set when one of them is not a string.
-type aheadScan struct {
-	depth int // the root object's (the depth its members are read at)
-	want  aheadMembers
-	got   [len(aheadMembers{})]string
-	odd   bool
-}
-
-// aheadMembers names the members a read-ahead reads, in the order of
-// essdir.AheadItem's fields (source, external_id, slug, slug base); an
-// empty name reads nothing.
-type aheadMembers [4]string
 
 func (s *shapeScanner) space() {
 	for s.i < len(s.b) {
@@ -145,11 +127,7 @@ func (s *shapeScanner) object(path string, depth int) error {
 			return errNotJSON
 		}
 		s.i++
-		if s.ahead != nil && depth == s.ahead.depth {
-			if err := s.readAhead(key, field, depth); err != nil {
-				return err
-			}
-		} else if err := s.value(field, depth); err != nil {
+		if err := s.value(field, depth); err != nil {
 			return err
 		}
 		s.space()
@@ -166,24 +144,6 @@ func (s *shapeScanner) object(path string, depth int) error {
 			return errNotJSON
 		}
 	}
-}
-
-// readAhead checks the value of the root object's member key, and keeps
-// it when the read-ahead wants it.
-func (s *shapeScanner) readAhead(key, field string, depth int) error {
-	for k, name := range s.ahead.want {
-		if name == "" || name != key {
-			continue
-		}
-		if s.space(); s.i >= len(s.b) || s.b[s.i] != '"' {
-			s.ahead.odd = true
-			break
-		}
-		v, err := s.str(field)
-		s.ahead.got[k] = v
-		return err
-	}
-	return s.value(field, depth)
 }
 
 func (s *shapeScanner) array(path string, depth int) error {

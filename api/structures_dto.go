@@ -222,7 +222,3 @@ func (in *StructureInput) toDomain() (*essdir.Structure, essdir.Echo, error) {
 	}
 	return st, echoed, nil
 }
-
-// slugMembers names the slug of a structure's body and the member it
-// derives from when left out (a bulk item's read-ahead, scanItems).
-func (*StructureInput) slugMembers() (slug, base string) { return "slug", "name" }

@@ -76,34 +76,10 @@ type Upserted struct {
 type Authorize[T any] func(i int, stored, next *T) error
 
 // SyncService upserts partners' records by (source, external_id), each
-// batch in one transaction: every item valid and allowed, or nothing
-// written. ahead, when not nil, says that the items are still being
-// decoded (ReadAhead).
+// batch in one transaction: every item valid and allowed, or nothing written.
 type SyncService interface {
-	UpsertStructuresAhead(ctx context.Context, items []BulkItem[Structure], ahead *ReadAhead, authorize Authorize[Structure]) ([]Upserted, error)
-	UpsertEventsAhead(ctx context.Context, items []BulkItem[Event], ahead *ReadAhead, authorize Authorize[Event]) ([]Upserted, error)
-}
-
-// ReadAhead is what the items of a bulk body read as before they are
-// decoded. Decoding 1,000 items takes ~10 ms on both cores, while the
-// database waits; with a ReadAhead the store looks the stored records up
-// and derives the new slugs meanwhile, from these members alone. It waits
-// for Decoded before it reads any item (Items[i].Record is not to be read
-// before Decoded returns nil), then checks that each item decoded to what
-// its AheadItem said, and does the batch again from the items if one did
-// not. An error of Decoded ends the write, nothing written, and is what
-// the store returns, before any error of its own.
-type ReadAhead struct {
-	Items   []AheadItem
-	Decoded func() error
-}
-
-// AheadItem is an item's members as its body holds them: its key and, for
-// a resource with slugs, its slug ("" when left out) and the member a
-// missing slug derives from.
-type AheadItem struct {
-	Source, ExternalID string
-	Slug, SlugBase     string
+	UpsertStructures(ctx context.Context, items []BulkItem[Structure], authorize Authorize[Structure]) ([]Upserted, error)
+	UpsertEvents(ctx context.Context, items []BulkItem[Event], authorize Authorize[Event]) ([]Upserted, error)
 }
 
 // BulkItem is one item of a bulk upsert: the record as the partner wrote

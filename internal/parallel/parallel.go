@@ -12,22 +12,11 @@ import (
 // on the order of the calls. A panic in f is raised again in the caller's
 // goroutine once every chunk has stopped, where the server's recovery
 // answers it (a panic in a goroutine of its own would end the process).
-func For(n int, f func(i int)) { spread(n, f, false) }
-
-// Yielding is For, each goroutine yielding the processor after each call
-// (runtime.Gosched): work done in the background, beside a goroutine that
-// mostly waits for the network and must run as soon as it is woken rather
-// than after a time slice of this work (10 ms).
-func Yielding(n int, f func(i int)) { spread(n, f, true) }
-
-func spread(n int, f func(i int), yield bool) {
+func For(n int, f func(i int)) {
 	workers := min(runtime.GOMAXPROCS(0), n/64)
 	if workers <= 1 {
 		for i := range n {
 			f(i)
-			if yield {
-				runtime.Gosched()
-			}
 		}
 		return
 	}
@@ -44,9 +33,6 @@ func spread(n int, f func(i int), yield bool) {
 			}()
 			for i := from; i < min(from+chunk, n); i++ {
 				f(i)
-				if yield {
-					runtime.Gosched()
-				}
 			}
 		})
 	}

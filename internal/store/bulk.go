@@ -48,48 +48,18 @@ type originOf[D any] func(*D) (source, externalID string)
 //
 // With commit false the batch is written and rolled back: the same checks
 // down to the database's constraints, nothing kept (a dry run).
-//
-// With ahead, the items are still being decoded (essdir.ReadAhead): their
-// keys and slugs are read from it, and the items only once decoded.
-func upsertMany[D any, P essdir.Writable[D], R any](ctx context.Context, s *Store, t *table[D, R], items []essdir.BulkItem[D], ahead *essdir.ReadAhead, origin originOf[D], authorize essdir.Authorize[D], commit bool) ([]essdir.Upserted, error) {
-	out, err := upsertItems[D, P](ctx, s, t, items, ahead, origin, authorize, commit)
-	if ahead == nil {
-		return out, err
-	}
-	// The items' own faults first, whatever stopped the batch; the batch
-	// again from the items when one did not decode to what it read as.
-	if derr := ahead.Decoded(); derr != nil {
-		return nil, derr
-	}
-	if errors.Is(err, errAheadMismatch) {
-		return upsertItems[D, P](ctx, s, t, items, nil, origin, authorize, commit)
-	}
-	return out, err
-}
-
-// errAheadMismatch ends a batch read ahead whose items did not decode to
-// what they read as.
-var errAheadMismatch = errors.New("bulk write: an item decoded to other members than it read as ahead")
-
-// upsertItems is upsertMany, once.
-func upsertItems[D any, P essdir.Writable[D], R any](ctx context.Context, s *Store, t *table[D, R], items []essdir.BulkItem[D], ahead *essdir.ReadAhead, origin originOf[D], authorize essdir.Authorize[D], commit bool) ([]essdir.Upserted, error) {
-	// Each item's key, chosen slug and slug base: from the items, or from
-	// what they read as while they are decoded.
-	keyOf := func(i int) (string, string) { return origin(items[i].Record) }
+func upsertMany[D any, P essdir.Writable[D], R any](ctx context.Context, s *Store, t *table[D, R], items []essdir.BulkItem[D], origin originOf[D], authorize essdir.Authorize[D], commit bool) ([]essdir.Upserted, error) {
+	// Each item's chosen slug and the name a missing one derives from.
 	slugOf := func(i int) (string, string) {
 		slug, base := t.slug(items[i].Record)
 		return *slug, base
-	}
-	if ahead != nil {
-		keyOf = func(i int) (string, string) { return ahead.Items[i].Source, ahead.Items[i].ExternalID }
-		slugOf = func(i int) (string, string) { return ahead.Items[i].Slug, ahead.Items[i].SlugBase }
 	}
 	var bad essdir.Violations
 	keys := make([]syncKey, len(items))
 	first := map[syncKey]int{}
 	var sources, externalIDs []string
-	for i := range items {
-		k := syncKeyOf(keyOf(i))
+	for i, it := range items {
+		k := syncKeyOf(origin(it.Record))
 		keys[i] = k
 		if k.source == "" {
 			bad.Add(fmt.Sprintf("items[%d].source", i), "is required: bulk upserts match records by source and external_id")
@@ -109,7 +79,6 @@ func upsertItems[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 	}
 	// A client-chosen slug is kept on a retry; a derived one is derived again.
 	var givenSlug []bool
-	decoded := ahead == nil // the items may be read
 	if t.slug != nil {
 		givenSlug = make([]bool, len(items))
 		for i := range items {
@@ -119,37 +88,12 @@ func upsertItems[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 		// The items are the caller's: a slug derived here is not left on
 		// them, so that the same items may be sent again (after a dry run).
 		defer func() {
-			if !decoded { // the items are not to be read (they may be being decoded)
-				return
-			}
 			for i, it := range items {
 				if slug, _ := t.slug(it.Record); !givenSlug[i] {
 					*slug = ""
 				}
 			}
 		}()
-	}
-	// wait returns once the items may be read: at once, or once decoded
-	// to what they read as (else errAheadMismatch).
-	wait := func() error {
-		if decoded {
-			return nil
-		}
-		if err := ahead.Decoded(); err != nil {
-			return err
-		}
-		for i, it := range items {
-			if syncKeyOf(origin(it.Record)) != keys[i] {
-				return errAheadMismatch
-			}
-			if t.slug != nil {
-				if slug, _ := t.slug(it.Record); *slug != ahead.Items[i].Slug {
-					return errAheadMismatch
-				}
-			}
-		}
-		decoded = true
-		return nil
 	}
 	var out []essdir.Upserted
 	slugConflict, stream := false, true
@@ -164,7 +108,7 @@ func upsertItems[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 				slugLocking = slugLockSQL(slugConflict)
 			}
 			var err error
-			out, err = upsertBatch[D, P](ctx, s, tx, conn, t, items, keys, sources, externalIDs, origin, authorize, bad, givenSlug, slugLocking, stream, !refreshed, wait, slugOf)
+			out, err = upsertBatch[D, P](ctx, s, tx, conn, t, items, keys, sources, externalIDs, origin, authorize, bad, givenSlug, slugLocking, stream, !refreshed, slugOf)
 			if err == nil && t.slug != nil { // before the derived slugs leave the items
 				for i, it := range items {
 					if slug, _ := t.slug(it.Record); out[i].Result == essdir.UpsertCreated {
@@ -207,9 +151,6 @@ func upsertItems[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 			slugConflict = givenSlug != nil
 			attempt--
 			continue
-		}
-		if !decoded {
-			return nil, err // a fault of the items (upsertMany) or of the database
 		}
 		if isConflictOn(err, "slug") || isConflictOn(err, "siret") {
 			named, lookupErr := itemConflicts(ctx, s, t, items, keys, givenSlug)
@@ -288,7 +229,7 @@ func (s *Store) freshStatistics(ctx context.Context, table string) error {
 func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Store, tx *gorm.DB, conn *sql.Conn, t *table[D, R],
 	items []essdir.BulkItem[D], keys []syncKey, sources, externalIDs []string, origin originOf[D],
 	authorize essdir.Authorize[D], bad essdir.Violations, givenSlug []bool, slugLocking string, stream bool,
-	checkStatistics bool, wait func() error, slugOf func(i int) (slug, base string)) ([]essdir.Upserted, error) {
+	checkStatistics bool, slugOf func(i int) (slug, base string)) ([]essdir.Upserted, error) {
 	// Every statement of a batch is a lookup by key (stored records, free
 	// slugs, the geography, references): index scans, whatever the
 	// statistics say. Right after a large import they may still describe a
@@ -320,13 +261,6 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 	}
 	geo, err := s.geographyFor(ctx, tx, conn, geoKey, geoLoaded)
 	if err != nil {
-		return nil, err
-	}
-	// What was read so far (the stored records) needed only the items'
-	// keys; the items are decoded by now, or nearly (wait), and nothing is
-	// written for a body its decoding refuses (the slug counters are the
-	// first write).
-	if err := wait(); err != nil {
 		return nil, err
 	}
 	mayStream := stream && t.canStream() && len(bad) == 0 &&
@@ -558,20 +492,14 @@ func findByOrigin[D, R any](tx *gorm.DB, t *table[D, R], sources, externalIDs []
 
 // UpsertStructures upserts a batch of structures by (source, external_id).
 func (s *Store) UpsertStructures(ctx context.Context, items []essdir.BulkItem[essdir.Structure], authorize essdir.Authorize[essdir.Structure]) ([]essdir.Upserted, error) {
-	return upsertMany(ctx, s, structures, items, nil, structureOrigin, authorize, true)
-}
-
-// UpsertStructuresAhead is UpsertStructures for items that may still be
-// being decoded (ahead, see essdir.ReadAhead).
-func (s *Store) UpsertStructuresAhead(ctx context.Context, items []essdir.BulkItem[essdir.Structure], ahead *essdir.ReadAhead, authorize essdir.Authorize[essdir.Structure]) ([]essdir.Upserted, error) {
-	return upsertMany(ctx, s, structures, items, ahead, structureOrigin, authorize, true)
+	return upsertMany(ctx, s, structures, items, structureOrigin, authorize, true)
 }
 
 // CheckStructures judges a batch as UpsertStructures would, down to the
 // database's constraints, and writes nothing: what an import's --strict
 // runs over the whole file before writing any of it.
 func (s *Store) CheckStructures(ctx context.Context, items []essdir.BulkItem[essdir.Structure]) ([]essdir.Upserted, error) {
-	return upsertMany(ctx, s, structures, items, nil, structureOrigin, nil, false)
+	return upsertMany(ctx, s, structures, items, structureOrigin, nil, false)
 }
 
 func structureOrigin(st *essdir.Structure) (string, string) { return st.Source, st.ExternalID }
@@ -580,11 +508,5 @@ func eventOrigin(e *essdir.Event) (string, string) { return e.Source, e.External
 
 // UpsertEvents upserts a batch of events by (source, external_id).
 func (s *Store) UpsertEvents(ctx context.Context, items []essdir.BulkItem[essdir.Event], authorize essdir.Authorize[essdir.Event]) ([]essdir.Upserted, error) {
-	return upsertMany(ctx, s, events, items, nil, eventOrigin, authorize, true)
-}
-
-// UpsertEventsAhead is UpsertEvents for items that may still be being
-// decoded (ahead, see essdir.ReadAhead).
-func (s *Store) UpsertEventsAhead(ctx context.Context, items []essdir.BulkItem[essdir.Event], ahead *essdir.ReadAhead, authorize essdir.Authorize[essdir.Event]) ([]essdir.Upserted, error) {
-	return upsertMany(ctx, s, events, items, ahead, eventOrigin, authorize, true)
+	return upsertMany(ctx, s, events, items, eventOrigin, authorize, true)
 }

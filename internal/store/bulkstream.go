@@ -52,8 +52,7 @@ type streamSlugs struct {
 
 // deriveStreamSlugs derives the slugs of the new items (fresh) whose
 // slugs are not given, from their names as the checks will leave them
-// (slugOf: what each item chose, and the name its slug derives from,
-// possibly read ahead of the item's decoding).
+// (slugOf: what each item chose, and the name its slug derives from).
 func deriveStreamSlugs[D, R any](tx *gorm.DB, t *table[D, R], n int, fresh func(i int) bool, givenSlug []bool, slugOf func(i int) (string, string)) (*streamSlugs, error) {
 	sl := &streamSlugs{slugOf: make([]int, n), cleaned: make([]string, n)}
 	if givenSlug == nil {
