@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -40,6 +41,47 @@ func TestAmbiguousBodiesRefused(t *testing.T) {
 	wantStatus(t, patch, http.StatusBadRequest)
 	if got := e.countStructures(); got != before+1 {
 		t.Errorf("%d rows, want %d: a refused body was written", got, before+1)
+	}
+}
+
+// TestBodiesOpenedByOtherSpaceRefused: whitespace JSON does not allow
+// (\v, \f, U+0085, U+00A0, U+3000) before or after a body, a bulk item or
+// an NDJSON line makes it no JSON: a 400, nothing written. It used to be
+// skipped unchecked, and the decoder then read what followed it with its
+// repeated keys, its member names in another case, a partner's source
+// given twice.
+func TestBodiesOpenedByOtherSpaceRefused(t *testing.T) {
+	e := newEnv(t)
+	editor := e.user(essdir.RoleEditor)
+	src := newSource("space")
+	partner := e.partnerToken(src, essdir.StatusPublished)
+	id := e.create(editor, champ(src))["id"].(string)
+	e.deleteAtCleanup(editor, id)
+	n, feed := e.countStructures(), e.feedEnd()
+	for _, space := range []string{"\v", "\f", "\u0085", "\u00a0", "\u3000"} {
+		name := fmt.Sprintf("%U", []rune(space)[0])
+		for _, tt := range []struct {
+			name, method, path, token, contentType, body string
+		}{
+			{"Create", "POST", "/v1/structures", editor, "", space + `{"name": "a", "name": "b"}`},
+			{"CreateCase", "POST", "/v1/structures", editor, "", space + `{"NAME": "a"}`},
+			{"CreateValid", "POST", "/v1/structures", editor, "", space + `{"name": "La Boucle", "legal_form": "association"}`},
+			{"CreateAfter", "POST", "/v1/structures", editor, "", `{"name": "La Boucle", "legal_form": "association"}` + space},
+			{"Replace", "PUT", "/v1/structures/" + id, editor, "", space + `{"name": "x", "name": "y"}`},
+			{"BulkItem", "POST", "/v1/structures/bulk", editor, "", `{"items": [` + space + `{"name": "a", "name": "b", "source": "` + src + `", "external_id": "s1"}]}`},
+			{"BulkLine", "POST", "/v1/structures/bulk", partner, "application/x-ndjson",
+				space + `{"name": "a", "source": "other", "source": "` + src + `", "external_id": "s2"}` + "\n"},
+			{"BulkLineAfter", "POST", "/v1/structures/bulk", partner, "application/x-ndjson",
+				`{"name": "a", "source": "` + src + `", "external_id": "s3"}` + space + "\n"},
+		} {
+			t.Run(name+"/"+tt.name, func(t *testing.T) {
+				r := e.do(req{method: tt.method, path: tt.path, token: tt.token, contentType: tt.contentType, body: tt.body})
+				wantStatus(t, r, http.StatusBadRequest)
+			})
+		}
+	}
+	if e.countStructures() != n || e.feedEnd() != feed {
+		t.Fatal("a refused body was written")
 	}
 }
 

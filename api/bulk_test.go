@@ -131,17 +131,17 @@ func TestBulkUpsertStructures(t *testing.T) {
 			}
 			return strings.Replace(string(b), replace, with, 1)
 		}
-		good := item("ahead-1", "Lue d'avance", "", "")
+		good := item("decoded-1", "Lue d'un bloc", "", "")
 		for _, bad := range []struct {
 			item   string
 			status int
 			field  string
 		}{
 			// A body's syntax error is the whole body's (its offset given).
-			{item("ahead-2", "x", `"name":"x"`, `"name":tru`), http.StatusBadRequest, ""},
-			{item("ahead-2", "x", `"name":"x"`, `"name":"x","location":{"lat":1.2.3}`), http.StatusBadRequest, ""},
-			{item("ahead-2", "x", `"name":"x"`, `"name":"x","website":"ftp://x"`), http.StatusUnprocessableEntity, "items[1].website"},
-			{item("ahead-2", "x", `"sectors":["reuse"]`, `"sectors":"reuse"`), http.StatusUnprocessableEntity, "items[1].sectors"},
+			{item("decoded-2", "x", `"name":"x"`, `"name":tru`), http.StatusBadRequest, ""},
+			{item("decoded-2", "x", `"name":"x"`, `"name":"x","location":{"lat":1.2.3}`), http.StatusBadRequest, ""},
+			{item("decoded-2", "x", `"name":"x"`, `"name":"x","website":"ftp://x"`), http.StatusUnprocessableEntity, "items[1].website"},
+			{item("decoded-2", "x", `"sectors":["reuse"]`, `"sectors":"reuse"`), http.StatusUnprocessableEntity, "items[1].sectors"},
 		} {
 			r := e.do(req{method: http.MethodPost, path: "/v1/structures/bulk", token: editor, body: `{"items": [` + good + `, ` + bad.item + `]}`})
 			wantStatus(t, r, bad.status)
@@ -150,7 +150,7 @@ func TestBulkUpsertStructures(t *testing.T) {
 			}
 		}
 		r := e.do(req{method: http.MethodPost, path: "/v1/structures/bulk", token: editor, contentType: "application/x-ndjson",
-			body: good + "\n" + item("ahead-2", "x", `"name":"x"`, `"name":tru`) + "\n"})
+			body: good + "\n" + item("decoded-2", "x", `"name":"x"`, `"name":tru`) + "\n"})
 		wantStatus(t, r, http.StatusBadRequest)
 		wantFields(t, r, "items[1]")
 		if e.countStructures() != n || e.feedEnd() != before {
@@ -158,14 +158,14 @@ func TestBulkUpsertStructures(t *testing.T) {
 		}
 		// A member name in another case: the 422 it always was.
 		r = e.do(req{method: http.MethodPost, path: "/v1/structures/bulk", token: editor, contentType: "application/x-ndjson",
-			body: good + "\n" + item("ahead-2", "Autre casse", `"name":`, `"Name":`) + "\n"})
+			body: good + "\n" + item("decoded-2", "Autre casse", `"name":`, `"Name":`) + "\n"})
 		wantStatus(t, r, http.StatusUnprocessableEntity)
 		wantFields(t, r, "items[1].Name")
 		// Escapes, in keys and values.
 		r = e.do(req{method: http.MethodPost, path: "/v1/structures/bulk", token: editor, contentType: "application/x-ndjson",
-			body: good + "\n" + item("ahead-2", "Autre", `"name":"Autre"`, `"n\u0061me":"\u00c0 l'\"envers\""`) + "\n"})
+			body: good + "\n" + item("decoded-2", "Autre", `"name":"Autre"`, `"n\u0061me":"\u00c0 l'\"envers\""`) + "\n"})
 		got := wantCounts(t, r, 2, 0, 0)
-		for i, want := range []struct{ name, slug string }{{"Lue d'avance", "lue-d-avance"}, {`À l'"envers"`, "a-l-envers"}} {
+		for i, want := range []struct{ name, slug string }{{"Lue d'un bloc", "lue-d-un-bloc"}, {`À l'"envers"`, "a-l-envers"}} {
 			id := got["items"].([]any)[i].(map[string]any)["id"].(string)
 			r := e.do(req{method: http.MethodGet, path: "/v1/structures/" + id})
 			wantStatus(t, r, http.StatusOK)

@@ -66,10 +66,7 @@ func decodeSplitItems[D, In any, PI interface {
 			doubt[i] = true
 			return
 		}
-		if err == nil {
-			items[i].Record, items[i].Echo, err = PI(in).toDomain()
-		}
-		failed[i] = err
+		items[i], failed[i] = bulkItemOf[D, In, PI](in, err)
 	})
 	if slices.Contains(doubt, true) {
 		return nil, false, nil
@@ -78,6 +75,19 @@ func decodeSplitItems[D, In any, PI interface {
 		return nil, true, err
 	}
 	return items, true, nil
+}
+
+// bulkItemOf is a decoded body (in, unless its decoding failed with err)
+// as a bulk item.
+func bulkItemOf[D, In any, PI interface {
+	*In
+	input[D]
+}](in *In, err error) (essdir.BulkItem[D], error) {
+	var it essdir.BulkItem[D]
+	if err == nil {
+		it.Record, it.Echo, err = PI(in).toDomain()
+	}
+	return it, err
 }
 
 // itemsError is the answer to the items' decoding errors (failed[i], nil
@@ -168,7 +178,7 @@ func bulkItems(c echo.Context, body []byte) (raws []json.RawMessage, plain []boo
 func ndjsonLines(body []byte) []json.RawMessage {
 	raws := []json.RawMessage{}
 	for line := range bytes.SplitSeq(body, []byte("\n")) {
-		if line = bytes.TrimSpace(line); len(line) > 0 {
+		if line = trimJSONSpace(line); len(line) > 0 {
 			raws = append(raws, json.RawMessage(line))
 		}
 	}
@@ -192,17 +202,11 @@ func decodeItems[D, In any, PI interface {
 	// The items are independent: decoded on every core, judged in order.
 	failed := make([]error, len(raws))
 	parallel.For(len(raws), func(i int) {
-		var in *In
-		var err error
 		if plain != nil {
-			in, err = decodeCheckedInput[D, In, PI](raws[i], plain[i])
+			items[i], failed[i] = bulkItemOf[D, In, PI](decodeCheckedInput[D, In, PI](raws[i], plain[i]))
 		} else {
-			in, err = decodeInput[D, In, PI](raws[i])
+			items[i], failed[i] = bulkItemOf[D, In, PI](decodeInput[D, In, PI](raws[i]))
 		}
-		if err == nil {
-			items[i].Record, items[i].Echo, err = PI(in).toDomain()
-		}
-		failed[i] = err
 	})
 	if err := itemsError(failed); err != nil {
 		return nil, err

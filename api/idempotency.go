@@ -139,7 +139,7 @@ func fingerprint(contentType string, body []byte) []byte {
 	case mimeNDJSON:
 		var out []byte
 		for line := range bytes.SplitSeq(body, []byte("\n")) {
-			if line = bytes.TrimSpace(line); len(line) == 0 {
+			if line = trimJSONSpace(line); len(line) == 0 {
 				continue
 			}
 			canon, ok := canonicalJSON(line)

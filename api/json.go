@@ -70,7 +70,7 @@ func decodeStrict(body []byte, v any) error {
 // decodeChecked is decodeStrict for a body checkJSONKeys already passed
 // (an item of a bulk body checked whole); plain is what it said.
 func decodeChecked(body []byte, v any, plain bool) error {
-	trimmed := bytes.TrimSpace(body)
+	trimmed := trimJSONSpace(body)
 	if len(trimmed) == 0 {
 		return malformed("", "the request body is empty")
 	}
@@ -89,6 +89,14 @@ func decodeChecked(body []byte, v any, plain bool) error {
 		return nil // no name can match a field only when case is ignored
 	}
 	return exactNames(trimmed, reflect.TypeOf(v), "")
+}
+
+// trimJSONSpace cuts the whitespace JSON allows around a value (space,
+// tab, line feed, carriage return) off b, and nothing else: other spaces
+// (\v, \f, U+00A0, U+3000…) are no JSON, and a body they open is refused
+// rather than read from what follows them unchecked.
+func trimJSONSpace(b []byte) []byte {
+	return bytes.Trim(b, " \t\n\r")
 }
 
 var plainTypes sync.Map // reflect.Type → bool

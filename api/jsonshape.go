@@ -81,14 +81,20 @@ func (s *shapeScanner) value(path string, depth int) error {
 		_, _, err := s.scanStr(path)
 		return err
 	}
-	// A number or a literal: the decoder checks its syntax.
+	// A number or a literal: the decoder checks its syntax. Anything else
+	// (a byte no JSON value starts with, such as whitespace JSON does not
+	// know: \v, U+00A0, U+3000) is no value: refused here, not skipped, so
+	// that what follows it is never left unchecked.
+	start := s.i
 	for s.i < len(s.b) {
-		switch c := s.b[s.i]; {
-		case c >= '0' && c <= '9', c >= 'a' && c <= 'z', c == '-', c == '+', c == '.', c == 'E':
-			s.i++
-		default:
-			return nil
+		c := s.b[s.i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c == '-' || c == '+' || c == '.' || c == 'E') {
+			break
 		}
+		s.i++
+	}
+	if s.i == start {
+		return errNotJSON
 	}
 	return nil
 }

@@ -49,11 +49,6 @@ type originOf[D any] func(*D) (source, externalID string)
 // With commit false the batch is written and rolled back: the same checks
 // down to the database's constraints, nothing kept (a dry run).
 func upsertMany[D any, P essdir.Writable[D], R any](ctx context.Context, s *Store, t *table[D, R], items []essdir.BulkItem[D], origin originOf[D], authorize essdir.Authorize[D], commit bool) ([]essdir.Upserted, error) {
-	// Each item's chosen slug and the name a missing one derives from.
-	slugOf := func(i int) (string, string) {
-		slug, base := t.slug(items[i].Record)
-		return *slug, base
-	}
 	var bad essdir.Violations
 	keys := make([]syncKey, len(items))
 	first := map[syncKey]int{}
@@ -82,8 +77,8 @@ func upsertMany[D any, P essdir.Writable[D], R any](ctx context.Context, s *Stor
 	if t.slug != nil {
 		givenSlug = make([]bool, len(items))
 		for i := range items {
-			slug, _ := slugOf(i)
-			givenSlug[i] = slug != ""
+			slug, _ := t.slug(items[i].Record)
+			givenSlug[i] = *slug != ""
 		}
 		// The items are the caller's: a slug derived here is not left on
 		// them, so that the same items may be sent again (after a dry run).
@@ -108,7 +103,7 @@ func upsertMany[D any, P essdir.Writable[D], R any](ctx context.Context, s *Stor
 				slugLocking = slugLockSQL(slugConflict)
 			}
 			var err error
-			out, err = upsertBatch[D, P](ctx, s, tx, conn, t, items, keys, sources, externalIDs, origin, authorize, bad, givenSlug, slugLocking, stream, !refreshed, slugOf)
+			out, err = upsertBatch[D, P](ctx, s, tx, conn, t, items, keys, sources, externalIDs, origin, authorize, bad, givenSlug, slugLocking, stream, !refreshed)
 			if err == nil && t.slug != nil { // before the derived slugs leave the items
 				for i, it := range items {
 					if slug, _ := t.slug(it.Record); out[i].Result == essdir.UpsertCreated {
@@ -229,7 +224,7 @@ func (s *Store) freshStatistics(ctx context.Context, table string) error {
 func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Store, tx *gorm.DB, conn *sql.Conn, t *table[D, R],
 	items []essdir.BulkItem[D], keys []syncKey, sources, externalIDs []string, origin originOf[D],
 	authorize essdir.Authorize[D], bad essdir.Violations, givenSlug []bool, slugLocking string, stream bool,
-	checkStatistics bool, slugOf func(i int) (slug, base string)) ([]essdir.Upserted, error) {
+	checkStatistics bool) ([]essdir.Upserted, error) {
 	// Every statement of a batch is a lookup by key (stored records, free
 	// slugs, the geography, references): index scans, whatever the
 	// statistics say. Right after a large import they may still describe a
@@ -270,7 +265,7 @@ func upsertBatch[D any, P essdir.Writable[D], R any](ctx context.Context, s *Sto
 	// written. Their slugs are derived first.
 	var slugs *streamSlugs
 	if mayStream {
-		if slugs, err = deriveStreamSlugs(tx, t, len(items), func(i int) bool { return stored[keys[i]] == nil }, givenSlug, slugOf); err != nil {
+		if slugs, err = deriveStreamSlugs(tx, t, items, func(i int) bool { return stored[keys[i]] == nil }, givenSlug); err != nil {
 			return nil, err
 		}
 	}

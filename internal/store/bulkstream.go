@@ -52,8 +52,9 @@ type streamSlugs struct {
 
 // deriveStreamSlugs derives the slugs of the new items (fresh) whose
 // slugs are not given, from their names as the checks will leave them
-// (slugOf: what each item chose, and the name its slug derives from).
-func deriveStreamSlugs[D, R any](tx *gorm.DB, t *table[D, R], n int, fresh func(i int) bool, givenSlug []bool, slugOf func(i int) (string, string)) (*streamSlugs, error) {
+// (each item's name, essdir.CleanText).
+func deriveStreamSlugs[D, R any](tx *gorm.DB, t *table[D, R], items []essdir.BulkItem[D], fresh func(i int) bool, givenSlug []bool) (*streamSlugs, error) {
+	n := len(items)
 	sl := &streamSlugs{slugOf: make([]int, n), cleaned: make([]string, n)}
 	if givenSlug == nil {
 		for i := range sl.slugOf {
@@ -64,7 +65,7 @@ func deriveStreamSlugs[D, R any](tx *gorm.DB, t *table[D, R], n int, fresh func(
 	derived := make([]string, n)
 	parallel.For(n, func(i int) {
 		if fresh(i) && !givenSlug[i] {
-			_, base := slugOf(i)
+			_, base := t.slug(items[i].Record)
 			sl.cleaned[i] = essdir.CleanText(base)
 			derived[i] = essdir.Slugify(sl.cleaned[i])
 		}
@@ -77,8 +78,8 @@ func deriveStreamSlugs[D, R any](tx *gorm.DB, t *table[D, R], n int, fresh func(
 			sl.slugOf[i] = len(sl.pre)
 			sl.pre = append(sl.pre, derived[i])
 		case fresh(i):
-			slug, _ := slugOf(i)
-			chosen = append(chosen, slug)
+			slug, _ := t.slug(items[i].Record)
+			chosen = append(chosen, *slug)
 		}
 	}
 	if len(sl.pre) > 0 {
